@@ -1,0 +1,326 @@
+"""Typed, versioned settings: validation with readable messages, atomic save, safe load.
+
+Settings live in one JSON file in the config dir. Each section is a dataclass whose fields
+carry their limits in `field(metadata=...)`; `validate()` turns every bad value into a
+message a user understands. Loading never loses the user's file: a corrupt one is copied
+aside and defaults are used. Saving writes a temp file and renames it over the old one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+MiB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the setting and the fix."""
+
+
+def _opt(default: Any, help: str, *, min: float | None = None, max: float | None = None,
+         choices: tuple[str, ...] | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "min": min, "max": max,
+                                            "choices": choices})
+
+
+@dataclass
+class ShareSettings:
+    enabled: bool = _opt(True, "serve the library over WebDAV and the JSON API")
+    bind_address: str = _opt("0.0.0.0", "address to listen on; 127.0.0.1 keeps the share on this computer")
+    port: int = _opt(8484, "TCP port of the share", min=1, max=65535)
+    username: str = _opt("reelbox", "user name for Basic authentication")
+    anonymous: bool = _opt(False, "allow access without a password (anyone on the network)")
+    threads: int = _opt(48, "worker threads; each playing stream holds one", min=4, max=512)
+    socket_timeout: int = _opt(300, "seconds before an idle connection is dropped", min=10, max=3600)
+    block_size_kib: int = _opt(1024, "size of each chunk sent to a player, KiB", min=64, max=16384)
+
+
+@dataclass
+class TorrentSettings:
+    listen_port: int = _opt(6881, "port for incoming peers; 0 picks a free one", min=0, max=65535)
+    dht: bool = _opt(True, "find peers through the DHT")
+    lsd: bool = _opt(True, "find peers on the local network")
+    upnp: bool = _opt(True, "open the listen port on the router with UPnP")
+    natpmp: bool = _opt(True, "open the listen port on the router with NAT-PMP")
+    download_rate_limit_kib: int = _opt(0, "download limit in KiB/s; 0 means unlimited", min=0)
+    upload_rate_limit_kib: int = _opt(0, "upload limit in KiB/s; 0 means unlimited", min=0)
+    connections_limit: int = _opt(200, "connections in total", min=2, max=65535)
+    connections_per_torrent: int = _opt(50, "connections per torrent", min=2, max=65535)
+    active_limit: int = _opt(8, "torrents active at once", min=1, max=1000)
+    storage_dir: str = _opt("", "folder for downloaded data; empty uses the app's data folder")
+    cache_budget_mib: int = _opt(0, "largest size of downloaded data in MiB; 0 means no limit", min=0)
+    add_timeout: float = _opt(60.0, "seconds to wait for a torrent's metadata", min=1, max=3600)
+    read_timeout: float = _opt(120.0, "seconds a read waits for its data before failing", min=1, max=3600)
+    idle_enabled: bool = _opt(True, "quiet torrents that nobody is streaming")
+    idle_timeout: int = _opt(300, "seconds without reads before a torrent stops transferring", min=5)
+    idle_pause_timeout: int = _opt(1800, "seconds without reads before a torrent is paused", min=5)
+    start_paused: bool = _opt(False, "start with every torrent paused until it is streamed")
+    stall_timeout: int = _opt(60, "seconds without progress before a torrent counts as stalled", min=5)
+    readahead_mib: int = _opt(32, "data fetched ahead of a player, MiB", min=1, max=1024)
+
+
+@dataclass
+class TmdbSettings:
+    language: str = _opt("en-US", "language of titles and overviews (IETF tag)")
+    include_adult: bool = _opt(False, "include adult titles in search results")
+
+
+@dataclass
+class SyncSettings:
+    enabled: bool = _opt(True, "sync sources on a timer")
+    interval_minutes: int = _opt(60, "minutes between syncs", min=1, max=10080)
+
+
+@dataclass
+class UiSettings:
+    last_view: str = _opt("movies", "view shown at start-up",
+                          choices=("movies", "shows", "torrents", "sync"))
+    library_layout: str = _opt("grid", "movies as a poster grid or a list", choices=("grid", "list"))
+    geometry: str = _opt("", "window geometry (managed by the app)")
+    close_to_tray: bool = _opt(True, "closing the window keeps the app in the tray when there is one")
+
+
+SECTIONS: dict[str, type] = {
+    "share": ShareSettings,
+    "torrents": TorrentSettings,
+    "tmdb": TmdbSettings,
+    "sync": SyncSettings,
+    "ui": UiSettings,
+}
+
+
+@dataclass
+class Settings:
+    share: ShareSettings = field(default_factory=ShareSettings)
+    torrents: TorrentSettings = field(default_factory=TorrentSettings)
+    tmdb: TmdbSettings = field(default_factory=TmdbSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+
+    # ---- access by "section.key" -------------------------------------------------------
+
+    def get(self, dotted: str) -> Any:
+        section, key = _split(dotted)
+        return getattr(getattr(self, section), key)
+
+    def set(self, dotted: str, value: Any) -> None:
+        """Set one value, converting strings (from --set or a form) to the field's type."""
+        section, key = _split(dotted)
+        spec = _field(section, key)
+        converted = _convert(dotted, spec, value)
+        _check(dotted, spec, converted)
+        setattr(getattr(self, section), key, converted)
+
+    def validate(self) -> None:
+        """Raise SettingsError listing every invalid value."""
+        problems = []
+        for section, cls in SECTIONS.items():
+            for spec in fields(cls):
+                dotted = f"{section}.{spec.name}"
+                try:
+                    _check(dotted, spec, _convert(dotted, spec, self.get(dotted)))
+                except SettingsError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise SettingsError("; ".join(problems))
+
+    def copy(self) -> Settings:
+        return copy.deepcopy(self)
+
+    def diff(self, other: Settings) -> set[str]:
+        """Dotted names whose values differ: tells the core which parts to restart."""
+        return {name for name in all_keys() if self.get(name) != other.get(name)}
+
+    def sections_changed(self, other: Settings) -> set[str]:
+        return {name.split(".")[0] for name in self.diff(other)}
+
+    # ---- (de)serialisation --------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": SETTINGS_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Build settings from a saved dict; unknown keys are dropped, bad values rejected."""
+        if not isinstance(data, dict):
+            raise SettingsError("the settings file does not hold a JSON object")
+        data = _upgrade(dict(data))
+        settings = cls()
+        for section in SECTIONS:
+            values = data.get(section, {})
+            if not isinstance(values, dict):
+                raise SettingsError(f"{section}: expected a group of settings")
+            for key, value in values.items():
+                if key in _field_names(section):
+                    settings.set(f"{section}.{key}", value)
+                else:
+                    logger.warning("Ignoring unknown setting %s.%s", section, key)
+        return settings
+
+
+def all_keys() -> list[str]:
+    return [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in fields(cls)]
+
+
+def describe(dotted: str) -> str:
+    section, key = _split(dotted)
+    return _field(section, key).metadata["help"]
+
+
+def default_of(dotted: str) -> Any:
+    section, key = _split(dotted)
+    spec = _field(section, key)
+    return spec.default if spec.default is not MISSING else None
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """Split `section.key=value` from the command line."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise SettingsError(f"--set {text!r}: expected section.key=value")
+    name = name.strip()
+    _split(name)
+    return name, value
+
+
+# ---- file handling -------------------------------------------------------------------------
+
+
+def load(path: Path) -> Settings:
+    """Read settings; a missing file gives defaults, a bad one is kept aside with a warning."""
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Settings.from_dict(data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsError) as exc:
+        backup = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            shutil.copy2(path, backup)
+            kept = f"kept as {backup}"
+        except OSError as copy_error:
+            kept = f"could not copy it aside ({copy_error}); it is left untouched"
+        logger.warning("Settings file %s is unusable (%s); using defaults, the file is %s",
+                       path, exc, kept)
+        return Settings()
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Validate, then write atomically: a crash leaves either the old or the new file."""
+    settings.validate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Forward steps from older file versions; each step edits the dict in place."""
+    version = data.pop("version", SETTINGS_VERSION)
+    if not isinstance(version, int) or version > SETTINGS_VERSION:
+        raise SettingsError(f"settings version {version!r} is newer than this app understands")
+    # Version 1 is the first; later versions add their steps here, oldest first.
+    return data
+
+
+def _split(dotted: str) -> tuple[str, str]:
+    section, _, key = dotted.partition(".")
+    if section not in SECTIONS:
+        raise SettingsError(f"unknown settings section {section!r} "
+                            f"(known: {', '.join(SECTIONS)})")
+    if key not in _field_names(section):
+        raise SettingsError(f"unknown setting {dotted!r}")
+    return section, key
+
+
+def _field_names(section: str) -> set[str]:
+    return {f.name for f in fields(SECTIONS[section])}
+
+
+def _field(section: str, key: str):
+    return next(f for f in fields(SECTIONS[section]) if f.name == key)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert(dotted: str, spec, value: Any) -> Any:
+    kind = spec.type if isinstance(spec.type, type) else {"bool": bool, "int": int,
+                                                          "float": float, "str": str}[spec.type]
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise SettingsError(f"{dotted}: expected yes or no (got {value!r})")
+    if kind in (int, float):
+        if isinstance(value, bool):
+            raise SettingsError(f"{dotted}: expected a number (got {value!r})")
+        try:
+            number = float(value) if kind is float else _to_int(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{dotted}: expected a number (got {value!r})") from None
+        return number
+    if not isinstance(value, str):
+        raise SettingsError(f"{dotted}: expected text (got {value!r})")
+    return value.strip()
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    return int(str(value).strip())
+
+
+def _check(dotted: str, spec, value: Any) -> None:
+    low, high, choices = spec.metadata["min"], spec.metadata["max"], spec.metadata["choices"]
+    if low is not None and high is not None and not low <= value <= high:
+        raise SettingsError(f"{dotted}: must be between {low:g} and {high:g} (got {value:g})")
+    if low is not None and value < low:
+        what = "negative" if low == 0 else f"below {low:g}"
+        raise SettingsError(f"{dotted}: cannot be {what} (got {value:g})")
+    if high is not None and value > high:
+        raise SettingsError(f"{dotted}: must be at most {high:g} (got {value:g})")
+    if choices and value not in choices:
+        raise SettingsError(f"{dotted}: must be one of {', '.join(choices)} (got {value!r})")
+    if dotted == "share.bind_address":
+        _check_address(dotted, value)
+    if dotted == "share.username" and (not value or ":" in value):
+        raise SettingsError(f"{dotted}: must not be empty or contain ':'")
+
+
+def _check_address(dotted: str, value: str) -> None:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise SettingsError(f"{dotted}: {value!r} is not an IP address "
+                            "(use 0.0.0.0 for every interface or 127.0.0.1 for this computer)"
+                            ) from None
