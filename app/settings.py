@@ -29,21 +29,32 @@ class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the setting and the fix."""
 
 
-def _opt(default: Any, help: str, *, min: float | None = None, max: float | None = None,
-         choices: tuple[str, ...] | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "min": min, "max": max,
-                                            "choices": choices})
+def _opt(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    return field(
+        default=default, metadata={"help": help, "min": min, "max": max, "choices": choices}
+    )
 
 
 @dataclass
 class ShareSettings:
     enabled: bool = _opt(True, "serve the library over WebDAV and the JSON API")
-    bind_address: str = _opt("0.0.0.0", "address to listen on; 127.0.0.1 keeps the share on this computer")
+    bind_address: str = _opt(
+        "0.0.0.0", "address to listen on; 127.0.0.1 keeps the share on this computer"
+    )
     port: int = _opt(8484, "TCP port of the share", min=1, max=65535)
     username: str = _opt("reelbox", "user name for Basic authentication")
     anonymous: bool = _opt(False, "allow access without a password (anyone on the network)")
     threads: int = _opt(48, "worker threads; each playing stream holds one", min=4, max=512)
-    socket_timeout: int = _opt(300, "seconds before an idle connection is dropped", min=10, max=3600)
+    socket_timeout: int = _opt(
+        300, "seconds before an idle connection is dropped", min=10, max=3600
+    )
     block_size_kib: int = _opt(1024, "size of each chunk sent to a player, KiB", min=64, max=16384)
 
 
@@ -60,14 +71,22 @@ class TorrentSettings:
     connections_per_torrent: int = _opt(50, "connections per torrent", min=2, max=65535)
     active_limit: int = _opt(8, "torrents active at once", min=1, max=1000)
     storage_dir: str = _opt("", "folder for downloaded data; empty uses the app's data folder")
-    cache_budget_mib: int = _opt(0, "largest size of downloaded data in MiB; 0 means no limit", min=0)
+    cache_budget_mib: int = _opt(
+        0, "largest size of downloaded data in MiB; 0 means no limit", min=0
+    )
     add_timeout: float = _opt(60.0, "seconds to wait for a torrent's metadata", min=1, max=3600)
-    read_timeout: float = _opt(120.0, "seconds a read waits for its data before failing", min=1, max=3600)
+    read_timeout: float = _opt(
+        120.0, "seconds a read waits for its data before failing", min=1, max=3600
+    )
     idle_enabled: bool = _opt(True, "quiet torrents that nobody is streaming")
-    idle_timeout: int = _opt(300, "seconds without reads before a torrent stops transferring", min=5)
+    idle_timeout: int = _opt(
+        300, "seconds without reads before a torrent stops transferring", min=5
+    )
     idle_pause_timeout: int = _opt(1800, "seconds without reads before a torrent is paused", min=5)
     start_paused: bool = _opt(False, "start with every torrent paused until it is streamed")
-    stall_timeout: int = _opt(60, "seconds without progress before a torrent counts as stalled", min=5)
+    stall_timeout: int = _opt(
+        60, "seconds without progress before a torrent counts as stalled", min=5
+    )
     readahead_mib: int = _opt(32, "data fetched ahead of a player, MiB", min=1, max=1024)
 
 
@@ -85,11 +104,16 @@ class SyncSettings:
 
 @dataclass
 class UiSettings:
-    last_view: str = _opt("movies", "view shown at start-up",
-                          choices=("movies", "shows", "torrents", "sync"))
-    library_layout: str = _opt("grid", "movies as a poster grid or a list", choices=("grid", "list"))
+    last_view: str = _opt(
+        "movies", "view shown at start-up", choices=("movies", "shows", "torrents", "sync")
+    )
+    library_layout: str = _opt(
+        "grid", "movies as a poster grid or a list", choices=("grid", "list")
+    )
     geometry: str = _opt("", "window geometry (managed by the app)")
-    close_to_tray: bool = _opt(True, "closing the window keeps the app in the tray when there is one")
+    close_to_tray: bool = _opt(
+        True, "closing the window keeps the app in the tray when there is one"
+    )
 
 
 SECTIONS: dict[str, type] = {
@@ -195,6 +219,14 @@ def parse_override(text: str) -> tuple[str, str]:
     return name, value
 
 
+def with_overrides(settings: Settings, overrides: dict[str, str]) -> Settings:
+    """A copy of `settings` with command-line overrides applied (never saved)."""
+    result = settings.copy()
+    for name, value in overrides.items():
+        result.set(name, value)
+    return result
+
+
 # ---- file handling -------------------------------------------------------------------------
 
 
@@ -212,8 +244,9 @@ def load(path: Path) -> Settings:
             kept = f"kept as {backup}"
         except OSError as copy_error:
             kept = f"could not copy it aside ({copy_error}); it is left untouched"
-        logger.warning("Settings file %s is unusable (%s); using defaults, the file is %s",
-                       path, exc, kept)
+        logger.warning(
+            "Settings file %s is unusable (%s); using defaults, the file is %s", path, exc, kept
+        )
         return Settings()
 
 
@@ -249,8 +282,7 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
 def _split(dotted: str) -> tuple[str, str]:
     section, _, key = dotted.partition(".")
     if section not in SECTIONS:
-        raise SettingsError(f"unknown settings section {section!r} "
-                            f"(known: {', '.join(SECTIONS)})")
+        raise SettingsError(f"unknown settings section {section!r} (known: {', '.join(SECTIONS)})")
     if key not in _field_names(section):
         raise SettingsError(f"unknown setting {dotted!r}")
     return section, key
@@ -269,8 +301,11 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def _convert(dotted: str, spec, value: Any) -> Any:
-    kind = spec.type if isinstance(spec.type, type) else {"bool": bool, "int": int,
-                                                          "float": float, "str": str}[spec.type]
+    kind = (
+        spec.type
+        if isinstance(spec.type, type)
+        else {"bool": bool, "int": int, "float": float, "str": str}[spec.type]
+    )
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -321,6 +356,7 @@ def _check_address(dotted: str, value: str) -> None:
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise SettingsError(f"{dotted}: {value!r} is not an IP address "
-                            "(use 0.0.0.0 for every interface or 127.0.0.1 for this computer)"
-                            ) from None
+        raise SettingsError(
+            f"{dotted}: {value!r} is not an IP address "
+            "(use 0.0.0.0 for every interface or 127.0.0.1 for this computer)"
+        ) from None

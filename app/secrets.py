@@ -1,0 +1,90 @@
+"""Secrets (TMDB key, share password, API token) through the OS keyring, with a loud fallback.
+
+Secrets never go into the database, the settings file or the logs. When no keyring backend
+works (a headless Linux box without Secret Service), the app keeps running with the secrets in
+memory for this run only and says so once, clearly; it never falls back to a plaintext file
+behind the user's back.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets as _random
+import threading
+
+import keyring
+from keyring.errors import KeyringError, PasswordDeleteError
+
+from app import APP_NAME
+
+logger = logging.getLogger(__name__)
+
+TMDB_API_KEY = "tmdb_api_key"
+SHARE_PASSWORD = "share_password"
+API_TOKEN = "api_token"
+
+
+class Secrets:
+    """Get/set/delete named secrets; thread-safe; degrades to memory when keyring fails."""
+
+    def __init__(self, service: str = APP_NAME) -> None:
+        self._service = service
+        self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._fallback_reason: str | None = None
+
+    @property
+    def persistent(self) -> bool:
+        """False once the keyring failed: secrets then last only until the app quits."""
+        return self._fallback_reason is None
+
+    @property
+    def fallback_reason(self) -> str | None:
+        return self._fallback_reason
+
+    def get(self, name: str) -> str | None:
+        with self._lock:
+            if self._fallback_reason is None:
+                try:
+                    return keyring.get_password(self._service, name)
+                except Exception as exc:  # backends raise anything from RuntimeError to DBus errors
+                    self._fall_back(exc)
+            return self._memory.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        with self._lock:
+            if self._fallback_reason is None:
+                try:
+                    keyring.set_password(self._service, name, value)
+                    return
+                except Exception as exc:
+                    self._fall_back(exc)
+            self._memory[name] = value
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            self._memory.pop(name, None)
+            if self._fallback_reason is None:
+                try:
+                    keyring.delete_password(self._service, name)
+                except PasswordDeleteError:
+                    pass
+                except Exception as exc:
+                    self._fall_back(exc)
+
+    def get_or_create(self, name: str, nbytes: int = 18) -> str:
+        """A generated secret (share password, API token), created once and then remembered."""
+        value = self.get(name)
+        if not value:
+            value = _random.token_urlsafe(nbytes)
+            self.set(name, value)
+        return value
+
+    def _fall_back(self, exc: BaseException) -> None:
+        kind = "no keyring backend" if isinstance(exc, KeyringError) else type(exc).__name__
+        self._fallback_reason = f"{kind}: {exc}"
+        logger.warning(
+            "The system keyring is not available (%s). Secrets are kept in memory for this run "
+            "only: the TMDB key and share password must be entered again after a restart.",
+            self._fallback_reason,
+        )

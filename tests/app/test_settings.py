@@ -1,0 +1,143 @@
+"""Settings: validation messages, overrides, atomic save, and never losing a bad file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import pytest
+
+from app import settings as settings_file
+from app.settings import Settings, SettingsError, all_keys, parse_override, with_overrides
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("share.port", "70000", "share.port: must be between 1 and 65535 (got 70000)"),
+        ("share.port", "0", "share.port: must be between 1 and 65535 (got 0)"),
+        ("torrents.upload_rate_limit_kib", "-1", "cannot be negative"),
+        ("torrents.download_rate_limit_kib", "fast", "expected a number"),
+        ("torrents.dht", "perhaps", "expected yes or no"),
+        ("share.bind_address", "my-tv", "is not an IP address"),
+        ("share.username", "a:b", "must not be empty or contain ':'"),
+        ("ui.last_view", "kitchen", "must be one of"),
+        ("share.nothing", "1", "unknown setting 'share.nothing'"),
+        ("sharing.port", "1", "unknown settings section 'sharing'"),
+    ],
+)
+def test_invalid_values_are_refused_with_a_readable_message(name, value, message):
+    settings = Settings()
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        settings.set(name, value)
+    assert settings == Settings(), "a refused value must change nothing"
+
+
+def test_strings_from_the_command_line_become_typed_values():
+    settings = with_overrides(
+        Settings(),
+        {
+            "share.port": "9000",
+            "torrents.dht": "off",
+            "torrents.add_timeout": "2.5",
+            "share.bind_address": "127.0.0.1",
+        },
+    )
+    assert settings.share.port == 9000
+    assert settings.torrents.dht is False
+    assert settings.torrents.add_timeout == 2.5
+    assert settings.share.bind_address == "127.0.0.1"
+
+
+def test_parse_override_needs_a_known_key_and_an_equals_sign():
+    assert parse_override("share.port=9000") == ("share.port", "9000")
+    with pytest.raises(SettingsError, match="expected section.key=value"):
+        parse_override("share.port")
+    with pytest.raises(SettingsError, match="unknown setting"):
+        parse_override("share.prot=1")
+
+
+def test_save_and_load_round_trip(tmp_path):
+    path = tmp_path / "settings.json"
+    settings = Settings()
+    settings.set("share.port", 9123)
+    settings.set("tmdb.language", "de-DE")
+    settings_file.save(settings, path)
+    assert settings_file.load(path) == settings
+    assert json.loads(path.read_text())["version"] == settings_file.SETTINGS_VERSION
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"], "no temp file left behind"
+
+
+def test_save_refuses_invalid_settings_and_keeps_the_old_file(tmp_path):
+    path = tmp_path / "settings.json"
+    settings_file.save(Settings(), path)
+    before = path.read_bytes()
+    bad = Settings()
+    bad.share.port = 0  # bypassing set(), as a buggy caller might
+    with pytest.raises(SettingsError, match="share.port"):
+        settings_file.save(bad, path)
+    assert path.read_bytes() == before
+
+
+def test_save_is_atomic_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "settings.json"
+    settings_file.save(Settings(), path)
+    before = path.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    changed = Settings()
+    changed.set("share.port", 9999)
+    with pytest.raises(OSError, match="disk full"):
+        settings_file.save(changed, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2, 3]",
+        b'{"share": {"port": 70000}}',
+        b'{"version": 99}',
+    ],
+)
+def test_a_bad_file_is_kept_aside_and_defaults_are_used(tmp_path, caplog, content):
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        settings = settings_file.load(path)
+    assert settings == Settings()
+    assert path.read_bytes() == content, "the user's file is never lost"
+    backups = list(tmp_path.glob("settings.json.broken-*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == content
+    assert "unusable" in caplog.text and str(backups[0]) in caplog.text
+
+
+def test_unknown_keys_are_dropped_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 1, "share": {"port": 9001, "colour": "red"}}))
+    with caplog.at_level(logging.WARNING):
+        settings = settings_file.load(path)
+    assert settings.share.port == 9001
+    assert "share.colour" in caplog.text
+
+
+def test_diff_names_changed_keys_and_sections():
+    a, b = Settings(), Settings()
+    b.set("share.port", 9001)
+    b.set("torrents.dht", False)
+    assert a.diff(b) == {"share.port", "torrents.dht"}
+    assert a.sections_changed(b) == {"share", "torrents"}
+
+
+def test_every_setting_has_help_text_and_a_valid_default():
+    from app.settings import describe
+
+    Settings().validate()
+    assert all(describe(key) for key in all_keys())
