@@ -1,0 +1,195 @@
+"""Schema versions of the library database and the forward steps between them.
+
+Each step is plain SQL (plus Python for backfills) and runs in its own transaction, so a crash
+leaves the database at the last finished version. Version 1 is the first release's schema;
+version 2 adds sort titles, update times and an index for lookups by info hash. A database
+newer than this app raises SchemaTooNew: we never downgrade silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+import peewee
+
+from app.library.errors import LibraryError, SchemaTooNew
+from app.library.models import utc_now
+from app.library.naming import sort_title
+
+logger = logging.getLogger(__name__)
+
+_V1 = """
+CREATE TABLE schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL
+);
+CREATE TABLE movie (
+    id INTEGER PRIMARY KEY,
+    tmdb_id INTEGER UNIQUE,
+    imdb_id TEXT,
+    title TEXT NOT NULL CHECK (title <> ''),
+    year INTEGER,
+    overview TEXT NOT NULL DEFAULT '',
+    poster_path TEXT,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE show (
+    id INTEGER PRIMARY KEY,
+    tmdb_id INTEGER UNIQUE,
+    title TEXT NOT NULL CHECK (title <> ''),
+    year INTEGER,
+    overview TEXT NOT NULL DEFAULT '',
+    poster_path TEXT,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE season (
+    id INTEGER PRIMARY KEY,
+    show_id INTEGER NOT NULL REFERENCES show (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL CHECK (number >= 0),
+    name TEXT NOT NULL DEFAULT '',
+    overview TEXT NOT NULL DEFAULT '',
+    poster_path TEXT,
+    air_date DATE,
+    UNIQUE (show_id, number)
+);
+CREATE TABLE episode (
+    id INTEGER PRIMARY KEY,
+    season_id INTEGER NOT NULL REFERENCES season (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL CHECK (number >= 0),
+    title TEXT NOT NULL DEFAULT '',
+    overview TEXT NOT NULL DEFAULT '',
+    air_date DATE,
+    still_path TEXT,
+    UNIQUE (season_id, number)
+);
+CREATE TABLE assignment (
+    id INTEGER PRIMARY KEY,
+    item_type TEXT NOT NULL CHECK (item_type IN ('movie', 'episode')),
+    item_id INTEGER NOT NULL,
+    source_kind TEXT NOT NULL DEFAULT 'torrent' CHECK (source_kind IN ('torrent')),
+    info_hash TEXT NOT NULL
+        CHECK (length(info_hash) = 40 AND info_hash NOT GLOB '*[^0-9a-f]*'),
+    magnet_uri TEXT,
+    torrent_data BLOB,
+    file_index INTEGER NOT NULL CHECK (file_index >= 0),
+    file_path TEXT NOT NULL,
+    file_size INTEGER NOT NULL CHECK (file_size >= 0),
+    resolution TEXT,
+    source TEXT,
+    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX assignment_item ON assignment (item_type, item_id);
+-- At most one active assignment per item, whatever code writes the table.
+CREATE UNIQUE INDEX assignment_one_active ON assignment (item_type, item_id) WHERE active = 1;
+-- item_type/item_id is polymorphic, so no foreign key: triggers keep it consistent.
+CREATE TRIGGER assignment_item_exists BEFORE INSERT ON assignment
+WHEN (NEW.item_type = 'movie' AND NOT EXISTS (SELECT 1 FROM movie WHERE id = NEW.item_id))
+  OR (NEW.item_type = 'episode' AND NOT EXISTS (SELECT 1 FROM episode WHERE id = NEW.item_id))
+BEGIN
+    SELECT RAISE(ABORT, 'assignment refers to an item that does not exist');
+END;
+CREATE TRIGGER movie_delete_assignments AFTER DELETE ON movie
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'movie' AND item_id = OLD.id;
+END;
+-- Also fires for episodes removed by the show -> season -> episode cascade.
+CREATE TRIGGER episode_delete_assignments AFTER DELETE ON episode
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'episode' AND item_id = OLD.id;
+END;
+"""
+
+_V2 = """
+ALTER TABLE movie ADD COLUMN sort_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE movie ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE show ADD COLUMN sort_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE show ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+UPDATE movie SET updated_at = added_at;
+UPDATE show SET updated_at = added_at;
+CREATE INDEX movie_sort_title ON movie (sort_title COLLATE NOCASE);
+CREATE INDEX show_sort_title ON show (sort_title COLLATE NOCASE);
+CREATE INDEX assignment_info_hash ON assignment (info_hash);
+"""
+
+
+def _run_script(db: peewee.SqliteDatabase, script: str) -> None:
+    # sqlite3's executescript() would COMMIT our transaction first, so run statement by
+    # statement; complete_statement() keeps trigger bodies (with their inner ';') whole.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute_sql(statement)
+            statement = ""
+    if statement.strip():
+        raise LibraryError(f"incomplete SQL in migration: {statement!r}")
+
+
+def _to_v1(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V1)
+
+
+def _to_v2(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V2)
+    for table in ("movie", "show"):
+        rows = db.execute_sql(f"SELECT id, title FROM {table}").fetchall()
+        for row_id, title in rows:
+            db.execute_sql(
+                f"UPDATE {table} SET sort_title = ? WHERE id = ?", (sort_title(title), row_id)
+            )
+
+
+STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {1: _to_v1, 2: _to_v2}
+CURRENT_VERSION = max(STEPS)
+
+
+def schema_version(db: peewee.SqliteDatabase) -> int:
+    """The version the database is at; 0 for an empty file."""
+    tables = set(db.get_tables())
+    if "schema_version" not in tables:
+        if tables:
+            raise LibraryError(
+                f"{db.database} is not a Reelbox library (it has tables but no schema version)"
+            )
+        return 0
+    (version,) = db.execute_sql("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return version
+
+
+def migrate(db: peewee.SqliteDatabase, target: int | None = None) -> int:
+    """Bring the schema forward to `target` (default: current), one transaction per step.
+
+    Returns the version reached. Raises SchemaTooNew for a database from a newer app.
+    """
+    target = CURRENT_VERSION if target is None else target
+    if target not in STEPS:
+        raise LibraryError(f"unknown schema version {target} (known: 1..{CURRENT_VERSION})")
+    with db.atomic("IMMEDIATE"):
+        version = schema_version(db)
+    if version > CURRENT_VERSION:
+        raise SchemaTooNew(
+            f"{db.database} is at schema version {version}, but this Reelbox only knows up to "
+            f"{CURRENT_VERSION}; use a newer Reelbox (the file is left untouched)"
+        )
+    if version > target:
+        raise LibraryError(f"{db.database} is at version {version}, beyond the target {target}")
+    while version < target:
+        step = version + 1
+        with db.atomic("IMMEDIATE"):
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            if schema_version(db) >= step:
+                version = schema_version(db)
+                continue
+            STEPS[step](db)
+            db.execute_sql(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                (step, utc_now().isoformat()),
+            )
+        logger.info("Library database %s migrated to schema version %d", db.database, step)
+        version = step
+    return version

@@ -1,0 +1,134 @@
+"""Peewee models of the library: movies, shows, seasons, episodes and their assignments.
+
+The tables themselves are created and changed by migrations.py (plain SQL, versioned); these
+classes only describe the current schema to peewee. They are bound to a database by
+db.open_database(). Times are aware UTC datetimes, stored as ISO 8601 text.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import peewee
+
+logger = logging.getLogger(__name__)
+
+ITEM_TYPES = ("movie", "episode")
+SOURCE_KINDS = ("torrent",)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTimeField(peewee.TextField):
+    """Aware UTC datetime stored as ISO text, so it sorts as text and reads back aware."""
+
+    def db_value(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{self.name}: naive datetime {value!r}; pass an aware one")
+        return value.astimezone(UTC).isoformat()
+
+    def python_value(self, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = peewee.IntegerField(primary_key=True)
+    applied_at = UtcDateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "schema_version"
+
+
+class Movie(BaseModel):
+    tmdb_id = peewee.IntegerField(null=True, unique=True)
+    imdb_id = peewee.TextField(null=True)
+    title = peewee.TextField()
+    sort_title = peewee.TextField()
+    year = peewee.IntegerField(null=True)
+    overview = peewee.TextField(default="")
+    poster_path = peewee.TextField(null=True)
+    added_at = UtcDateTimeField(default=utc_now)
+    updated_at = UtcDateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "movie"
+
+
+class Show(BaseModel):
+    tmdb_id = peewee.IntegerField(null=True, unique=True)
+    title = peewee.TextField()
+    sort_title = peewee.TextField()
+    year = peewee.IntegerField(null=True)
+    overview = peewee.TextField(default="")
+    poster_path = peewee.TextField(null=True)
+    added_at = UtcDateTimeField(default=utc_now)
+    updated_at = UtcDateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "show"
+
+
+class Season(BaseModel):
+    show = peewee.ForeignKeyField(Show, backref="season_set", on_delete="CASCADE")
+    number = peewee.IntegerField()
+    name = peewee.TextField(default="")
+    overview = peewee.TextField(default="")
+    poster_path = peewee.TextField(null=True)
+    air_date = peewee.DateField(null=True)
+
+    class Meta:
+        table_name = "season"
+        indexes = ((("show", "number"), True),)
+
+
+class Episode(BaseModel):
+    season = peewee.ForeignKeyField(Season, backref="episode_set", on_delete="CASCADE")
+    number = peewee.IntegerField()
+    title = peewee.TextField(default="")
+    overview = peewee.TextField(default="")
+    air_date = peewee.DateField(null=True)
+    still_path = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "episode"
+        indexes = ((("season", "number"), True),)
+
+    @property
+    def display_title(self) -> str:
+        """What a list shows: the title, or "Episode N" while no title is known."""
+        return self.title or f"Episode {self.number}"
+
+
+class Assignment(BaseModel):
+    item_type = peewee.TextField()
+    item_id = peewee.IntegerField()
+    source_kind = peewee.TextField(default="torrent")
+    info_hash = peewee.TextField()
+    magnet_uri = peewee.TextField(null=True)
+    torrent_data = peewee.BlobField(null=True)
+    file_index = peewee.IntegerField()
+    file_path = peewee.TextField()
+    file_size = peewee.IntegerField()
+    resolution = peewee.TextField(null=True)
+    source = peewee.TextField(null=True)
+    active = peewee.BooleanField(default=False)
+    created_at = UtcDateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "assignment"
+
+
+MODELS = (SchemaVersion, Movie, Show, Season, Episode, Assignment)

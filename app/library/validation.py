@@ -1,0 +1,106 @@
+"""Checks on what callers hand the library: titles, years, ids, info hashes, episode lists.
+
+Every refusal is an InvalidValue whose message a user can act on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.library.errors import InvalidValue
+from app.library.models import ITEM_TYPES
+from app.library.records import EpisodeData
+
+logger = logging.getLogger(__name__)
+
+MAX_EPISODES_PER_SEASON = 2000
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_BASE32 = re.compile(r"^[A-Z2-7]{32}$")
+
+
+def normalize_info_hash(info_hash: str) -> str:
+    """40 lower-case hex digits; accepts upper case and the 32-character base32 form."""
+    if not isinstance(info_hash, str):
+        raise InvalidValue(f"info hash must be text, not {type(info_hash).__name__}")
+    text = info_hash.strip()
+    if _BASE32.match(text.upper()):
+        try:
+            return base64.b32decode(text.upper()).hex()
+        except binascii.Error:
+            pass
+    text = text.lower()
+    if not _HEX40.match(text):
+        raise InvalidValue(f"{info_hash!r} is not a BitTorrent v1 info hash (40 hex digits)")
+    return text
+
+
+def check_fields(
+    values: Mapping[str, Any], allowed: set[str], partial: bool = False
+) -> dict[str, Any]:
+    unknown = set(values) - allowed
+    if unknown:
+        raise InvalidValue(
+            f"unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "title":
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidValue("title must not be empty")
+            value = " ".join(value.split())
+        elif key == "year":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1850 <= value <= 2200
+            ):
+                raise InvalidValue(f"year must be a number like 1999, not {value!r}")
+        elif key == "tmdb_id":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value <= 0
+            ):
+                raise InvalidValue(f"TMDB id must be a positive number, not {value!r}")
+        elif key == "overview":
+            if not isinstance(value, str):
+                raise InvalidValue("overview must be text")
+        elif value is not None and not isinstance(value, str):
+            raise InvalidValue(f"{key} must be text or empty")
+        checked[key] = value
+    if not partial and "title" not in checked:
+        raise InvalidValue("title is required")
+    return checked
+
+
+def check_number(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValue(f"{what} must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
+def check_item_type(item_type: str) -> str:
+    if item_type not in ITEM_TYPES:
+        raise InvalidValue(f"item type must be one of {', '.join(ITEM_TYPES)}, not {item_type!r}")
+    return item_type
+
+
+def episode_list(spec: int | Sequence[EpisodeData]) -> list[EpisodeData]:
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if not 0 <= spec <= MAX_EPISODES_PER_SEASON:
+            raise InvalidValue(
+                f"a season holds 0 to {MAX_EPISODES_PER_SEASON} episodes, not {spec}"
+            )
+        return [EpisodeData(number) for number in range(1, spec + 1)]
+    if isinstance(spec, str | bytes) or not isinstance(spec, Sequence):
+        raise InvalidValue(f"episodes must be a count or a list of EpisodeData, not {spec!r}")
+    episodes = list(spec)
+    for data in episodes:
+        if not isinstance(data, EpisodeData):
+            raise InvalidValue(f"expected EpisodeData, got {data!r}")
+        check_number(data.number, "episode number")
+    numbers = [data.number for data in episodes]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidValue("episode numbers in a season must be unique")
+    return episodes
