@@ -1,0 +1,107 @@
+"""Who may use the share: HTTP Basic for players, a bearer token for scripts using the API.
+
+Basic (not Digest) because that is what Infuse, VLC and rclone users configure; on a LAN share
+it is as good as the network it runs on. Comparisons are constant-time. With `anonymous` on,
+the read-only WebDAV tree is open to everyone, but the JSON API (which changes the library)
+still asks for the password or the token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import logging
+from collections.abc import Callable, Iterable
+
+logger = logging.getLogger(__name__)
+
+REALM = "Reelbox"
+API_PREFIX = "/api/"
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class Credentials:
+    """The accepted user name, password and API token (None: that way in is closed)."""
+
+    def __init__(
+        self,
+        username: str,
+        password: str | None,
+        *,
+        api_token: str | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        if not anonymous and not password:
+            raise ValueError("the share needs a password unless anonymous access is on")
+        self.username = username
+        self._password = password or None
+        self._api_token = api_token or None
+        self.anonymous = anonymous
+
+    def check_basic(self, header: str) -> str | None:
+        """The user name if `header` ("Basic ...") holds the right credentials, else None."""
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic" or self._password is None:
+            return None
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        if not sep:
+            return None
+        user_ok = hmac.compare_digest(user.encode(), self.username.encode())
+        password_ok = hmac.compare_digest(password.encode(), self._password.encode())
+        return user if user_ok and password_ok else None
+
+    def check_bearer(self, header: str) -> bool:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or self._api_token is None:
+            return False
+        return hmac.compare_digest(value.strip().encode(), self._api_token.encode())
+
+
+class AuthMiddleware:
+    """Lets a request through with good credentials; answers 401 with a Basic challenge else."""
+
+    def __init__(self, app: WsgiApp, credentials: Credentials) -> None:
+        self._app = app
+        self._credentials = credentials
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        is_api = environ.get("PATH_INFO", "").startswith(API_PREFIX)
+        user = self._credentials.check_basic(header) if header else None
+        if user is None and is_api and header and self._credentials.check_bearer(header):
+            user = "api-token"
+        if user is None and self._credentials.anonymous and not is_api:
+            user = "anonymous"
+        if user is None:
+            return self._challenge(environ, start_response, bad=bool(header))
+        environ["wsgidav.auth.user_name"] = user
+        environ["wsgidav.auth.realm"] = REALM
+        return self._app(environ, start_response)
+
+    def _challenge(self, environ: dict, start_response: Callable, *, bad: bool) -> list[bytes]:
+        if bad:
+            logger.info(
+                "Refused credentials from %s for %s %s",
+                environ.get("REMOTE_ADDR", "?"),
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+            )
+        body = b'{"error": "authentication required"}\n'
+        content_type = "application/json"
+        if not environ.get("PATH_INFO", "").startswith(API_PREFIX):
+            body, content_type = b"Authentication required\n", "text/plain; charset=utf-8"
+        start_response(
+            "401 Unauthorized",
+            [
+                ("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"'),
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+            ],
+        )
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]

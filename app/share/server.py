@@ -1,0 +1,302 @@
+"""The share's HTTP server: cheroot in a background thread serving WebDAV and the JSON API.
+
+ShareServer puts the parts together (tree snapshot, wsgidav provider, API, auth) and owns the
+cheroot lifecycle: start() returns once the socket listens (so the URLs it reports work),
+stop() ends it, restart() applies new settings. HttpServer is the bare cheroot wrapper, also
+used by tests and the benchmark to serve any WSGI app.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import psutil
+from cheroot import wsgi
+
+from app.settings import ShareSettings
+from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
+from app.share.guard import Guard
+from app.share.tree import LiveTree, ShareTree
+from app.share.webdav import Opener, ShareProvider, make_dav_app
+
+logger = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class _ResponseAborted(Exception):
+    """Raised after a failure once the headers are out: cheroot then drops the connection."""
+
+
+class ErrorBarrier:
+    """No exception leaves the app as a 500 with a stack trace: a short error body instead.
+
+    If the failure comes after the headers were sent, the only honest answer is to cut the
+    connection, so the client sees a short body instead of waiting forever.
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        result = None
+        try:
+            result = self._app(environ, start_response)
+            yield from result
+        except Exception:
+            logger.exception(
+                "Request %s %s failed", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            )
+            is_api = environ.get("PATH_INFO", "").startswith(API_PREFIX)
+            body = b'{"error": "internal error"}\n' if is_api else b"Internal error\n"
+            try:
+                start_response(
+                    "500 Internal Server Error",
+                    [
+                        ("Content-Type", "application/json" if is_api else "text/plain"),
+                        ("Content-Length", str(len(body))),
+                    ],
+                    sys.exc_info(),
+                )
+            except Exception:
+                raise _ResponseAborted() from None
+            yield body
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+
+def share_app(
+    tree: Callable[[], ShareTree],
+    opener: Opener,
+    credentials: Credentials,
+    *,
+    block_size: int,
+    api: WsgiApp | None = None,
+) -> WsgiApp:
+    """The whole WSGI stack: errors, auth, then /api/ to the API and the rest to WebDAV."""
+    dav = Guard(make_dav_app(ShareProvider(tree, opener), block_size=block_size))
+    return ErrorBarrier(AuthMiddleware(_route(api or _no_api, dav), credentials))
+
+
+def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
+    body = b'{"error": "not found"}\n'
+    start_response(
+        "404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+class _Server(wsgi.Server):
+    """cheroot's server with its messages in our log, not on stderr."""
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        if traceback and isinstance(sys.exc_info()[1], _ResponseAborted):
+            logger.debug("Connection closed after a failed response")
+            return
+        logger.log(level, "HTTP server: %s", msg, exc_info=traceback)
+
+
+class HttpServer:
+    """A cheroot WSGI server on a background thread."""
+
+    def __init__(
+        self, app: WsgiApp, host: str, port: int, *, threads: int = 48, socket_timeout: int = 300
+    ) -> None:
+        self._server = _Server(
+            (host, port),
+            app,
+            numthreads=threads,
+            server_name="Reelbox",
+            request_queue_size=64,
+            timeout=socket_timeout,
+            shutdown_timeout=5,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return self._server.bind_addr[0]
+
+    @property
+    def port(self) -> int:
+        return self._server.bind_addr[1]
+
+    def start(self) -> None:
+        """Bind and listen (OSError if the port is taken), then serve in the background."""
+        self._server.prepare()
+        self._thread = threading.Thread(target=self._serve, name="share-http", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self._server.serve()
+        except Exception:
+            logger.exception("The share's HTTP server stopped unexpectedly")
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._server.stop()
+        self._thread.join(10)
+        self._thread = None
+
+
+class ShareServer:
+    """WebDAV share and JSON API on one port, with Basic auth (or anonymous) and a bearer token.
+
+    The caller passes the password and token (from the keyring) and optional TMDB look-ups
+    (sync callables run on the server's worker threads; see app/share/api.py).
+    """
+
+    def __init__(
+        self,
+        settings: ShareSettings,
+        library,
+        torrents,
+        *,
+        password: str | None,
+        api_token: str | None = None,
+        assigner=None,
+        tmdb_movie: Callable[[int], dict] | None = None,
+        tmdb_show: Callable[[int], dict] | None = None,
+        storage_dir: Path | None = None,
+        opener: Opener | None = None,
+    ) -> None:
+        from app.share.api import ApiApp
+        from app.share.streams import TorrentOpener
+
+        self.settings = settings
+        self.library = library
+        self.torrents = torrents
+        self.credentials = Credentials(
+            settings.username, password, api_token=api_token, anonymous=settings.anonymous
+        )
+        self.live_tree = LiveTree.for_library(library)
+        self.opener = opener or TorrentOpener(library, torrents)
+        if assigner is None:
+            from app.assign import Assigner
+
+            assigner = Assigner(library, torrents)
+        self.api = ApiApp(
+            library,
+            torrents,
+            assigner,
+            tmdb_movie=tmdb_movie,
+            tmdb_show=tmdb_show,
+            urls=self.urls,
+            storage_dir=storage_dir,
+        )
+        self._http: HttpServer | None = None
+        self.started_at: float | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen on the configured address; raises OSError when the port is taken."""
+        if self._http is not None:
+            return
+        app = share_app(
+            lambda: self.live_tree.current,
+            self.opener,
+            self.credentials,
+            block_size=self.settings.block_size_kib * 1024,
+            api=self.api,
+        )
+        http = HttpServer(
+            app,
+            self.settings.bind_address,
+            self.settings.port,
+            threads=self.settings.threads,
+            socket_timeout=self.settings.socket_timeout,
+        )
+        http.start()
+        self._http = http
+        self.started_at = time.time()
+        logger.info(
+            "Share listening on %s:%d (%d workers)", http.host, http.port, self.settings.threads
+        )
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+            logger.info("Share stopped")
+
+    def restart(
+        self,
+        settings: ShareSettings | None = None,
+        *,
+        password: str | None = None,
+        api_token: str | None = None,
+    ) -> None:
+        """Stop, take new settings or secrets, start again on the (new) address."""
+        self.stop()
+        if settings is not None:
+            self.settings = settings
+        if settings is not None or password is not None or api_token is not None:
+            self.credentials = Credentials(
+                self.settings.username,
+                password if password is not None else self.credentials._password,
+                api_token=api_token if api_token is not None else self.credentials._api_token,
+                anonymous=self.settings.anonymous,
+            )
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._http is not None
+
+    @property
+    def port(self) -> int:
+        if self._http is None:
+            raise RuntimeError("the share is not running")
+        return self._http.port
+
+    def urls(self) -> list[str]:
+        """Where players can reach the share: loopback first, then this machine's LAN addresses."""
+        if self._http is None:
+            return []
+        return [f"http://{_url_host(host)}:{self.port}/" for host in _addresses(self._http.host)]
+
+
+def _route(api: WsgiApp, dav: WsgiApp) -> WsgiApp:
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/api" or path.startswith(API_PREFIX):
+            return api(environ, start_response)
+        return dav(environ, start_response)
+
+    return app
+
+
+def _addresses(bound: str) -> list[str]:
+    address = ipaddress.ip_address(bound)
+    if not address.is_unspecified:
+        return [bound]
+    family = 4 if address.version == 4 else 6
+    loopback = "127.0.0.1" if family == 4 else "::1"
+    found = []
+    try:
+        interfaces = psutil.net_if_addrs()
+    except OSError:
+        interfaces = {}
+    for entries in interfaces.values():
+        for entry in entries:
+            try:
+                ip = ipaddress.ip_address(entry.address.split("%", 1)[0])
+            except ValueError:
+                continue
+            if ip.version == family and not (ip.is_loopback or ip.is_link_local):
+                found.append(str(ip))
+    return [loopback, *sorted(set(found))]
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

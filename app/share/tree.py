@@ -1,0 +1,347 @@
+"""The share's virtual tree: an immutable snapshot of folders and files, swapped atomically.
+
+The tree is built from the library's active assignments (Library.active_entries()) with the
+names of app/library/naming.py, and rebuilt whenever the library changes. Readers (WebDAV
+PROPFIND, GET) only ever see one complete snapshot and never query the database. Sizes come
+from the torrent metadata stored with each assignment; modification times and ETags derive
+from assignment data, so they are the same after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from app.library import naming
+
+logger = logging.getLogger(__name__)
+
+MOVIES = naming.MOVIES_DIR
+TV_SHOWS = naming.SHOWS_DIR
+
+# Players pick a demuxer from the type; mimetypes knows only some of these, and differently
+# per platform, so the common video and subtitle types are fixed here.
+CONTENT_TYPES = {
+    ".mkv": "video/x-matroska",
+    ".mk3d": "video/x-matroska",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".avi": "video/x-msvideo",
+    ".ts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".mts": "video/mp2t",
+    ".webm": "video/webm",
+    ".wmv": "video/x-ms-wmv",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".flv": "video/x-flv",
+    ".srt": "application/x-subrip",
+    ".ass": "text/x-ssa",
+    ".ssa": "text/x-ssa",
+    ".vtt": "text/vtt",
+    ".sub": "text/plain",
+}
+
+
+def content_type_for(name: str) -> str:
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class FileNode:
+    """One file on the share and where its bytes come from."""
+
+    path: str  # "/Movies/Heat (1995)/Heat (1995).mkv", NFC
+    size: int
+    mtime: float  # seconds since the epoch
+    etag: str  # unquoted
+    info_hash: str
+    file_index: int
+    assignment_id: int
+    content_type: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderNode:
+    """A folder; `children` maps names to nodes, sorted by name, never mutated after build."""
+
+    path: str  # "/" for the root, else without a trailing slash
+    mtime: float
+    children: Mapping[str, FileNode | FolderNode] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def etag(self) -> str:
+        return f"d-{int(self.mtime)}-{len(self.children)}"
+
+
+Node = FileNode | FolderNode
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A file to place in a tree: its share path (relative, "/"-separated) and its data."""
+
+    path: str
+    size: int
+    mtime: float
+    info_hash: str
+    file_index: int
+    assignment_id: int
+
+
+class ShareTree:
+    """One immutable snapshot of the share; lookups are dictionary walks, O(depth)."""
+
+    def __init__(self, root: FolderNode, file_count: int) -> None:
+        self.root = root
+        self.file_count = file_count
+
+    @classmethod
+    def empty(cls) -> ShareTree:
+        return cls.from_files([])
+
+    @classmethod
+    def from_files(cls, specs: Iterable[FileSpec]) -> ShareTree:
+        """Build folders around the given files; the two top folders always exist.
+
+        A later spec with a path already taken is dropped with a warning: callers make paths
+        unique (see build_tree), this only guards the tree's own invariant.
+        """
+        root: dict = {}
+        mtimes: dict[tuple[str, ...], float] = {}
+        count = 0
+        for top in (MOVIES, TV_SHOWS):
+            root.setdefault(top, {})
+        for spec in specs:
+            parts = tuple(_nfc(p) for p in spec.path.strip("/").split("/"))
+            folder = root
+            for depth, part in enumerate(parts[:-1]):
+                folder = folder.setdefault(part, {})
+                if not isinstance(folder, dict):
+                    break
+                key = parts[: depth + 1]
+                mtimes[key] = max(mtimes.get(key, 0.0), spec.mtime)
+            else:
+                if parts[-1] in folder:
+                    logger.warning("Two share files want %s; keeping the first", spec.path)
+                    continue
+                folder[parts[-1]] = spec
+                count += 1
+                continue
+            logger.warning("Share path %s runs through a file; skipped", spec.path)
+        newest = max(mtimes.values(), default=0.0)
+        return cls(_freeze((), root, mtimes, newest), count)
+
+    def lookup(self, path: str) -> Node | None:
+        """The node at a decoded URL path ("/Movies/Heat (1995)/"), or None."""
+        node: Node = self.root
+        for part in path.split("/"):
+            if not part:
+                continue
+            if not isinstance(node, FolderNode):
+                return None
+            child = node.children.get(part)
+            if child is None:
+                child = node.children.get(_nfc(part))  # macOS clients send NFD
+                if child is None:
+                    return None
+            node = child
+        return node
+
+    def files(self) -> Iterable[FileNode]:
+        stack: list[Node] = [self.root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, FileNode):
+                yield node
+            else:
+                stack.extend(node.children.values())
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) -> FolderNode:
+    children: dict[str, Node] = {}
+    for name in sorted(raw, key=str.casefold):
+        value = raw[name]
+        child_parts = (*parts, name)
+        if isinstance(value, dict):
+            children[name] = _freeze(child_parts, value, mtimes, root_mtime)
+        else:
+            children[name] = FileNode(
+                path="/" + "/".join(child_parts),
+                size=value.size,
+                mtime=value.mtime,
+                etag=f"{value.info_hash[:20]}-{value.file_index}-{value.size:x}",
+                info_hash=value.info_hash,
+                file_index=value.file_index,
+                assignment_id=value.assignment_id,
+                content_type=content_type_for(name),
+            )
+    mtime = mtimes.get(parts, root_mtime) if parts else root_mtime
+    return FolderNode(path="/" + "/".join(parts), mtime=mtime, children=children)
+
+
+# ---- from library entries ---------------------------------------------------------------
+
+
+class EntryLike(Protocol):
+    """The fields of app.library.records.ActiveEntry the tree uses."""
+
+    kind: str
+    item_id: int
+    title: str
+    year: int | None
+    show_id: int | None
+    season_number: int | None
+    episode_number: int | None
+    episode_title: str | None
+    assignment_id: int
+    info_hash: str
+    file_index: int
+    file_path: str
+    file_size: int
+
+
+def build_tree(entries: Iterable[EntryLike]) -> ShareTree:
+    """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest."""
+    entries = sorted(entries, key=lambda e: (e.kind, e.item_id))
+    specs: list[FileSpec] = []
+    movie_folders: dict[str, int] = {}
+    for entry in (e for e in entries if e.kind == "movie"):
+        ext = _extension(entry.file_path)
+        folder = naming.movie_folder(entry.title, entry.year)
+        owner = movie_folders.setdefault(folder.casefold(), entry.item_id)
+        name = folder if owner == entry.item_id else f"{folder} [#{entry.item_id}]"
+        specs.append(_spec(entry, f"{MOVIES}/{name}/{name}{ext}"))
+    specs.extend(_episode_specs([e for e in entries if e.kind == "episode"]))
+    return ShareTree.from_files(specs)
+
+
+def _episode_specs(entries: list[EntryLike]) -> list[FileSpec]:
+    show_folders: dict[str, int] = {}
+    show_names: dict[int, str] = {}
+    for entry in sorted(entries, key=lambda e: e.show_id or 0):
+        if entry.show_id in show_names:
+            continue
+        folder = naming.movie_folder(entry.title, entry.year)
+        owner = show_folders.setdefault(folder.casefold(), entry.show_id)
+        show_names[entry.show_id] = (
+            folder if owner == entry.show_id else f"{folder} [#{entry.show_id}]"
+        )
+    # A file holding several episodes (S01E01E02) is assigned to each: show it once, named for
+    # the run of episodes it holds, as players expect ("S01E01-E02").
+    groups: dict[tuple, list[EntryLike]] = {}
+    for entry in entries:
+        key = (entry.show_id, entry.season_number, entry.info_hash, entry.file_index)
+        groups.setdefault(key, []).append(entry)
+    specs = []
+    for group in groups.values():
+        group.sort(key=lambda e: e.episode_number or 0)
+        for run in _consecutive_runs(group):
+            first, last = run[0], run[-1]
+            show_folder = show_names[first.show_id]
+            path = naming.episode_path(
+                first.title,
+                first.year,
+                first.season_number or 0,
+                first.episode_number or 0,
+                first.episode_title or "",
+                _extension(first.file_path),
+                last_episode=last.episode_number if last is not first else None,
+            )
+            path = _replace_show_folder(path, show_folder)
+            specs.append(_spec(first, path))
+    return specs
+
+
+def _consecutive_runs(group: list[EntryLike]) -> list[list[EntryLike]]:
+    runs: list[list[EntryLike]] = []
+    for entry in group:
+        if runs and entry.episode_number == (runs[-1][-1].episode_number or 0) + 1:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return runs
+
+
+def _replace_show_folder(path: str, show_folder: str) -> str:
+    """naming.episode_path names the show folder itself; a collision needs the suffixed name."""
+    parts = path.split("/")
+    parts[1] = show_folder
+    return "/".join(parts)
+
+
+def _extension(file_path: str) -> str:
+    suffix = PurePosixPath(file_path).suffix.lower()
+    return suffix if 1 < len(suffix) <= 6 and suffix[1:].isalnum() else ""
+
+
+def _spec(entry: EntryLike, path: str) -> FileSpec:
+    return FileSpec(
+        path=path,
+        size=entry.file_size,
+        mtime=_timestamp(getattr(entry, "created_at", None)),
+        info_hash=entry.info_hash,
+        file_index=entry.file_index,
+        assignment_id=entry.assignment_id,
+    )
+
+
+def _timestamp(when) -> float:
+    return float(int(when.timestamp())) if when is not None else 0.0
+
+
+# ---- the live snapshot ----------------------------------------------------------------------
+
+
+class LiveTree:
+    """Holds the current ShareTree and rebuilds it when the library says something changed.
+
+    The rebuild runs on the writer's thread right after its commit, so when an assignment call
+    returns, the share already shows the item. Readers take `current` (one attribute read, atomic
+    in CPython) and keep using that snapshot for their whole request.
+    """
+
+    def __init__(self, entries: Callable[[], Iterable[EntryLike]]) -> None:
+        self._entries = entries
+        self._lock = threading.Lock()
+        self._tree = ShareTree.empty()
+        self.rebuild()
+
+    @classmethod
+    def for_library(cls, library) -> LiveTree:
+        live = cls(library.active_entries)
+        library.add_listener(live.rebuild)
+        return live
+
+    @property
+    def current(self) -> ShareTree:
+        return self._tree
+
+    def rebuild(self) -> None:
+        with self._lock:
+            tree = build_tree(self._entries())
+            self._tree = tree
+        logger.debug("Share tree rebuilt: %d files", tree.file_count)

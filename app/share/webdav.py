@@ -1,0 +1,211 @@
+"""The read-only wsgidav provider over the share tree, and the wsgidav app built around it.
+
+Resources are thin views of ShareTree nodes: every getter is O(1) (a Depth-1 PROPFIND calls
+each several times per member). Files stream through an opener (a TorrentFileReader in the
+app, a plain file in tests) that wsgidav seeks and reads in `block_size` chunks. Properties are
+the ones Infuse-friendly servers send, with the `D:` prefix.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from typing import BinaryIO
+
+from wsgidav.dav_error import (
+    HTTP_GATEWAY_TIMEOUT,
+    HTTP_NOT_FOUND,
+    HTTP_SERVICE_UNAVAILABLE,
+    DAVError,
+)
+from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
+from wsgidav.error_printer import ErrorPrinter
+from wsgidav.request_resolver import RequestResolver
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from app.share.tree import FileNode, FolderNode, ShareTree
+
+logger = logging.getLogger(__name__)
+
+# Without lxml, wsgidav serialises with ElementTree, which invents `ns0:` prefixes; clients
+# such as Infuse expect `D:`. The registration is process-wide and only names DAV's namespace.
+ElementTree.register_namespace("D", "DAV:")
+
+Opener = Callable[[FileNode], BinaryIO]
+TREE_KEY = "reelbox.tree"
+
+
+class OpenFailed(Exception):
+    """The opener could not provide the file; `status` is the HTTP answer (503/504/404)."""
+
+    def __init__(self, message: str, status: int = HTTP_SERVICE_UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ShareProvider(DAVProvider):
+    """Maps URL paths to tree nodes; takes one snapshot per request."""
+
+    def __init__(self, tree: Callable[[], ShareTree], opener: Opener) -> None:
+        super().__init__()
+        self._tree = tree
+        self.opener = opener
+
+    def is_readonly(self) -> bool:
+        return True
+
+    def snapshot(self, environ: dict) -> ShareTree:
+        tree = environ.get(TREE_KEY)
+        if tree is None:
+            tree = environ[TREE_KEY] = self._tree()
+        return tree
+
+    def get_resource_inst(self, path: str, environ: dict):
+        node = self.snapshot(environ).lookup(path)
+        if node is None:
+            return None
+        return make_resource(node, environ)
+
+    def exists(self, path: str, environ: dict) -> bool:
+        return self.snapshot(environ).lookup(path) is not None
+
+    def is_collection(self, path: str, environ: dict) -> bool:
+        return isinstance(self.snapshot(environ).lookup(path), FolderNode)
+
+
+def make_resource(node: FileNode | FolderNode, environ: dict):
+    if isinstance(node, FolderNode):
+        return FolderResource(node, environ)
+    return FileResource(node, environ)
+
+
+class FolderResource(DAVCollection):
+    def __init__(self, node: FolderNode, environ: dict) -> None:
+        path = node.path if node.path == "/" else node.path + "/"
+        super().__init__(path, environ)
+        self.node = node
+
+    def get_member_names(self) -> list[str]:
+        return list(self.node.children)
+
+    def get_member(self, name: str):
+        child = self.node.children.get(name)
+        return None if child is None else make_resource(child, self.environ)
+
+    def get_display_name(self) -> str:
+        return self.node.name
+
+    def get_creation_date(self) -> float:
+        return self.node.mtime
+
+    def get_last_modified(self) -> float:
+        return self.node.mtime
+
+    def get_property_names(self, *, is_allprop: bool) -> list[str]:
+        names = super().get_property_names(is_allprop=is_allprop)
+        # Infuse-friendly servers send a zero length for folders; wsgidav's base class refuses
+        # to, so the name is added here and answered in get_property_value.
+        names.append("{DAV:}getcontentlength")
+        return names
+
+    def get_property_value(self, name: str):
+        if name == "{DAV:}getcontentlength":
+            return "0"
+        _refuse_unknown(name)
+        return super().get_property_value(name)
+
+
+class FileResource(DAVNonCollection):
+    def __init__(self, node: FileNode, environ: dict) -> None:
+        super().__init__(node.path, environ)
+        self.node = node
+
+    def get_content_length(self) -> int:
+        return self.node.size
+
+    def get_content_type(self) -> str:
+        return self.node.content_type
+
+    def get_display_name(self) -> str:
+        return self.node.name
+
+    def get_creation_date(self) -> float:
+        return self.node.mtime
+
+    def get_last_modified(self) -> float:
+        return self.node.mtime
+
+    def get_etag(self) -> str:
+        return self.node.etag
+
+    def support_etag(self) -> bool:
+        return True
+
+    def support_ranges(self) -> bool:
+        return True
+
+    def get_property_value(self, name: str):
+        if name == "{DAV:}getetag":
+            return f'"{self.node.etag}"'
+        _refuse_unknown(name)
+        return super().get_property_value(name)
+
+    def get_content(self) -> BinaryIO:
+        # Called before the first body byte leaves (wsgidav's ErrorPrinter holds the
+        # response back), so a failure here still becomes a clean error status.
+        try:
+            stream = self.provider.opener(self.node)
+        except OpenFailed as exc:
+            logger.warning("Cannot open %s: %s", self.node.path, exc)
+            raise DAVError(exc.status, str(exc)) from None
+        return _Content(stream, self.node.path)
+
+
+def _refuse_unknown(name: str) -> None:
+    # wsgidav answers quota properties with an empty 200; we have no quota, so say 404.
+    if name in ("{DAV:}quota-used-bytes", "{DAV:}quota-available-bytes"):
+        raise DAVError(HTTP_NOT_FOUND)
+
+
+class _Content:
+    """The opened stream as wsgidav uses it; read failures become HTTP errors, not 500s."""
+
+    def __init__(self, stream: BinaryIO, path: str) -> None:
+        self._stream = stream
+        self._path = path
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._stream.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except OpenFailed as exc:
+            logger.warning("Read of %s failed: %s", self._path, exc)
+            raise DAVError(exc.status, str(exc)) from None
+        except TimeoutError as exc:
+            logger.warning("Read of %s timed out: %s", self._path, exc)
+            raise DAVError(HTTP_GATEWAY_TIMEOUT, str(exc)) from None
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def make_dav_app(provider: ShareProvider, *, block_size: int) -> WsgiDAVApp:
+    """wsgidav without its own auth (auth.py does it for the share and the API alike)."""
+    config = {
+        "provider_mapping": {"/": provider},
+        "middleware_stack": [ErrorPrinter, RequestResolver],
+        "lock_storage": False,
+        "property_manager": None,
+        "block_size": block_size,
+        "verbose": 1,
+        "logging": {"enable": False},
+        "suppress_version_info": True,
+        "add_header_MS_Author_Via": False,
+        "dir_browser": {"enable": False},
+        "http_authenticator": {"domain_controller": None},
+        "simple_dc": {"user_mapping": {"*": True}},
+    }
+    return WsgiDAVApp(config)
