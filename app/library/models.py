@@ -39,12 +39,7 @@ class UtcDateTimeField(peewee.TextField):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class BaseModel(peewee.Model):
-    class Meta:
-        legacy_table_names = False
-
-
-class SchemaVersion(BaseModel):
+class SchemaVersion(peewee.Model):
     version = peewee.IntegerField(primary_key=True)
     applied_at = UtcDateTimeField(default=utc_now)
 
@@ -52,7 +47,7 @@ class SchemaVersion(BaseModel):
         table_name = "schema_version"
 
 
-class Movie(BaseModel):
+class Movie(peewee.Model):
     tmdb_id = peewee.IntegerField(null=True, unique=True)
     imdb_id = peewee.TextField(null=True)
     title = peewee.TextField()
@@ -67,7 +62,7 @@ class Movie(BaseModel):
         table_name = "movie"
 
 
-class Show(BaseModel):
+class Show(peewee.Model):
     tmdb_id = peewee.IntegerField(null=True, unique=True)
     title = peewee.TextField()
     sort_title = peewee.TextField()
@@ -81,7 +76,7 @@ class Show(BaseModel):
         table_name = "show"
 
 
-class Season(BaseModel):
+class Season(peewee.Model):
     show = peewee.ForeignKeyField(Show, backref="season_set", on_delete="CASCADE")
     number = peewee.IntegerField()
     name = peewee.TextField(default="")
@@ -94,7 +89,7 @@ class Season(BaseModel):
         indexes = ((("show", "number"), True),)
 
 
-class Episode(BaseModel):
+class Episode(peewee.Model):
     season = peewee.ForeignKeyField(Season, backref="episode_set", on_delete="CASCADE")
     number = peewee.IntegerField()
     title = peewee.TextField(default="")
@@ -112,7 +107,7 @@ class Episode(BaseModel):
         return self.title or f"Episode {self.number}"
 
 
-class Assignment(BaseModel):
+class Assignment(peewee.Model):
     item_type = peewee.TextField()
     item_id = peewee.IntegerField()
     source_kind = peewee.TextField(default="torrent")

@@ -48,24 +48,34 @@ def listing(model: type[Movie] | type[Show], search: str | None, order: str) -> 
 
 
 def find_duplicate(
-    model: type[Movie] | type[Show], title: str, year: int | None, tmdb_id: int | None
+    model: type[Movie] | type[Show],
+    title: str,
+    year: int | None,
+    tmdb_id: int | None,
+    exclude: int | None = None,
 ) -> Movie | Show | None:
+    """The row with this TMDB id, or with this title (ignoring case and accents) and year."""
+    others = [model.id != exclude] if exclude is not None else []
     if tmdb_id is not None:
-        existing = model.get_or_none(model.tmdb_id == tmdb_id)
+        existing = model.get_or_none(model.tmdb_id == tmdb_id, *others)
         if existing is not None:
             return existing
     same_year = model.year.is_null() if year is None else model.year == year
-    return model.select().where(fn.fold(model.title) == fold(title), same_year).first()
+    return model.select().where(fn.fold(model.title) == fold(title), same_year, *others).first()
 
 
 def update(item: Movie | Show, values: dict[str, Any]) -> Movie | Show:
     model = type(item)
-    if values.get("tmdb_id") is not None:
-        other = model.get_or_none(model.tmdb_id == values["tmdb_id"], model.id != item.id)
+    if values.keys() & {"title", "year", "tmdb_id"}:
+        other = find_duplicate(
+            model,
+            values.get("title", item.title),
+            values.get("year", item.year),
+            values.get("tmdb_id"),
+            exclude=item.id,
+        )
         if other is not None:
-            raise DuplicateItem(
-                f"TMDB id {values['tmdb_id']} already belongs to {label(other)}", other
-            )
+            raise DuplicateItem(f"{label(other)} is already in the library", other)
     if "title" in values:
         values["sort_title"] = sort_title(values["title"])
     values["updated_at"] = utc_now()

@@ -16,7 +16,7 @@ class EpisodeData:
     number: int
     title: str = ""
     overview: str = ""
-    air_date: date | None = None
+    air_date: date | str | None = None  # TMDB gives "2008-01-20"; stored as a date
     still_path: str | None = None
 
 

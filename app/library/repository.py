@@ -37,6 +37,7 @@ from app.library.queries import (
 )
 from app.library.records import ActiveEntry, EpisodeData
 from app.library.validation import (
+    check_date,
     check_fields,
     check_item_type,
     check_number,
@@ -82,7 +83,6 @@ class Library:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        outermost = False
         with self._db.write_lock:
             outermost = self._db.transaction_depth() == 0
             with self._db.atomic("IMMEDIATE"):
@@ -215,7 +215,7 @@ class Library:
         name: str | None = None,
         overview: str | None = None,
         poster_path: str | None = None,
-        air_date: date | None = None,
+        air_date: date | str | None = None,
         episodes: Sequence[EpisodeData] = (),
     ) -> Season:
         """Create or refresh a season (TMDB refresh or a user adding episodes).
@@ -232,7 +232,10 @@ class Library:
             changes = {
                 key: value
                 for key, value in dict(
-                    name=name, overview=overview, poster_path=poster_path, air_date=air_date
+                    name=name,
+                    overview=overview,
+                    poster_path=poster_path,
+                    air_date=check_date(air_date),
                 ).items()
                 if value is not None
             }

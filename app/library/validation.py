@@ -10,6 +10,8 @@ import binascii
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from app.library.errors import InvalidValue
@@ -100,7 +102,22 @@ def episode_list(spec: int | Sequence[EpisodeData]) -> list[EpisodeData]:
         if not isinstance(data, EpisodeData):
             raise InvalidValue(f"expected EpisodeData, got {data!r}")
         check_number(data.number, "episode number")
+    episodes = [replace(data, air_date=check_date(data.air_date)) for data in episodes]
     numbers = [data.number for data in episodes]
     if len(set(numbers)) != len(numbers):
         raise InvalidValue("episode numbers in a season must be unique")
     return episodes
+
+
+def check_date(value: date | str | None) -> date | None:
+    """A date, also from TMDB's "2008-01-20" text; "" means unknown."""
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidValue(f"{value!r} is not a date like 2008-01-20")

@@ -64,6 +64,9 @@ def test_update_and_delete_movie(library):
     with pytest.raises(DuplicateItem) as caught:
         library.update_movie(movie.id, tmdb_id=949)
     assert caught.value.existing.id == other.id
+    with pytest.raises(DuplicateItem, match="Heat"):
+        library.update_movie(movie.id, title="heat", year=1995)
+    assert library.update_movie(other.id, overview="LA").overview == "LA"
     with pytest.raises(InvalidValue, match="unknown field"):
         library.update_movie(movie.id, rating=5)
     with pytest.raises(NotFound):
@@ -173,6 +176,17 @@ def test_upsert_season_refreshes_titles_and_keeps_assigned_episodes(library):
         library.upsert_season(show.id, 1, episodes=[EpisodeData(1), EpisodeData(1)])
     with pytest.raises(NotFound):
         library.upsert_season(999, 1)
+
+
+def test_dates_from_tmdb_text(library):
+    show = library.add_show("Dark", seasons={1: [EpisodeData(1, "Secrets", air_date="2017-12-01")]})
+    season = library.upsert_season(show.id, 1, air_date="2017-12-01")
+    assert season.air_date == date(2017, 12, 1)
+    assert library.find_episode(show.id, 1, 1).air_date == date(2017, 12, 1)
+    assert library.upsert_season(show.id, 2, episodes=[EpisodeData(1, air_date="")]).id
+    with pytest.raises(InvalidValue, match="not a date"):
+        library.upsert_season(show.id, 1, episodes=[EpisodeData(1, air_date="01/12/2017")])
+    assert library.find_episode(show.id, 1, 1).air_date == date(2017, 12, 1)
 
 
 def test_update_show(library):
