@@ -1,0 +1,129 @@
+"""The libtorrent session and the one engine thread that drains its alerts.
+
+The engine thread waits on `wait_for_alert()`, hands each batch of alerts to one callback
+(which must copy what it needs: alerts die at the next pop) and runs a housekeeping callback
+about once a second. Never `set_alert_notify` from Python: it deadlocks on the GIL.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import libtorrent as lt
+
+from app.settings import TorrentSettings
+
+logger = logging.getLogger(__name__)
+
+KiB = 1024
+TICK_SECONDS = 1.0
+
+_ALERTS = (
+    lt.alert.category_t.error_notification
+    | lt.alert.category_t.status_notification
+    | lt.alert.category_t.storage_notification
+    | lt.alert.category_t.piece_progress_notification
+)
+
+
+def session_settings(settings: TorrentSettings, listen_interface: str | None = None) -> dict:
+    """The settings pack for our session; everything that can change live is in here."""
+    interface = listen_interface or "0.0.0.0"
+    listen = f"{interface}:{settings.listen_port}"
+    if listen_interface is None:
+        listen += f",[::]:{settings.listen_port}"
+    return {
+        "listen_interfaces": listen,
+        "enable_dht": settings.dht,
+        "enable_lsd": settings.lsd,
+        "enable_upnp": settings.upnp,
+        "enable_natpmp": settings.natpmp,
+        "download_rate_limit": settings.download_rate_limit_kib * KiB,
+        "upload_rate_limit": settings.upload_rate_limit_kib * KiB,
+        "connections_limit": settings.connections_limit,
+        "active_limit": settings.active_limit,
+        "active_downloads": settings.active_limit,
+        "active_seeds": settings.active_limit,
+        "alert_mask": _ALERTS,
+        "alert_queue_size": 10000,
+        # a torrent whose wanted pieces are all done counts as finished and would drop its
+        # seeds; the next read then waits ~60 s for a reconnect
+        "close_redundant_connections": False,
+        # a pause/resume (idle wake) would otherwise wait 60 s before reconnecting
+        "min_reconnect_time": 1,
+        # outgoing uTP costs ~3 s against TCP-only peers before TCP is tried; incoming uTP
+        # is still accepted
+        "enable_outgoing_utp": False,
+        "allow_multiple_connections_per_ip": True,
+        "user_agent": "Reelbox",
+    }
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: TorrentSettings,
+        *,
+        listen_interface: str | None,
+        on_alerts: Callable[[list], None],
+        on_tick: Callable[[], None],
+    ) -> None:
+        self._settings = settings
+        self._listen_interface = listen_interface
+        self._on_alerts = on_alerts
+        self._on_tick = on_tick
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.session: lt.session | None = None
+
+    def start(self) -> None:
+        self.session = lt.session(session_settings(self._settings, self._listen_interface))
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="torrent-engine", daemon=True)
+        self._thread.start()
+
+    def apply(self, settings: TorrentSettings) -> None:
+        self._settings = settings
+        if self.session is not None:
+            self.session.apply_settings(session_settings(settings, self._listen_interface))
+
+    def listen_port(self) -> int:
+        return self.session.listen_port() if self.session else 0
+
+    def in_engine_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def stop(self) -> None:
+        """Join the engine thread, then tear the session down (closes every connection)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            if self._thread.is_alive():
+                logger.error("Torrent engine thread did not stop within 30 s")
+            self._thread = None
+        if self.session is not None:
+            self.session.pause()
+            self.session = None
+
+    def _run(self) -> None:
+        next_tick = time.monotonic() + TICK_SECONDS
+        while not self._stop.is_set():
+            session = self.session
+            if session is None:
+                break
+            session.wait_for_alert(200)
+            alerts = session.pop_alerts()
+            if alerts:
+                try:
+                    self._on_alerts(alerts)
+                except Exception:
+                    logger.exception("Handling torrent alerts failed")
+            if time.monotonic() >= next_tick:
+                try:
+                    self._on_tick()
+                except Exception:
+                    logger.exception("Torrent housekeeping failed")
+                next_tick = time.monotonic() + TICK_SECONDS

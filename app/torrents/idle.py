@@ -1,0 +1,76 @@
+"""Idle mode: quiet torrents nobody streams, and wake them fast on the next read.
+
+After idle_timeout seconds without reads a torrent goes to upload mode (no downloading), after
+idle_pause_timeout it is paused. A read wakes it: leave upload mode, resume, reannounce and
+reconnect the peers we knew, so the read does not wait for libtorrent's reconnect timers.
+A torrent still filling a requested full copy is not idled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import libtorrent as lt
+
+from app.settings import TorrentSettings
+from app.torrents.torrent import ACTIVE, IDLE_PAUSED, UPLOAD_ONLY, ManagedTorrent
+
+logger = logging.getLogger(__name__)
+
+
+def touch(mt: ManagedTorrent, dht: bool) -> bool:
+    """Mark a read; wakes the torrent if it was idle or paused. True if it had to wake."""
+    mt.last_activity = time.monotonic()
+    mt.state.last_streamed = time.time()
+    mt.state_dirty = True
+    if mt.idle_level == ACTIVE and not mt.user_paused:
+        return False
+    with mt.lock:
+        if mt.idle_level == ACTIVE and not mt.user_paused:
+            return False
+        wake(mt, dht)
+        return True
+
+
+def wake(mt: ManagedTorrent, dht: bool) -> None:
+    was = mt.idle_level
+    mt.idle_level = ACTIVE
+    mt.user_paused = False
+    handle = mt.handle
+    handle.unset_flags(lt.torrent_flags.upload_mode | lt.torrent_flags.auto_managed)
+    handle.resume()
+    handle.force_reannounce()
+    if dht:
+        handle.force_dht_announce()
+    tried = mt.reconnect()
+    if mt.fetcher is not None:
+        # a pause drops piece deadlines: waiting reads must ask again now, not in 2 s
+        mt.fetcher.forget_requests()
+    logger.info("Woke %s (idle level %d), reconnecting %d known peers", mt.info_hash, was, tried)
+
+
+def idle_step(mt: ManagedTorrent, settings: TorrentSettings, now: float) -> int | None:
+    """Quiet one torrent if it has been idle long enough; returns the new level if changed."""
+    if not settings.idle_enabled or mt.user_paused or mt.info is None or mt.evicting:
+        return None
+    if mt.fetcher is not None and mt.fetcher.waiting:
+        return None
+    if mt.state.keep_full_copy and not mt.handle.status().is_finished:
+        return None
+    quiet = now - mt.last_activity
+    with mt.lock:
+        if quiet >= settings.idle_pause_timeout and mt.idle_level < IDLE_PAUSED:
+            # not auto-managed, or the session's queue would resume it behind our back
+            mt.handle.unset_flags(lt.torrent_flags.auto_managed)
+            mt.handle.pause()
+            mt.idle_level = IDLE_PAUSED
+        elif quiet >= settings.idle_timeout and mt.idle_level < UPLOAD_ONLY:
+            mt.handle.set_flags(lt.torrent_flags.upload_mode)
+            mt.idle_level = UPLOAD_ONLY
+        else:
+            return None
+    if mt.fetcher is not None:
+        mt.fetcher.drop_cache()
+    logger.info("Torrent %s idle for %.0f s: level %d", mt.info_hash, quiet, mt.idle_level)
+    return mt.idle_level

@@ -1,0 +1,146 @@
+"""TorrentFileReader: one file of one torrent as a seekable, blocking, read-only file object.
+
+wsgidav seeks it and reads ~1 MiB blocks; a read returns every byte asked for (short only at
+the end of the file) once libtorrent has them, or raises ReadTimeout after read_timeout.
+Opening pins the file's head and tail; each read moves this reader's readahead window.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from app.torrents.errors import TorrentError
+from app.torrents.pieces import PieceFetcher
+from app.torrents.status import TorrentFile
+
+logger = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+HEAD_PIN = 10 * MiB  # container headers, first seconds of playback
+TAIL_PIN = 5 * MiB  # MKV cues and MP4 moov live at the end
+# A reader closed sooner than this was a probe (player reading headers and index): its pins
+# stay so the real playback reader does not fetch them again.
+PROBE_SECONDS = 15.0
+
+
+class TorrentFileReader(io.RawIOBase):
+    def __init__(
+        self,
+        fetcher: PieceFetcher,
+        file: TorrentFile,
+        *,
+        read_timeout: float,
+        readahead: int,
+        touch: Callable[[], None],
+        on_close: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self.file = file
+        self.name = file.path
+        self._fetcher = fetcher
+        self._plen = fetcher.piece_length
+        self._timeout = read_timeout
+        self._readahead = max(readahead, self._plen)
+        self._touch = touch
+        self._on_close = on_close
+        self._pos = 0
+        self._window: set[int] = set()
+        self._opened = time.monotonic()
+        self._pins = self._pieces(0, min(HEAD_PIN, file.size))
+        self._pins |= self._pieces(max(0, file.size - TAIL_PIN), file.size)
+        fetcher.pin(self._pins)
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+    # ---- io.RawIOBase ---------------------------------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._check_open()
+        if whence == os.SEEK_SET:
+            target = offset
+        elif whence == os.SEEK_CUR:
+            target = self._pos + offset
+        elif whence == os.SEEK_END:
+            target = self.file.size + offset
+        else:
+            raise ValueError(f"invalid whence {whence!r}")
+        if target < 0:
+            raise OSError(22, f"cannot seek to {target}: before the start of the file")
+        self._pos = target
+        return target
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        self._check_open()
+        out = memoryview(buffer).cast("B")
+        start = self._pos
+        end = min(start + len(out), self.file.size)
+        if end <= start:
+            return 0
+        self._touch()
+        self._move_window(start, end)
+        needed = sorted(self._pieces(start, end))
+        self._fetcher.request(needed)
+        deadline = time.monotonic() + self._timeout
+        written = 0
+        base = self.file.offset
+        for piece in needed:
+            data = self._fetcher.get(piece, deadline)
+            piece_start = piece * self._plen
+            lo = base + start + written - piece_start
+            hi = min(len(data), base + end - piece_start)
+            out[written : written + hi - lo] = data[lo:hi]
+            written += hi - lo
+        if written != end - start:
+            raise TorrentError(f"{self.name}: got {written} bytes of {end - start} (short piece)")
+        self._pos = end
+        return written
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            probe = time.monotonic() - self._opened < PROBE_SECONDS
+            self._fetcher.want((), self._window)
+            self._fetcher.unpin(self._pins, keep=probe)
+            self._window = set()
+            self._on_close()
+        finally:
+            super().close()
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def _pieces(self, start: int, end: int) -> set[int]:
+        """Pieces holding file bytes [start, end); offsets are mapped by hand (map_file
+        overflows for large sizes)."""
+        if end <= start:
+            return set()
+        first = (self.file.offset + start) // self._plen
+        last = (self.file.offset + end - 1) // self._plen
+        return set(range(first, last + 1))
+
+    def _move_window(self, start: int, end: int) -> None:
+        window = self._pieces(start, min(end + self._readahead, self.file.size))
+        added, removed = window - self._window, self._window - window
+        if added or removed:
+            self._fetcher.want(added, removed)
+            self._window = window

@@ -1,0 +1,384 @@
+"""TorrentService: the torrent engine's public face (add, find, remove, status, stream).
+
+Everything else in the app talks to torrents through this class. Threads: any thread may call
+it; libtorrent events arrive on the engine thread (see engine.py) and are handled by
+`runtime.Runtime`, which also runs the periodic work (resume data, idle, health, disk budget).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import libtorrent as lt
+
+from app.paths import Paths
+from app.settings import TorrentSettings
+from app.torrents import idle, sources
+from app.torrents.engine import Engine
+from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+from app.torrents.pieces import PieceFetcher
+from app.torrents.reader import TorrentFileReader
+from app.torrents.runtime import Runtime
+from app.torrents.status import TorrentInfo, TorrentStatus
+from app.torrents.store import TorrentStore
+from app.torrents.torrent import IDLE_PAUSED, ManagedTorrent
+
+logger = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+Listener = Callable[[str, str], None]
+
+
+class TorrentService:
+    def __init__(
+        self, settings: TorrentSettings, paths: Paths, *, listen_interface: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.paths = paths
+        self.store = TorrentStore(paths.resume_dir)
+        self._torrents: dict[str, ManagedTorrent] = {}
+        self._lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._runtime = Runtime(self)
+        self.engine = Engine(
+            settings,
+            listen_interface=listen_interface,
+            on_alerts=self._runtime.on_alerts,
+            on_tick=self._runtime.tick,
+        )
+        self._started = False
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the session and bring back every torrent saved before (resume data)."""
+        if self._started:
+            return
+        self.storage_dir.mkdir(parents=True, exist_ok=True)
+        self.engine.start()
+        self._started = True
+        for info_hash, data in self.store.resume_files().items():
+            try:
+                params = lt.read_resume_data(data)
+            except RuntimeError as exc:
+                logger.warning("Skipping unreadable resume data of %s: %s", info_hash, exc)
+                continue
+            with self._lock:
+                self._insert(info_hash, params, paused=self.settings.start_paused, fresh=False)
+        logger.info(
+            "Torrent engine listening on port %d with %d torrents",
+            self.engine.listen_port(),
+            len(self._torrents),
+        )
+
+    def stop(self) -> None:
+        """Save resume data and per-torrent state, fail waiting reads, stop the session."""
+        if not self._started:
+            return
+        self._started = False
+        try:
+            self.flush_resume()
+        finally:
+            with self._lock:
+                torrents = list(self._torrents.values())
+            for mt in torrents:
+                self._save_state(mt)
+                if mt.fetcher is not None:
+                    mt.fetcher.close("the torrent engine stopped")
+            self.engine.stop()
+
+    def apply_settings(self, settings: TorrentSettings) -> None:
+        """Live: limits, discovery, idle, timeouts, budget. Storage dir applies to new torrents."""
+        self.settings = settings
+        self.engine.apply(settings)
+        for mt in self._all():
+            mt.handle.set_max_connections(settings.connections_per_torrent)
+
+    @property
+    def storage_dir(self) -> Path:
+        configured = self.settings.storage_dir
+        return Path(configured).expanduser() if configured else self.paths.default_storage_dir
+
+    def listen_port(self) -> int:
+        return self.engine.listen_port()
+
+    # ---- adding and finding ---------------------------------------------------------------
+
+    @staticmethod
+    def parse_source(source: str | bytes) -> str:
+        """Validate a magnet link or .torrent data and return its info hash (adds nothing)."""
+        return sources.parse_source(source)
+
+    def add(self, source: str | bytes, timeout: float | None = None) -> TorrentInfo:
+        """Add a torrent (or join an add in progress) and wait for its metadata."""
+        self._require_started()
+        info_hash, params = sources.to_params(source)
+        with self._lock:
+            mt = self._torrents.get(info_hash)
+            if mt is None:
+                mt = self._insert(info_hash, params, paused=False, fresh=True)
+            elif params.peers:
+                mt.remember_peers(params.peers)
+                mt.reconnect()
+        wait = self.settings.add_timeout if timeout is None else timeout
+        if not mt.ready.wait(wait):
+            self._give_up(
+                mt,
+                MetadataTimeout(
+                    f"no peer sent the metadata of {mt.name or info_hash} within {wait:g} s; "
+                    "the torrent may have no seeders"
+                ),
+            )
+        if mt.failure is not None:
+            raise type(mt.failure)(str(mt.failure))
+        return mt.info
+
+    def get(self, info_hash: str) -> TorrentInfo | None:
+        mt = self._torrents.get(sources.normalize_hash(info_hash))
+        return mt.info if mt is not None else None
+
+    def get_or_add(self, info_hash: str, source: str | bytes) -> TorrentInfo:
+        wanted = sources.normalize_hash(info_hash)
+        known = self.get(wanted)
+        if known is not None:
+            return known
+        if sources.parse_source(source) != wanted:
+            raise InvalidTorrent(f"the source given for {wanted} is a different torrent")
+        return self.add(source)
+
+    def remove(self, info_hash: str, delete_data: bool = False) -> None:
+        with self._lock:
+            mt = self._torrents.pop(self._hash(info_hash), None)
+            if mt is None:
+                raise TorrentNotFound(f"torrent {info_hash} is not in the list")
+            flags = lt.session.delete_files if delete_data else 0
+            self.engine.session.remove_torrent(mt.handle, flags)
+            self.store.forget(mt.info_hash)
+        self._fail(mt, TorrentNotFound(f"torrent {mt.name or mt.info_hash} was removed"))
+        self.emit("removed", mt.info_hash)
+
+    def list(self) -> list[TorrentStatus]:
+        return [mt.snapshot() for mt in self._all()]
+
+    def status(self, info_hash: str) -> TorrentStatus:
+        return self._get(info_hash).snapshot()
+
+    # ---- control --------------------------------------------------------------------------
+
+    def pause(self, info_hash: str) -> None:
+        mt = self._get(info_hash)
+        with mt.lock:
+            mt.user_paused = True
+            mt.handle.unset_flags(lt.torrent_flags.auto_managed)
+            mt.handle.pause()
+        self.emit("state", mt.info_hash)
+
+    def resume(self, info_hash: str) -> None:
+        mt = self._get(info_hash)
+        with mt.lock:
+            idle.wake(mt, self.settings.dht)
+        mt.last_activity = time.monotonic()
+        self.emit("state", mt.info_hash)
+
+    def pause_all(self) -> None:
+        for mt in self._all():
+            self.pause(mt.info_hash)
+
+    def resume_all(self) -> None:
+        for mt in self._all():
+            self.resume(mt.info_hash)
+
+    def recheck(self, info_hash: str) -> None:
+        self._get(info_hash).handle.force_recheck()
+
+    def reannounce(self, info_hash: str) -> None:
+        mt = self._get(info_hash)
+        mt.handle.force_reannounce()
+        if self.settings.dht:
+            mt.handle.force_dht_announce()
+        mt.reconnect()
+
+    def set_keep_full_copy(self, info_hash: str, keep: bool) -> None:
+        mt = self._get(info_hash)
+        mt.state.keep_full_copy = keep
+        self._save_state(mt)
+        if mt.fetcher is not None:
+            mt.fetcher.set_keep_full_copy(keep)
+        if keep:
+            idle.touch(mt, self.settings.dht)
+        mt.mark_resume_dirty()
+        self.emit("state", mt.info_hash)
+
+    # ---- streaming ------------------------------------------------------------------------
+
+    def open_file(self, info_hash: str, file_index: int) -> TorrentFileReader:
+        mt = self._get(info_hash)
+        wait = self.settings.read_timeout
+        if not mt.ready.wait(wait) or mt.info is None:
+            raise TorrentError(f"the metadata of {mt.name or mt.info_hash} is not available yet")
+        if not mt.available.wait(wait):
+            raise TorrentError(f"{mt.info.name} is being cleaned up; try again")
+        file = next((f for f in mt.info.files if f.index == file_index), None)
+        if file is None:
+            raise TorrentError(f"{mt.info.name} has no file number {file_index}")
+        with mt.lock:
+            mt.readers += 1
+        idle.touch(mt, self.settings.dht)
+
+        def closed() -> None:
+            with mt.lock:
+                mt.readers -= 1
+            self._save_state(mt)
+
+        return TorrentFileReader(
+            mt.fetcher,
+            file,
+            read_timeout=self.settings.read_timeout,
+            readahead=self.settings.readahead_mib * MiB,
+            touch=lambda: idle.touch(mt, self.settings.dht),
+            on_close=closed,
+        )
+
+    # ---- events ---------------------------------------------------------------------------
+
+    def add_listener(self, callback: Listener) -> None:
+        """callback(event, info_hash) from the engine thread: added, removed, metadata,
+        finished, error, stalled, recovered, state, evicted."""
+        self._listeners.append(callback)
+
+    def emit(self, event: str, info_hash: str) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(event, info_hash)
+            except Exception:
+                logger.exception("Torrent listener %r failed on %s", callback, event)
+
+    def flush_resume(self, timeout: float = 15.0) -> bool:
+        """Save every torrent's resume data now and wait until it is on disk."""
+        if self.engine.in_engine_thread():
+            raise RuntimeError("flush_resume() would deadlock on the engine thread")
+        return self._runtime.save_all(self._all(), timeout)
+
+    # ---- internals shared with Runtime ----------------------------------------------------
+
+    def torrent(self, info_hash: str) -> ManagedTorrent | None:
+        return self._torrents.get(info_hash)
+
+    def torrents(self) -> list[ManagedTorrent]:
+        return self._all()
+
+    def prepare_params(self, params: lt.add_torrent_params, *, paused: bool) -> None:
+        """Upload mode until our priorities are set: a torrent downloads nothing on its own."""
+        if not params.save_path:
+            params.save_path = str(self.storage_dir)
+        flags = params.flags | lt.torrent_flags.upload_mode
+        flags &= ~(
+            lt.torrent_flags.auto_managed
+            | lt.torrent_flags.paused
+            | lt.torrent_flags.duplicate_is_error
+        )
+        if paused:
+            flags |= lt.torrent_flags.paused
+        params.flags = flags
+        params.max_connections = self.settings.connections_per_torrent
+
+    def on_metadata(self, mt: ManagedTorrent) -> None:
+        """Metadata is known: set priorities (nothing wanted yet), then leave upload mode."""
+        with mt.lock:
+            if mt.info is not None:
+                return
+            ti = mt.handle.torrent_file()
+            if ti is None:
+                return
+            mt.fetcher = PieceFetcher(
+                mt.handle, ti.num_pieces(), ti.piece_length(), mt.state.keep_full_copy
+            )
+            mt.fetcher.apply_all()
+            if mt.idle_level == 0:
+                mt.handle.unset_flags(lt.torrent_flags.upload_mode)
+            mt.info = sources.info_from(ti, mt.info_hash)
+            mt.name = mt.info.name
+            mt.mark_resume_dirty()
+            mt.ready.set()
+        self.emit("metadata", mt.info_hash)
+
+    def _insert(
+        self, info_hash: str, params: lt.add_torrent_params, *, paused: bool, fresh: bool
+    ) -> ManagedTorrent:
+        self.prepare_params(params, paused=paused)
+        try:
+            handle = self.engine.session.add_torrent(params)
+        except RuntimeError as exc:
+            raise InvalidTorrent(f"libtorrent refused the torrent: {exc}") from None
+        mt = ManagedTorrent(
+            info_hash=info_hash,
+            handle=handle,
+            name=params.name or "",
+            state=self.store.load_state(info_hash),
+        )
+        if paused:
+            mt.idle_level = IDLE_PAUSED
+        mt.available.set()
+        mt.remember_peers(params.peers)
+        self._torrents[info_hash] = mt
+        if handle.torrent_file() is not None:
+            self.on_metadata(mt)
+        if fresh:
+            mt.mark_resume_dirty()
+            self._save_state(mt)
+        self.emit("added", info_hash)
+        return mt
+
+    def _give_up(self, mt: ManagedTorrent, failure: TorrentError) -> None:
+        """An add timed out: drop the torrent unless its metadata arrived meanwhile."""
+        with self._lock:
+            if mt.info is not None or self._torrents.get(mt.info_hash) is not mt:
+                return
+            del self._torrents[mt.info_hash]
+            self.engine.session.remove_torrent(mt.handle)
+            self.store.forget(mt.info_hash)
+        self._fail(mt, failure)
+        self.emit("removed", mt.info_hash)
+
+    def _fail(self, mt: ManagedTorrent, failure: TorrentError) -> None:
+        mt.failure = failure
+        mt.ready.set()
+        mt.available.set()
+        if mt.fetcher is not None:
+            mt.fetcher.close(str(failure))
+
+    def _save_state(self, mt: ManagedTorrent) -> None:
+        if self._torrents.get(mt.info_hash) is not mt:
+            return
+        mt.state_dirty = False
+        try:
+            self.store.save_state(mt.info_hash, mt.state)
+        except OSError as exc:
+            logger.error("Cannot save state of %s: %s", mt.info_hash, exc)
+
+    def save_state(self, mt: ManagedTorrent) -> None:
+        self._save_state(mt)
+
+    def _get(self, info_hash: str) -> ManagedTorrent:
+        mt = self._torrents.get(self._hash(info_hash))
+        if mt is None:
+            raise TorrentNotFound(f"torrent {info_hash} is not in the list")
+        return mt
+
+    def _hash(self, info_hash: str) -> str:
+        try:
+            return sources.normalize_hash(info_hash)
+        except InvalidTorrent:
+            raise TorrentNotFound(f"{info_hash!r} is not a known torrent") from None
+
+    def _all(self) -> list[ManagedTorrent]:
+        with self._lock:
+            return list(self._torrents.values())
+
+    def _require_started(self) -> None:
+        if not self._started:
+            raise TorrentError("the torrent engine is not running")

@@ -1,0 +1,126 @@
+"""ManagedTorrent: everything the engine knows about one torrent beside libtorrent's handle.
+
+Holds our per-torrent state (metadata as plain data, the piece fetcher, persisted choices,
+activity, idle level, health, peers worth reconnecting to) and turns it into a TorrentStatus.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import libtorrent as lt
+
+from app.torrents.errors import TorrentError
+from app.torrents.health import HealthMonitor
+from app.torrents.pieces import PieceFetcher
+from app.torrents.status import PIECE_FETCHING, PIECE_HAVE, TorrentInfo, TorrentStatus
+from app.torrents.store import TorrentState
+
+logger = logging.getLogger(__name__)
+
+MAX_KNOWN_PEERS = 200
+
+ACTIVE, UPLOAD_ONLY, IDLE_PAUSED = 0, 1, 2
+
+_STATES = {
+    lt.torrent_status.states.checking_files: "checking",
+    lt.torrent_status.states.checking_resume_data: "checking",
+    lt.torrent_status.states.downloading_metadata: "metadata",
+    lt.torrent_status.states.downloading: "downloading",
+    lt.torrent_status.states.finished: "finished",
+    lt.torrent_status.states.seeding: "seeding",
+}
+
+
+@dataclass(eq=False)
+class ManagedTorrent:
+    info_hash: str
+    handle: lt.torrent_handle
+    state: TorrentState
+    name: str = ""
+    info: TorrentInfo | None = None
+    fetcher: PieceFetcher | None = None
+    failure: TorrentError | None = None  # set when the torrent is gone (timeout, removal)
+    readers: int = 0
+    idle_level: int = ACTIVE
+    user_paused: bool = False
+    error: str | None = None
+    evicting: bool = False
+    evicted_ti: lt.torrent_info | None = None  # metadata kept while the data is deleted
+    resume_dirty_at: float | None = None  # monotonic time a change made resume data stale
+    state_dirty: bool = False
+    last_activity: float = field(default_factory=time.monotonic)
+    known_peers: set[tuple[str, int]] = field(default_factory=set)
+    health: HealthMonitor = field(default_factory=HealthMonitor)
+    ready: threading.Event = field(default_factory=threading.Event)  # metadata or failure
+    available: threading.Event = field(default_factory=threading.Event)  # not being evicted
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def mark_resume_dirty(self) -> None:
+        if self.resume_dirty_at is None:
+            self.resume_dirty_at = time.monotonic()
+
+    def remember_peers(self, peers) -> None:
+        for ip, port in peers:
+            if len(self.known_peers) >= MAX_KNOWN_PEERS:
+                break
+            self.known_peers.add((str(ip), int(port)))
+
+    def reconnect(self) -> int:
+        """Connect to every peer we have seen: after a pause libtorrent would wait for
+        announces; returns how many were tried."""
+        for endpoint in list(self.known_peers):
+            try:
+                self.handle.connect_peer(endpoint)
+            except RuntimeError as exc:
+                logger.debug("connect_peer %s failed: %s", endpoint, exc)
+        return len(self.known_peers)
+
+    def snapshot(self, *, keep_pieces: bool = True) -> TorrentStatus:
+        st = self.handle.status()
+        info = self.info
+        pieces = None
+        if info is not None and keep_pieces:
+            have = st.pieces
+            fetching = self.fetcher.fetching() if self.fetcher else set()
+            pieces = bytes(
+                PIECE_HAVE if have[i] else PIECE_FETCHING if i in fetching else 0
+                for i in range(len(have))
+            )
+        error = self.error or (st.errc.message() if st.errc.value() else None)
+        return TorrentStatus(
+            info_hash=self.info_hash,
+            name=info.name if info else (st.name or self.name or self.info_hash),
+            total_size=info.total_size if info else 0,
+            # of the whole torrent: libtorrent's own progress only counts wanted pieces
+            progress=st.total_done / info.total_size if info and info.total_size else 0.0,
+            state=self._state_name(st, error),
+            paused=bool(st.paused) or self.idle_level == IDLE_PAUSED,
+            download_rate=int(st.download_payload_rate),
+            upload_rate=int(st.upload_payload_rate),
+            peers=int(st.num_peers),
+            seeds=int(st.num_seeds),
+            pieces_done=int(st.num_pieces),
+            num_pieces=info.num_pieces if info else 0,
+            error=error,
+            stalled=self.health.stalled,
+            keep_full_copy=self.state.keep_full_copy,
+            active_readers=self.readers,
+            last_streamed=self.state.last_streamed,
+            health=self.health.history(),
+            pieces=pieces,
+        )
+
+    def _state_name(self, st: lt.torrent_status, error: str | None) -> str:
+        if error:
+            return "error"
+        if self.user_paused:
+            return "paused"
+        if self.idle_level != ACTIVE:
+            return "idle"
+        if self.info is None:
+            return "metadata"
+        return _STATES.get(st.state, "downloading")

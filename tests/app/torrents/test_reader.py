@@ -1,0 +1,154 @@
+"""TorrentFileReader against a real loopback seeder: bytes, seeks, concurrency, timeouts."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+
+import pytest
+
+from app.torrents.errors import ReadTimeout
+from app.torrents.status import PIECE_HAVE
+from tests.app.torrents.conftest import loopback_torrent_settings
+from tests.support.swarm import KiB, MiB, wait_until
+
+
+def open_reader(service, seeder, name):
+    info = service.add(seeder.magnet)
+    return info, service.open_file(info.info_hash, seeder.file_index(name))
+
+
+def test_ranges_at_start_middle_and_last_byte_match_the_source(service, make_seeder):
+    seeder = make_seeder({"Show/a.mkv": 12 * MiB, "Show/b.mkv": 3 * MiB + 12345})
+    for name in ("Show/a.mkv", "Show/b.mkv"):
+        data = seeder.data(name)
+        _, reader = open_reader(service, seeder, name)
+        with reader:
+            assert reader.size == len(data)
+            assert reader.read(1000) == data[:1000]
+            middle = len(data) // 2 + 777
+            reader.seek(middle)
+            assert reader.read(MiB) == data[middle : middle + MiB]
+            reader.seek(-1, os.SEEK_END)
+            assert reader.read(10) == data[-1:]
+            assert reader.read(10) == b""
+            assert reader.tell() == len(data)
+
+
+def test_whole_file_through_a_buffered_reader(service, make_seeder):
+    seeder = make_seeder({"Movie/movie.mkv": 8 * MiB + 1})
+    data = seeder.data("Movie/movie.mkv")
+    _, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    with io.BufferedReader(reader, buffer_size=MiB) as buffered:
+        chunks = iter(lambda: buffered.read(MiB), b"")
+        assert b"".join(chunks) == data
+
+
+def test_seek_into_a_piece_nobody_asked_for(service, make_seeder):
+    seeder = make_seeder({"Movie/movie.mkv": 32 * MiB}, piece_length=512 * KiB)
+    data = seeder.data("Movie/movie.mkv")
+    info, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    with reader:
+        offset = 20 * MiB + 3 * 512 * KiB + 100  # outside head/tail pins and any window
+        piece = offset // info.piece_length
+        assert service.status(info.info_hash).pieces[piece] != PIECE_HAVE
+        reader.seek(offset)
+        started = time.monotonic()
+        assert reader.read(200) == data[offset : offset + 200]
+        assert time.monotonic() - started < 3
+
+
+def test_two_concurrent_readers_of_one_torrent(service, make_seeder):
+    seeder = make_seeder({"Show/e1.mkv": 10 * MiB, "Show/e2.mkv": 10 * MiB + 5})
+    info = service.add(seeder.magnet)
+    results, errors = {}, []
+
+    def read_all(name, start):
+        try:
+            with service.open_file(info.info_hash, seeder.file_index(name)) as reader:
+                reader.seek(start)
+                results[(name, start)] = reader.read()
+        except Exception as exc:  # reported below: a thread's exception would be lost
+            errors.append(exc)
+
+    jobs = [("Show/e1.mkv", 0), ("Show/e1.mkv", 4 * MiB + 3), ("Show/e2.mkv", 0)]
+    threads = [threading.Thread(target=read_all, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    for name, start in jobs:
+        assert results[(name, start)] == seeder.data(name)[start:]
+    assert service.status(info.info_hash).active_readers == 0
+
+
+def test_read_times_out_when_the_seeder_goes_away(make_service, make_seeder):
+    service = make_service(loopback_torrent_settings(read_timeout=3))
+    seeder = make_seeder({"Movie/movie.mkv": 32 * MiB}, piece_length=512 * KiB)
+    _, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    with reader:
+        assert reader.read(100) == seeder.data("Movie/movie.mkv")[:100]
+        seeder.stop()
+        reader.seek(20 * MiB)
+        started = time.monotonic()
+        with pytest.raises(ReadTimeout) as caught:
+            reader.read(MiB)
+        assert isinstance(caught.value, OSError)
+        assert 2.5 < time.monotonic() - started < 8
+        assert "did not arrive in time" in str(caught.value)
+
+
+def test_an_unread_part_of_the_file_is_not_downloaded(service, make_seeder):
+    seeder = make_seeder({"Movie/movie.mkv": 48 * MiB}, piece_length=512 * KiB)
+    info, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    with reader:
+        reader.read(MiB)
+        # the head pin (10 MiB) completes, then nothing else may follow
+        head = range(0, 10 * MiB // info.piece_length)
+        assert wait_until(
+            lambda: all(service.status(info.info_hash).pieces[p] == PIECE_HAVE for p in head),
+            timeout=15,
+        )
+        time.sleep(1.5)
+        status = service.status(info.info_hash)
+    middle = range(16 * MiB // info.piece_length, 42 * MiB // info.piece_length)
+    assert all(status.pieces[p] != PIECE_HAVE for p in middle)
+    assert status.pieces_done <= (10 + 5 + 5) * MiB // info.piece_length + 2
+    assert seeder.uploaded() < 24 * MiB
+
+
+def test_finished_torrent_serves_a_new_offset_fast(make_service, make_seeder):
+    # regression: a torrent whose wanted pieces are all done counts as finished; with
+    # close_redundant_connections it dropped its seed and the next read waited ~60 s
+    service = make_service(loopback_torrent_settings(read_timeout=20))
+    seeder = make_seeder({"Movie/movie.mkv": 32 * MiB}, piece_length=512 * KiB)
+    data = seeder.data("Movie/movie.mkv")
+    info, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    with reader:
+        reader.read(10 * MiB)
+        assert wait_until(lambda: service.status(info.info_hash).state == "finished", 15)
+        time.sleep(2)
+        reader.seek(18 * MiB)
+        started = time.monotonic()
+        assert reader.read(MiB) == data[18 * MiB : 19 * MiB]
+        assert time.monotonic() - started < 3
+
+
+def test_reader_file_semantics(service, make_seeder):
+    seeder = make_seeder({"Movie/movie.mkv": 4 * MiB})
+    _, reader = open_reader(service, seeder, "Movie/movie.mkv")
+    assert reader.readable() and reader.seekable() and not reader.writable()
+    assert reader.seek(10) == 10 and reader.seek(5, os.SEEK_CUR) == 15
+    buffer = bytearray(100)
+    assert reader.readinto(buffer) == 100
+    assert bytes(buffer) == seeder.data("Movie/movie.mkv")[15:115]
+    with pytest.raises(OSError):
+        reader.seek(-1)
+    reader.seek(10 * MiB)
+    assert reader.read(10) == b""
+    reader.close()
+    with pytest.raises(ValueError):
+        reader.read(1)
