@@ -71,6 +71,11 @@ class Library:
         if Movie._meta.database is not db:
             db.bind(MODELS)
 
+    @property
+    def db(self) -> LibraryDatabase:
+        """The database this library reads and writes (for close_database at shutdown)."""
+        return self._db
+
     # ---- writes and listeners ------------------------------------------------------------
 
     def add_listener(self, callback: Callable[[], None]) -> None:

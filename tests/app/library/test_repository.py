@@ -189,7 +189,8 @@ def test_dates_from_tmdb_text(library):
     assert library.find_episode(show.id, 1, 1).air_date == date(2017, 12, 1)
 
 
-def test_update_show(library):
+def test_update_show(library, db):
+    assert library.db is db
     show = library.add_show("Office", 2005)
     updated = library.update_show(show.id, title="The Office (US)", poster_path="/o.jpg")
     assert (updated.title, updated.sort_title, updated.poster_path) == (
