@@ -85,7 +85,7 @@ def safe_path(environ: dict) -> bool:
     for part in path.split("/"):
         if part in (".", ".."):
             return False
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in part):
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in part):
             return False
     return True
 

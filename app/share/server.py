@@ -46,13 +46,19 @@ class ErrorBarrier:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         result = None
+        sent = False
         try:
             result = self._app(environ, start_response)
-            yield from result
+            for chunk in result:
+                sent = sent or bool(chunk)
+                yield chunk
         except Exception:
-            logger.exception(
-                "Request %s %s failed", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
-            )
+            where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            if sent:
+                # Typically a read that timed out mid-stream; it was logged where it happened.
+                logger.warning("Response to %s cut short after an error", where)
+                raise _ResponseAborted() from None
+            logger.exception("Request %s failed", where)
             is_api = environ.get("PATH_INFO", "").startswith(API_PREFIX)
             body = b'{"error": "internal error"}\n' if is_api else b"Internal error\n"
             try:
