@@ -61,7 +61,9 @@ def test_api_accepts_the_bearer_token_and_basic(disk_share):
     # No API app is mounted in the disk share: an authorised request reaches the 404 JSON.
     with disk_share.client(auth=None) as client:
         assert client.get("/api/health").status_code == 401
-        assert client.get("/api/health", headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert (
+            client.get("/api/health", headers={"Authorization": "Bearer nope"}).status_code == 401
+        )
         reply = client.get("/api/health", headers={"Authorization": "Bearer tok-123"})
         assert reply.status_code == 404 and reply.json() == {"error": "not found"}
     with disk_share.client() as client:

@@ -18,9 +18,13 @@ def raw_request(port: int, method: str, target: bytes, extra: bytes = b"") -> tu
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(
             method.encode() + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Authorization: Basic " + AUTH.encode() + b"\r\n"
+            b"Authorization: Basic "
+            + AUTH.encode()
+            + b"\r\n"
             + (b"Depth: 1\r\n" if method == "PROPFIND" else b"")
-            + b"Connection: close\r\n" + extra + b"\r\n"
+            + b"Connection: close\r\n"
+            + extra
+            + b"\r\n"
         )
         data = b""
         while chunk := sock.recv(65536):
@@ -67,8 +71,9 @@ def test_traversal_and_odd_paths_never_leave_the_tree(disk_share, target, method
 
 
 def test_plain_paths_still_work_raw(disk_share):
-    status, data = raw_request(disk_share.server.port, "GET",
-                               b"/Movies/Heat%20(1995)/Heat%20(1995).mkv")
+    status, data = raw_request(
+        disk_share.server.port, "GET", b"/Movies/Heat%20(1995)/Heat%20(1995).mkv"
+    )
     assert status == 200
     status, data = raw_request(disk_share.server.port, "PROPFIND", b"/Movies/")
     assert status == 207 and b"Heat (1995)" in data

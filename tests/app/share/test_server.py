@@ -49,8 +49,9 @@ def test_client_that_disconnects_mid_stream_frees_worker_and_reader(big_share):
     assert wait_for(lambda: big_share.opener.open_now == 0)
     # all workers are free again: as many parallel requests as workers still get served
     with ThreadPoolExecutor(8) as pool, big_share.client() as client:
-        replies = list(pool.map(lambda i: client.get(URL, headers={"Range": f"bytes={i}-{i}"}),
-                                range(8)))
+        replies = list(
+            pool.map(lambda i: client.get(URL, headers={"Range": f"bytes={i}-{i}"}), range(8))
+        )
     assert [r.status_code for r in replies] == [206] * 8
     assert wait_for(lambda: big_share.opener.open_now == 0)
 
@@ -72,11 +73,14 @@ def test_read_that_times_out_mid_stream_ends_the_response(big_share):
     big_share.opener.stall_after = 4 * MiB
     big_share.opener.stall_for = 0.2
     started = time.monotonic()
-    with big_share.client() as client, pytest.raises(httpx.HTTPError):
-        with client.stream("GET", URL) as reply:
-            assert reply.status_code == 200
-            for _ in reply.iter_bytes():
-                pass
+    with (
+        big_share.client() as client,
+        pytest.raises(httpx.HTTPError),
+        client.stream("GET", URL) as reply,
+    ):
+        assert reply.status_code == 200
+        for _ in reply.iter_bytes():
+            pass
     assert time.monotonic() - started < 10  # cut short, not hung until the socket timeout
     assert wait_for(lambda: big_share.opener.open_now == 0)
     big_share.opener.stall_after = None
@@ -86,8 +90,12 @@ def test_read_that_times_out_mid_stream_ends_the_response(big_share):
 
 def test_four_concurrent_range_readers_get_exact_bytes(big_share):
     data = big_share.data(MOVIE)
-    ranges = [(0, 6 * MiB - 1), (6 * MiB, 12 * MiB - 1), (20 * MiB, 24 * MiB - 1),
-              (13 * MiB + 7, 17 * MiB + 11)]
+    ranges = [
+        (0, 6 * MiB - 1),
+        (6 * MiB, 12 * MiB - 1),
+        (20 * MiB, 24 * MiB - 1),
+        (13 * MiB + 7, 17 * MiB + 11),
+    ]
 
     def fetch(span):
         with big_share.client() as client:
