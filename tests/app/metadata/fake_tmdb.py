@@ -52,6 +52,7 @@ class FakeTmdb:
             "/3/movie/603": fixture("movie_603.json"),
             "/3/movie/1196470": fixture("movie_1196470.json"),
             "/3/tv/1396": fixture("tv_1396.json"),
+            "/3/tv/1396/season/0": fixture("tv_1396_season_0.json"),
             "/3/tv/1396/season/1": fixture("tv_1396_season_1.json"),
         }
         self.images: dict[str, bytes] = {}
