@@ -1,0 +1,87 @@
+"""The real app (core + window) starts on a temporary data dir and quits cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app import settings as settings_file
+from tests.ui.conftest import loopback_overrides, run_app, until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_window_opens_shows_library_and_quits_when_closed(qapp, make_core, paths):
+    core = make_core(**{"share.enabled": "on"})
+
+    async def scenario(reelbox):
+        window = reelbox.window
+        assert window.windowTitle() == "Reelbox"
+        assert window.isVisible()
+        # The share's URL is in the status bar as soon as the core runs.
+        assert window.status.share.text().startswith("http://127.0.0.1:")
+        await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+        model = reelbox.movies_model
+        await until(lambda: [row.title for row in model.rows] == ["Heat"], what="the new movie")
+        window.show_page("torrents")
+        window.resize(900, 600)
+        window.close()  # no tray offscreen: closing quits
+        await until(lambda: not window.isVisible(), what="the window to close")
+
+    code, _ = run_app(qapp, core, scenario)
+    assert code == 0
+    assert core.torrents is not None and core.library is not None
+    saved = settings_file.load(paths.settings_file)
+    assert saved.ui.last_view == "torrents"
+    assert saved.ui.geometry
+
+
+def test_window_remembers_its_page_layout_and_size(qapp, make_core):
+    async def first(reelbox):
+        reelbox.window.show_page("sync")
+        reelbox.movies_page.view.set_layout("list")
+        reelbox.window.resize(780, 500)  # the offscreen screen is 800x600
+
+    assert run_app(qapp, make_core(), first)[0] == 0
+
+    async def second(reelbox):
+        return (
+            reelbox.window.current_page,
+            reelbox.movies_page.view.layout_name,
+            reelbox.window.size().width(),
+        )
+
+    code, (page, layout, width) = run_app(qapp, make_core(), second)
+    assert code == 0
+    assert (page, layout, width) == ("sync", "list", 780)
+
+
+def test_main_runs_the_window_and_stops_cleanly_on_sigterm(tmp_path):
+    args = [sys.executable, str(ROOT / "main.py"), "--data-dir", str(tmp_path / "home")]
+    for name, value in loopback_overrides().items():
+        args += ["--set", f"{name}={value}"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    lines = []
+    try:
+        deadline = time.monotonic() + 30
+        for line in process.stderr:
+            lines.append(line)
+            if "Reelbox window ready" in line or time.monotonic() > deadline:
+                break
+        assert any("Reelbox window ready" in line for line in lines), "".join(lines)
+        process.send_signal(signal.SIGTERM)
+        _, rest = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "Reelbox stopped cleanly" in rest

@@ -1,0 +1,264 @@
+"""What the user double-clicks: one running copy, the window, the core started off the Qt
+thread, and a clean shutdown on close, Quit, SIGINT or SIGTERM.
+
+`run_gui()` checks for a running copy first (and hands it the links), then builds the core
+from the factory, runs everything on a qasync loop and returns the exit code. `ReelboxApp`
+owns the lifecycle: the window shows at once, `core.start()` runs in a worker thread, and
+only then do the views get their data; quitting waits for a start in progress, saves the
+window's settings and stops the core in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from app import APP_ID, APP_NAME
+from app.events import CoreEvents
+from ui.library.actions import LibraryActions
+from ui.library.movies_model import MoviesModel
+from ui.library.movies_page import MoviesPage
+from ui.library.posters import PosterProvider
+from ui.library.shows_page import ShowsPage
+from ui.library.snapshot import LibrarySnapshot, load
+from ui.main_window import MainWindow
+from ui.single_instance import InstanceServer, hand_off, server_name
+from ui.status_board import StatusBoard
+from ui.sync_view import SyncView
+from ui.tasks import cancel_all, spawn
+from ui.torrents.torrents_page import TorrentsPage
+from ui.tray import Tray
+
+logger = logging.getLogger(__name__)
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+LIBRARY_DEBOUNCE_MS = 150
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    svg = ICON_DIR / "reelbox.svg"
+    if svg.exists():
+        icon.addFile(str(svg))
+    for png in sorted(ICON_DIR.glob("reelbox-*.png")):
+        icon.addFile(str(png))
+    return icon if not icon.isNull() else QIcon.fromTheme("video-x-generic")
+
+
+def run_gui(
+    core_factory: Callable[[], Any], links: list[str], *, data_dir: Path | str | None = None
+) -> int:
+    """Run the window until the user quits; returns the process exit code."""
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setDesktopFileName(APP_ID)
+    qt_app.setWindowIcon(app_icon())
+    qt_app.setQuitOnLastWindowClosed(False)
+    core = None
+    if data_dir is None:
+        # Building a Core only reads the settings file; nothing is opened or bound yet.
+        core = core_factory()
+        data_dir = core.paths.data_dir
+    name = server_name(data_dir)
+    if hand_off(name, links):
+        return 0
+    server = InstanceServer(name)
+    if core is None:
+        core = core_factory()
+    reelbox = ReelboxApp(core, links, server)
+    try:
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(reelbox.run())
+    finally:
+        server.close()
+
+
+class ReelboxApp(QObject):
+    """The running app: window, tray, live data, and the core's start and stop."""
+
+    def __init__(self, core: Any, links: list[str] | None = None, server: Any = None) -> None:
+        super().__init__()
+        self.core = core
+        self.events = CoreEvents(self)
+        self.board = StatusBoard(self)
+        self.posters = PosterProvider(self)
+        self.snapshot = LibrarySnapshot()
+        self.started = False
+        self.start_error: str | None = None
+        self._quit: asyncio.Event | None = None
+        self._pending_links = list(links or [])
+        self._loading = False
+        self._reload_again = False
+
+        self.movies_model = MoviesModel(self.board, self.posters, self)
+        self.movies_page = MoviesPage(self.movies_model, self.board)
+        self.shows_page = ShowsPage(self.board, self.posters)
+        self.torrents_page = TorrentsPage(self.board)
+        self.sync_view = SyncView()
+        self.window = MainWindow(
+            {
+                "movies": self.movies_page,
+                "shows": self.shows_page,
+                "torrents": self.torrents_page,
+                "sync": self.sync_view,
+            }
+        )
+        self.actions = LibraryActions(self)
+        self.tray = Tray(self) if QSystemTrayIcon.isSystemTrayAvailable() else None
+
+        self._reload_timer = QTimer(self, singleShot=True, interval=LIBRARY_DEBOUNCE_MS)
+        self._reload_timer.timeout.connect(self.reload_library)
+        self.events.library_changed.connect(self._reload_timer.start)
+        self.events.torrent_event.connect(self._on_torrent_event)
+        self.board.updated.connect(self._on_statuses)
+        self.window.close_requested.connect(self._on_close)
+        self.window.quit_requested.connect(self.quit)
+        self.window.settings_requested.connect(self.actions.open_settings)
+        if server is not None:
+            server.links_received.connect(self.receive_links)
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Show the window, start the core without blocking, run until quit; 0 when clean."""
+        loop = asyncio.get_running_loop()
+        self._quit = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.quit)
+        ui = self.core.settings.ui
+        self.window.restore_geometry_text(ui.geometry)
+        self.window.show_page(ui.last_view)
+        self.movies_page.view.set_layout(ui.library_layout)
+        self.window.show()
+        starting = spawn(self._start(), "core start")
+        try:
+            await self._quit.wait()
+            logger.info("Shutting down")
+            await asyncio.gather(starting, return_exceptions=True)
+            await self._save_window_settings()
+        finally:
+            self.board.stop()
+            await cancel_all()
+            if self.tray is not None:
+                self.tray.hide()
+            self.window.hide()
+            await self.core.stop_async()
+            await asyncio.to_thread(self.core.stop)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        logger.info("Reelbox stopped cleanly")
+        return 0
+
+    async def _start(self) -> None:
+        self.window.status.show_error("Starting…")
+        try:
+            await asyncio.to_thread(self.core.start)
+            await self.core.start_async()
+        except Exception as exc:  # a port in use, a part missing: show it, keep the window
+            logger.exception("The core did not start")
+            self.start_error = f"Reelbox could not start: {exc}"
+            self.window.status.show_error(self.start_error)
+            self.attach_core()
+            self.actions.show_error("Reelbox could not start", str(exc))
+            return
+        self.started = True
+        self.attach_core()
+        logger.info("Reelbox window ready")
+        await self.reload_library_now()
+        links, self._pending_links = self._pending_links, []
+        if links:
+            self.receive_links(links)
+
+    def attach_core(self) -> None:
+        """Connect the views to whatever parts of the core are running."""
+        core = self.core
+        self.events.attach(core)
+        self.posters.set_cache(core.posters)
+        self.board.start(core)
+        if self.started:
+            self.window.status.show_share(core)
+        self.movies_page.detail.share_base = self.share_base()
+        self.shows_page.detail.share_base = self.share_base()
+        self.torrents_page.set_core(core)
+        self.sync_view.set_core(core)
+        if self.tray is not None:
+            self.tray.set_core(core)
+
+    def share_base(self) -> str:
+        from ui.status_bar import lan_url
+
+        share = getattr(self.core, "share", None)
+        return lan_url(list(share.urls())) if share is not None else ""
+
+    def quit(self) -> None:
+        if self._quit is not None:
+            self._quit.set()
+
+    async def _save_window_settings(self) -> None:
+        settings = self.core.settings.copy()
+        settings.ui.geometry = self.window.geometry_text()
+        settings.ui.last_view = self.window.current_page
+        settings.ui.library_layout = self.movies_page.view.layout_name
+        try:
+            await asyncio.to_thread(self.core.update_settings, settings)
+        except Exception:  # never let a settings problem block quitting
+            logger.exception("Could not save the window's settings")
+
+    def _on_close(self) -> None:
+        if self.tray is not None and self.core.settings.ui.close_to_tray:
+            self.window.hide()
+            self.tray.show_message(APP_NAME, "Reelbox keeps running in the tray.")
+        else:
+            self.quit()
+
+    # ---- data --------------------------------------------------------------------------
+
+    def reload_library(self) -> None:
+        spawn(self.reload_library_now(), "library reload")
+
+    async def reload_library_now(self) -> None:
+        if self.core.library is None:
+            return
+        if self._loading:  # one load at a time; a change during it loads once more after
+            self._reload_again = True
+            return
+        self._loading = True
+        try:
+            while True:
+                self._reload_again = False
+                snapshot = await asyncio.to_thread(load, self.core.library)
+                if not self._reload_again:
+                    break
+        finally:
+            self._loading = False
+        self.snapshot = snapshot
+        self.movies_page.set_rows(snapshot.movies)
+        self.shows_page.set_rows(snapshot.shows)
+        self.torrents_page.set_usage(snapshot.by_hash)
+
+    def _on_statuses(self) -> None:
+        self.window.status.show_statuses(self.board.statuses, self.core)
+
+    def _on_torrent_event(self, event: str, info_hash: str) -> None:
+        self.board.poll()
+        if self.tray is not None:
+            self.tray.torrent_event(event, info_hash, self.snapshot.by_hash.get(info_hash, []))
+
+    def receive_links(self, links: list[str]) -> None:
+        """Links from a second launch (or the command line): show the window, ask for a target."""
+        self.window.bring_to_front()
+        if not self.started:
+            self._pending_links.extend(links)
+            return
+        for link in links:
+            spawn(self.actions.assign_link_to_chosen_item(link), "assign link")

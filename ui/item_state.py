@@ -1,0 +1,71 @@
+"""What a library item's source is doing, in the words the views show.
+
+An item has no source, or an active assignment whose torrent has a live status (or none yet,
+before the engine re-adds it on the first read). Progress is the torrent's: torrents download
+on demand, so "downloading" means bytes are arriving right now.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QColor
+
+logger = logging.getLogger(__name__)
+
+NOT_ASSIGNED, READY, STREAMING, DOWNLOADING, ERROR = (
+    "not assigned",
+    "ready",
+    "streaming",
+    "downloading",
+    "error",
+)
+
+COLORS = {
+    NOT_ASSIGNED: QColor("#8a8f98"),
+    READY: QColor("#2e9b4f"),
+    STREAMING: QColor("#2f7fd8"),
+    DOWNLOADING: QColor("#d88a1f"),
+    ERROR: QColor("#d0413c"),
+}
+
+
+@dataclass(frozen=True)
+class ItemState:
+    kind: str
+    text: str
+
+    @property
+    def color(self) -> QColor:
+        return COLORS[self.kind]
+
+
+def item_state(info_hash: str | None, status: Any) -> ItemState:
+    """The state of an item whose active assignment uses `info_hash` (None: no source)."""
+    if not info_hash:
+        return ItemState(NOT_ASSIGNED, "not assigned")
+    if status is None:
+        return ItemState(READY, "ready")
+    if status.error:
+        return ItemState(ERROR, f"error: {status.error}")
+    if status.active_readers:
+        return ItemState(STREAMING, "streaming")
+    if status.download_rate > 0 and status.progress < 1:
+        return ItemState(DOWNLOADING, f"downloading {int(status.progress * 100)} %")
+    return ItemState(READY, "ready")
+
+
+def aggregate(states: list[ItemState]) -> ItemState:
+    """One state for a show or season: the most urgent of its episodes'."""
+    if not states:
+        return ItemState(NOT_ASSIGNED, "no episodes")
+    for kind in (ERROR, STREAMING, DOWNLOADING):
+        found = [state for state in states if state.kind == kind]
+        if found:
+            return found[0]
+    assigned = sum(state.kind != NOT_ASSIGNED for state in states)
+    if not assigned:
+        return ItemState(NOT_ASSIGNED, "not assigned")
+    return ItemState(READY, f"{assigned} of {len(states)} ready")

@@ -1,0 +1,250 @@
+"""What the user does to library items: add, delete, assign (drop, paste, button, second
+launch) and remove a source. Each action runs its blocking core calls in a worker thread
+and reports problems in plain words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+
+from app.library.errors import DuplicateItem
+from app.library.records import EpisodeData
+from ui.assign_flow import AssignFlow, message_box
+from ui.dialogs.add_dialog import AddDialog, AddRequest
+from ui.dialogs.link_dialog import LinkDialog
+from ui.drops import links_from_mime
+from ui.library.detail_pane import title_of
+from ui.library.snapshot import EpisodeRow, MovieRow, ShowRow
+from ui.tasks import run_dialog, spawn
+
+logger = logging.getLogger(__name__)
+
+
+class LibraryActions:
+    def __init__(self, reelbox: Any) -> None:
+        self.reelbox = reelbox
+        self.flow: AssignFlow | None = None  # the assignment in progress (one at a time)
+        self.dialog: QDialog | None = None  # the dialog waiting for the user, for tests
+        movies, shows = reelbox.movies_page, reelbox.shows_page
+        movies.view.add_requested.connect(lambda: spawn(self.add("movie"), "add movie"))
+        shows.add_requested.connect(lambda: spawn(self.add("show"), "add show"))
+        for page in (movies, shows):
+            page.detail.assign_requested.connect(
+                lambda row: spawn(self.assign_by_hand(row), "assign")
+            )
+            page.detail.unassign_requested.connect(
+                lambda row: spawn(self.unassign(row), "unassign")
+            )
+            page.detail.delete_requested.connect(lambda row: spawn(self.delete(row), "delete"))
+        movies.view.links_dropped.connect(self.links_dropped)
+        shows.links_dropped.connect(self.links_dropped)
+
+    @property
+    def core(self) -> Any:
+        return self.reelbox.core
+
+    @property
+    def window(self) -> Any:
+        return self.reelbox.window
+
+    def show_error(self, title: str, text: str) -> None:
+        message_box(self.window, title, text)
+
+    def _ready(self) -> bool:
+        if self.core.library is None:
+            self.show_error("Not ready", self.reelbox.start_error or "Reelbox is still starting.")
+            return False
+        return True
+
+    # ---- add ---------------------------------------------------------------------------
+
+    async def add(self, kind: str) -> None:
+        if not self._ready():
+            return
+        dialog = AddDialog(kind, self.core.tmdb, self.core.posters, self.window)
+        self.dialog = dialog
+        try:
+            if await run_dialog(dialog) != QDialog.DialogCode.Accepted or dialog.request is None:
+                return
+            request = dialog.request
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+        try:
+            item_id = await self.add_request(request)
+        except DuplicateItem as exc:
+            await self.reelbox.reload_library_now()
+            self._select(kind, exc.existing.id)
+            message_box(self.window, "Already in the library", f"{exc}.", error=False)
+            return
+        except Exception as exc:  # TMDB down, a bad value: nothing was added
+            logger.warning("Adding %s failed: %s", request.title, exc)
+            self.show_error("Could not add it", str(exc))
+            return
+        await self.reelbox.reload_library_now()
+        self._select(kind, item_id)
+
+    async def add_request(self, request: AddRequest) -> int:
+        """Add what the dialog collected (fetching TMDB details first); returns the new id."""
+        library = self.core.library
+        if request.kind == "movie":
+            fields: dict[str, Any] = dict(
+                overview=request.overview, poster_path=request.poster_path
+            )
+            if request.tmdb_id is not None and self.core.tmdb is not None:
+                details = await self.core.tmdb.movie(request.tmdb_id)
+                fields.update(
+                    tmdb_id=details.tmdb_id,
+                    imdb_id=details.imdb_id,
+                    overview=details.overview,
+                    poster_path=details.poster_path,
+                )
+            movie = await asyncio.to_thread(
+                library.add_movie, request.title, request.year, **fields
+            )
+            return movie.id
+        seasons: dict[int, Any] = dict(request.seasons)
+        fields = dict(overview=request.overview, poster_path=request.poster_path)
+        if request.tmdb_id is not None and self.core.tmdb is not None:
+            seasons = await self._tmdb_seasons(request.tmdb_id)
+            fields["tmdb_id"] = request.tmdb_id
+        show = await asyncio.to_thread(
+            library.add_show, request.title, request.year, seasons=seasons, **fields
+        )
+        return show.id
+
+    async def _tmdb_seasons(self, tmdb_id: int) -> dict[int, list[EpisodeData]]:
+        tmdb = self.core.tmdb
+        details = await tmdb.show(tmdb_id)
+        seasons = await asyncio.gather(*(tmdb.season(tmdb_id, s.number) for s in details.seasons))
+        return {
+            season.number: [
+                EpisodeData(e.number, e.title, e.overview, None, e.still_path)
+                for e in season.episodes
+            ]
+            for season in seasons
+        }
+
+    def _select(self, kind: str, item_id: int) -> None:
+        if kind == "movie":
+            self.window.show_page("movies")
+            self.reelbox.movies_page.view.select_movie(item_id)
+        else:
+            self.window.show_page("shows")
+            self.reelbox.shows_page.select(("ShowRow", item_id))
+
+    # ---- delete and unassign -----------------------------------------------------------
+
+    async def delete(self, row: Any) -> None:
+        if not isinstance(row, (MovieRow, ShowRow)) or not self._ready():
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Delete",
+            f"Delete {title_of(row)} from the library? Its files leave the share.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        self.dialog = box
+        try:
+            if await run_dialog(box) != QMessageBox.StandardButton.Yes:
+                return
+        finally:
+            self.dialog = None
+            box.deleteLater()
+        kind = "movie" if isinstance(row, MovieRow) else "show"
+        try:
+            await asyncio.to_thread(self.core.assigner.delete_item, kind, row.id)
+        except Exception as exc:
+            self.show_error("Could not delete it", str(exc))
+
+    async def unassign(self, row: Any) -> None:
+        if not isinstance(row, (MovieRow, EpisodeRow)) or row.source is None or not self._ready():
+            return
+        kind = "movie" if isinstance(row, MovieRow) else "episode"
+        try:
+            await asyncio.to_thread(self.core.assigner.unassign, kind, row.id)
+        except Exception as exc:
+            self.show_error("Could not remove the source", str(exc))
+
+    # ---- assign ------------------------------------------------------------------------
+
+    def links_dropped(self, row: Any, mime: QMimeData) -> None:
+        links = links_from_mime(mime)
+        if links:
+            spawn(self.assign(row, links[0]), "assign drop")
+
+    async def assign_by_hand(self, row: Any) -> None:
+        if row is None:
+            return
+        dialog = LinkDialog(title_of(row), self.window)
+        self.dialog = dialog
+        try:
+            if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                return
+            link = dialog.value()
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+        await self.assign(row, link)
+
+    async def assign(self, row: Any, link: str) -> bool:
+        if not self._ready() or self.core.assigner is None:
+            self.show_error("Not ready", "The torrent engine is not running.")
+            return False
+        if self.flow is not None:
+            self.show_error("Busy", "Finish the assignment in progress first.")
+            return False
+        self.flow = AssignFlow(self.core, self.window, row, link)
+        try:
+            saved = await self.flow.run()
+        finally:
+            self.flow = None
+        if saved:
+            await self.reelbox.reload_library_now()
+            if self.reelbox.tray is not None:
+                self.reelbox.tray.show_message("Source assigned", title_of(row))
+        return saved
+
+    async def assign_link_to_chosen_item(self, link: str) -> None:
+        """A link from a second launch: ask which movie or episode it is for."""
+        snapshot = self.reelbox.snapshot
+        targets: list[tuple[str, Any]] = [(title_of(movie), movie) for movie in snapshot.movies]
+        for show in snapshot.shows:
+            targets.append((f"{title_of(show)} (whole show)", show))
+            for season in show.seasons:
+                targets.append((f"{title_of(show)} · {season.display_title}", season))
+        if not targets:
+            self.show_error(
+                "Nothing to assign to", "Add a movie or a show first, then open the link again."
+            )
+            return
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Assign a torrent")
+        dialog.setLabelText(
+            f"Which item is {link[:60]}… for?" if len(link) > 60 else f"Which item is {link} for?"
+        )
+        dialog.setComboBoxItems([label for label, _row in targets])
+        dialog.setComboBoxEditable(False)
+        self.dialog = dialog
+        try:
+            if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+                return
+            chosen = dialog.textValue()
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+        row = next(row for label, row in targets if label == chosen)
+        await self.assign(row, link)
+
+    # ---- settings ----------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from ui.dialogs.settings_dialog import open_settings
+
+        spawn(open_settings(self.reelbox), "settings")

@@ -1,0 +1,169 @@
+"""The detail pane of the library pages: what an item is, where its bytes come from, where
+it appears on the share, and the actions on its source (assign, replace, remove).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.item_state import aggregate, item_state
+from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
+from ui.widgets import CopyField, human_size
+
+logger = logging.getLogger(__name__)
+
+
+def share_url(base: str, share_path: str) -> str:
+    return base.rstrip("/") + "/" + quote(share_path)
+
+
+def title_of(row: Any) -> str:
+    if isinstance(row, (MovieRow, ShowRow)):
+        return f"{row.title} ({row.year})" if row.year else row.title
+    if isinstance(row, SeasonRow):
+        return row.display_title
+    if isinstance(row, EpisodeRow):
+        return f"S{row.season_number:02d}E{row.number:02d} · {row.display_title}"
+    return ""
+
+
+def episodes_of(row: Any) -> list[EpisodeRow]:
+    if isinstance(row, ShowRow):
+        return [episode for season in row.seasons for episode in season.episodes]
+    if isinstance(row, SeasonRow):
+        return list(row.episodes)
+    return []
+
+
+class DetailPane(QWidget):
+    assign_requested = Signal(object)
+    unassign_requested = Signal(object)
+    delete_requested = Signal(object)
+
+    def __init__(self, board: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board = board
+        self.row: Any = None
+        self.share_base = ""
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.overview = QLabel()
+        self.overview.setWordWrap(True)
+        self.overview.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.state = QLabel()
+        self.torrent = QLabel()
+        self.file = QLabel()
+        self.size = QLabel()
+        self.quality = QLabel()
+        for label in (self.torrent, self.file):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path = CopyField()
+        self.path.label.setWordWrap(True)
+        self.url = CopyField()
+        self.url.label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("State", self.state)
+        form.addRow("Torrent", self.torrent)
+        form.addRow("File", self.file)
+        form.addRow("Size", self.size)
+        form.addRow("Quality", self.quality)
+        form.addRow("Share path", self.path)
+        form.addRow("URL", self.url)
+        self.form = form
+        self.assign_button = QPushButton("Assign…")
+        self.assign_button.setToolTip(
+            "Paste a magnet link, open a .torrent file or an http(s) link"
+        )
+        self.unassign_button = QPushButton("Remove source")
+        self.delete_button = QPushButton("Delete")
+        self.assign_button.clicked.connect(lambda: self.assign_requested.emit(self.row))
+        self.unassign_button.clicked.connect(lambda: self.unassign_requested.emit(self.row))
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.row))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.assign_button)
+        buttons.addWidget(self.unassign_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+        self.hint = QLabel(
+            "Drop a magnet link or a .torrent file on an item, or paste one with Ctrl+V."
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setEnabled(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.overview)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        self.setMinimumWidth(280)
+        board.updated.connect(self._refresh_state)
+        self.show_row(None)
+
+    def show_row(self, row: Any) -> None:
+        self.row = row
+        has_row = row is not None
+        self.title.setText(title_of(row) if has_row else "Nothing selected")
+        self.overview.setText(getattr(row, "overview", "") or "")
+        self.overview.setVisible(bool(self.overview.text()))
+        source = getattr(row, "source", None)
+        single = isinstance(row, (MovieRow, EpisodeRow))
+        for label in (self.torrent, self.file, self.size, self.quality):
+            label.setText("")
+        self.path.set_text(source.share_path if source else "")
+        self.url.set_text(
+            share_url(self.share_base, source.share_path) if source and self.share_base else ""
+        )
+        if source is not None:
+            self.file.setText(source.file_path)
+            self.size.setText(human_size(source.file_size))
+            quality = " · ".join(part for part in (source.resolution, source.source) if part)
+            self.quality.setText(quality or "unknown")
+        for field in (self.torrent, self.file, self.size, self.quality, self.path, self.url):
+            self.form.setRowVisible(field, single)
+        self.assign_button.setEnabled(has_row)
+        self.assign_button.setText("Replace source…" if source else "Assign…")
+        self.unassign_button.setEnabled(source is not None)
+        self.unassign_button.setVisible(single)
+        self.delete_button.setEnabled(isinstance(row, (MovieRow, ShowRow)))
+        self._refresh_state()
+
+    def _refresh_state(self) -> None:
+        row = self.row
+        if row is None:
+            self.state.setText("")
+            return
+        if isinstance(row, (MovieRow, EpisodeRow)):
+            info_hash = row.source.info_hash if row.source else None
+            status = self.board.get(info_hash)
+            state = item_state(info_hash, status)
+            if row.source is not None:
+                self.torrent.setText(status.name if status is not None else row.source.info_hash)
+        else:
+            state = aggregate(
+                [
+                    item_state(
+                        e.source.info_hash if e.source else None,
+                        self.board.get(e.source.info_hash if e.source else None),
+                    )
+                    for e in episodes_of(row)
+                ]
+            )
+        self.state.setText(f"<span style='color:{state.color.name()}'>●</span> {state.text}")

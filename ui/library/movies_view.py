@@ -1,0 +1,180 @@
+"""The Movies page: search, sort, a poster grid or a list (one model, one selection), Add.
+
+Both views sit on the same filter proxy and share one selection model, so toggling the
+layout keeps the selected movie. Links dropped on a movie or pasted with Ctrl+V go out
+through `links_dropped(row, mime)`; the window runs the assign flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.library.movies_model import ADDED, ROW_ROLE, TITLE, YEAR, MoviesFilter, MoviesModel
+from ui.library.poster_delegate import CELL, PosterDelegate
+from ui.widgets import clipboard_mime
+
+logger = logging.getLogger(__name__)
+
+SORTS = {
+    "Title": (TITLE, Qt.SortOrder.AscendingOrder),
+    "Year": (YEAR, Qt.SortOrder.DescendingOrder),
+    "Recently added": (ADDED, Qt.SortOrder.DescendingOrder),
+}
+
+
+def _drop_target(view: QAbstractItemView) -> None:
+    view.setAcceptDrops(True)
+    view.viewport().setAcceptDrops(True)
+    view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+    view.setDropIndicatorShown(True)
+    view.setDefaultDropAction(Qt.DropAction.CopyAction)
+
+
+class MoviesView(QWidget):
+    add_requested = Signal()
+    links_dropped = Signal(object, QMimeData)
+    selection_changed = Signal(object)  # MovieRow or None
+    layout_changed = Signal(str)  # "grid" | "list"
+
+    def __init__(self, model: MoviesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = MoviesFilter(self)
+        self.proxy.setSourceModel(model)
+        model.links_dropped.connect(self.links_dropped)
+
+        self.search = QLineEdit(placeholderText="Search movies")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.sort = QComboBox()
+        self.sort.addItems(list(SORTS))
+        self.sort.currentTextChanged.connect(self._sort)
+        self.grid_button = QToolButton(text="Grid", checkable=True)
+        self.list_button = QToolButton(text="List", checkable=True)
+        toggle = QButtonGroup(self)
+        toggle.addButton(self.grid_button)
+        toggle.addButton(self.list_button)
+        self.grid_button.toggled.connect(lambda on: on and self.set_layout("grid"))
+        self.list_button.toggled.connect(lambda on: on and self.set_layout("list"))
+        self.add_button = QPushButton("Add movie…")
+        self.add_button.clicked.connect(self.add_requested)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.sort)
+        bar.addWidget(self.grid_button)
+        bar.addWidget(self.list_button)
+        bar.addWidget(self.add_button)
+
+        self.grid = QListView()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setGridSize(CELL)
+        self.grid.setSpacing(4)
+        self.grid.setItemDelegate(PosterDelegate(self.grid))
+        self.grid.setModel(self.proxy)
+        self.grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionModel(self.grid.selectionModel())
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        self.table.setSortingEnabled(False)
+        for view in (self.grid, self.table):
+            _drop_target(view)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.table)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.proxy.modelReset.connect(lambda: self.selection_changed.emit(self.selected()))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        paste = QShortcut(QKeySequence.StandardKey.Paste, self)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.activated.connect(self.paste)
+        self._sort(self.sort.currentText())
+        self.set_layout("grid")
+
+    # ---- layout, sort, selection -------------------------------------------------------
+
+    @property
+    def layout_name(self) -> str:
+        return "grid" if self.stack.currentWidget() is self.grid else "list"
+
+    def set_layout(self, name: str) -> None:
+        view = self.grid if name == "grid" else self.table
+        (self.grid_button if name == "grid" else self.list_button).setChecked(True)
+        if self.stack.currentWidget() is not view:
+            self.stack.setCurrentWidget(view)
+            self.layout_changed.emit(name)
+        current = self.grid.selectionModel().currentIndex()
+        if current.isValid():
+            view.scrollTo(current)
+
+    def current_view(self) -> QAbstractItemView:
+        return self.stack.currentWidget()
+
+    def _sort(self, name: str) -> None:
+        column, order = SORTS[name]
+        self.proxy.sort(column, order)
+
+    def selected(self) -> Any:
+        index = self.grid.selectionModel().currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_movie(self, movie_id: int) -> bool:
+        source_row = self.model.row_of(movie_id)
+        if source_row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(source_row, TITLE))
+        if not index.isValid():
+            self.search.clear()
+            index = self.proxy.mapFromSource(self.model.index(source_row, TITLE))
+        self.grid.selectionModel().setCurrentIndex(
+            index,
+            self.grid.selectionModel().SelectionFlag.ClearAndSelect
+            | self.grid.selectionModel().SelectionFlag.Rows,
+        )
+        self.current_view().scrollTo(index)
+        return True
+
+    def set_rows(self, rows: Any) -> None:
+        keep = self.selected()
+        self.model.set_rows(rows)
+        if keep is not None:
+            self.select_movie(keep.id)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.selection_changed.emit(current.data(ROW_ROLE) if current.isValid() else None)
+
+    def paste(self) -> None:
+        row = self.selected()
+        mime = clipboard_mime()
+        if row is not None and mime is not None:
+            self.links_dropped.emit(row, mime)

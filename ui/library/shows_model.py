@@ -1,0 +1,124 @@
+"""The TV shows tree: shows, their seasons, their episodes, each with its source state.
+
+A QStandardItemModel is plenty for shows (hundreds of rows, not thousands of posters). Each
+item carries its snapshot row; the state column is recomputed from live torrent status and
+only written when its text changes. Links dropped onto a show, season or episode arrive via
+dropMimeData with row -1 and the target in `parent` and go out as `links_dropped`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+from ui.item_state import aggregate, item_state
+from ui.library.movies_model import DROP_TYPES, ROW_ROLE, STATE_ROLE
+from ui.library.snapshot import EpisodeRow, SeasonRow, ShowRow
+
+logger = logging.getLogger(__name__)
+
+HEADERS = ("Title", "Source")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def key_of(row: Any) -> tuple[str, int]:
+    return (type(row).__name__, row.id)
+
+
+class ShowsModel(QStandardItemModel):
+    links_dropped = Signal(object, QMimeData)
+
+    def __init__(self, board: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.board = board
+        self.setHorizontalHeaderLabels(list(HEADERS))
+        board.updated.connect(self.refresh_states)
+
+    def set_rows(self, shows: tuple[ShowRow, ...] | list[ShowRow]) -> None:
+        self.removeRows(0, self.rowCount())
+        for show in shows:
+            show_item = self._item(show, f"{show.title} ({show.year})" if show.year else show.title)
+            for season in show.seasons:
+                season_item = self._item(season, f"{season.display_title} ({len(season.episodes)})")
+                for episode in season.episodes:
+                    label = f"{episode.number}. {episode.display_title}"
+                    season_item.appendRow([self._item(episode, label), self._state_item()])
+                show_item.appendRow([season_item, self._state_item()])
+            self.appendRow([show_item, self._state_item()])
+        self.refresh_states()
+
+    def _item(self, row: Any, text: str) -> QStandardItem:
+        item = QStandardItem(text)
+        item.setData(row, ROW_ROLE)
+        item.setEditable(False)
+        item.setDropEnabled(True)
+        item.setDragEnabled(False)
+        return item
+
+    def _state_item(self) -> QStandardItem:
+        item = QStandardItem("")
+        item.setEditable(False)
+        item.setDropEnabled(True)
+        return item
+
+    def state_of(self, row: Any) -> Any:
+        if isinstance(row, EpisodeRow):
+            info_hash = row.source.info_hash if row.source else None
+            return item_state(info_hash, self.board.get(info_hash))
+        episodes = (
+            row.episodes
+            if isinstance(row, SeasonRow)
+            else [episode for season in row.seasons for episode in season.episodes]
+        )
+        return aggregate([self.state_of(episode) for episode in episodes])
+
+    def refresh_states(self) -> None:
+        self._refresh(self.invisibleRootItem())
+
+    def _refresh(self, parent: QStandardItem) -> None:
+        for number in range(parent.rowCount()):
+            item = parent.child(number, 0)
+            state_item = parent.child(number, 1)
+            state = self.state_of(item.data(ROW_ROLE))
+            if state_item.text() != state.text:
+                state_item.setText(state.text)
+                state_item.setForeground(state.color)
+                item.setData(state, STATE_ROLE)
+            if item.hasChildren():
+                self._refresh(item)
+
+    def find(self, key: tuple[str, int], parent: QStandardItem | None = None) -> QModelIndex:
+        parent = parent or self.invisibleRootItem()
+        for number in range(parent.rowCount()):
+            item = parent.child(number, 0)
+            if key_of(item.data(ROW_ROLE)) == key:
+                return item.index()
+            found = self.find(key, item)
+            if found.isValid():
+                return found
+        return QModelIndex()
+
+    # ---- drops -------------------------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return DROP_TYPES
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Any, row: int, column: int, parent: Index
+    ) -> bool:
+        return parent.isValid() and (data.hasUrls() or data.hasText())
+
+    def dropMimeData(
+        self, data: QMimeData, action: Any, row: int, column: int, parent: Index
+    ) -> bool:
+        if not parent.isValid():
+            return False
+        target = parent.siblingAtColumn(0).data(ROW_ROLE)
+        self.links_dropped.emit(target, data)
+        return True

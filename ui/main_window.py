@@ -1,0 +1,110 @@
+"""The main window: a sidebar (Movies, TV Shows, Torrents, Sync), the pages, the status bar.
+
+The window only lays things out and remembers its geometry and last page; the controller in
+ui/app.py feeds it data and decides what closing means (hide to the tray or quit).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
+
+from app import APP_NAME
+from ui.status_bar import StatusBar
+
+logger = logging.getLogger(__name__)
+
+PAGES = (("movies", "Movies"), ("shows", "TV Shows"), ("torrents", "Torrents"), ("sync", "Sync"))
+_ICONS = {
+    "movies": ("video-x-generic", QStyle.StandardPixmap.SP_MediaPlay),
+    "shows": ("video-display", QStyle.StandardPixmap.SP_DesktopIcon),
+    "torrents": ("folder-download", QStyle.StandardPixmap.SP_ArrowDown),
+    "sync": ("view-refresh", QStyle.StandardPixmap.SP_BrowserReload),
+}
+
+
+class MainWindow(QMainWindow):
+    close_requested = Signal()  # the user closed the window; the controller decides
+    settings_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, pages: dict[str, QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(QSize(760, 480))
+        self.sidebar = QListWidget()
+        self.sidebar.setFixedWidth(150)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.stack = QStackedWidget()
+        self.pages = pages
+        for key, label in PAGES:
+            theme, standard = _ICONS[key]
+            icon = QIcon.fromTheme(theme, self.style().standardIcon(standard))
+            item = QListWidgetItem(icon, label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(0, 34))
+            self.sidebar.addItem(item)
+            self.stack.addWidget(pages[key])
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._build_menu()
+        self.show_page("movies")
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        settings = QAction("&Settings…", self)
+        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings.triggered.connect(self.settings_requested)
+        menu.addAction(settings)
+        menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit_requested)
+        menu.addAction(quit_action)
+        self.settings_action = settings
+        self.quit_action = quit_action
+
+    @property
+    def current_page(self) -> str:
+        return PAGES[max(self.sidebar.currentRow(), 0)][0]
+
+    def show_page(self, key: str) -> None:
+        keys = [name for name, _label in PAGES]
+        self.sidebar.setCurrentRow(keys.index(key) if key in keys else 0)
+
+    def geometry_text(self) -> str:
+        return bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+
+    def restore_geometry_text(self, text: str) -> bool:
+        if not text:
+            return False
+        return self.restoreGeometry(QByteArray.fromBase64(text.encode("ascii")))
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The controller hides the window (tray) or quits after a clean shutdown.
+        event.ignore()
+        self.close_requested.emit()

@@ -1,0 +1,88 @@
+"""One running copy per data dir: a second launch hands its links to the first and exits.
+
+The first copy listens on a QLocalServer whose name is derived from the data dir, so two
+portable installs (or a test's temporary dir) never see each other. A later launch connects,
+writes its links as one JSON line and exits; the first copy emits `links_received`. The check
+runs before the core is built, so a second launch never opens the database or binds ports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_MS = 1000
+
+
+def server_name(data_dir: Path | str) -> str:
+    """A short, stable socket name per user and data dir (Unix socket paths are limited)."""
+    key = f"{os.getuid() if hasattr(os, 'getuid') else ''}:{Path(data_dir).resolve()}"
+    return "reelbox-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def hand_off(name: str, links: list[str]) -> bool:
+    """Send links to a running copy; True if one answered (then this launch should exit)."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return False
+    socket.write((json.dumps({"links": list(links)}) + "\n").encode())
+    socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+    socket.disconnectFromServer()
+    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket.waitForDisconnected(CONNECT_TIMEOUT_MS)
+    logger.info("Handed %d link(s) to the running Reelbox", len(links))
+    return True
+
+
+class InstanceServer(QObject):
+    """Listens for later launches; `links_received` carries their links (maybe empty: 'show')."""
+
+    links_received = Signal(list)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._server = QLocalServer(self)
+        self._server.newConnection.connect(self._accept)
+        self._buffers: dict[QLocalSocket, bytes] = {}
+        if not self._server.listen(name):
+            # A crashed copy leaves its socket file behind; nobody answered, so it is stale.
+            QLocalServer.removeServer(name)
+            if not self._server.listen(name):
+                logger.warning("Cannot listen for other launches (%s)", self._server.errorString())
+
+    @property
+    def listening(self) -> bool:
+        return self._server.isListening()
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _accept(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            self._buffers[socket] = b""
+            socket.readyRead.connect(lambda s=socket: self._read(s))
+            socket.disconnected.connect(lambda s=socket: self._finish(s))
+
+    def _read(self, socket: QLocalSocket) -> None:
+        self._buffers[socket] = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
+
+    def _finish(self, socket: QLocalSocket) -> None:
+        self._read(socket)
+        data = self._buffers.pop(socket, b"")
+        socket.deleteLater()
+        try:
+            links = json.loads(data.decode() or "{}").get("links", [])
+        except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            logger.warning("Ignoring a malformed message from another launch")
+            return
+        self.links_received.emit([str(link) for link in links if isinstance(link, str)])

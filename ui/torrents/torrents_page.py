@@ -1,0 +1,241 @@
+"""The Torrents page: the live table, the actions on the selected torrent, and its details
+(files, the library items that use it, a piece map, the health history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.tasks import run_dialog, spawn
+from ui.torrents.piece_map import PieceMap
+from ui.torrents.torrents_model import NAME, STATUS_ROLE, TorrentsModel
+from ui.widgets import human_size
+
+logger = logging.getLogger(__name__)
+
+
+class RemoveDialog(QDialog):
+    """Remove a torrent, optionally with its downloaded data."""
+
+    def __init__(self, name: str, users: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Remove torrent")
+        text = f"Remove “{name}” from Reelbox?"
+        if users:
+            text += "\n\nThese items use it and will lose their source:\n" + "\n".join(users)
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.delete_data = QCheckBox("Also delete the downloaded data")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.remove_button = buttons.addButton("Remove", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.delete_data)
+        layout.addWidget(buttons)
+
+
+class TorrentsPage(QWidget):
+    def __init__(self, board: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board = board
+        self.core: Any = None
+        self.usage: dict[str, list[str]] = {}
+        self._files_of: str | None = None
+        self.model = TorrentsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, label in (
+            ("pause", "Pause"),
+            ("resume", "Resume"),
+            ("remove", "Remove…"),
+            ("recheck", "Force recheck"),
+            ("reannounce", "Re-announce"),
+        ):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addStretch(1)
+        for key, label in (("pause_all", "Pause all"), ("resume_all", "Resume all")):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
+            bar.addWidget(button)
+            self.buttons[key] = button
+
+        self.title = QLabel("No torrent selected")
+        self.title.setWordWrap(True)
+        self.piece_map = PieceMap()
+        self.files = QListWidget()
+        self.users = QListWidget()
+        self.health = QListWidget()
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.title)
+        detail_layout.addWidget(self.piece_map)
+        columns = QHBoxLayout()
+        for label, widget in (
+            ("Files", self.files),
+            ("Used by", self.users),
+            ("Health", self.health),
+        ):
+            box = QVBoxLayout()
+            box.addWidget(QLabel(label))
+            box.addWidget(widget)
+            columns.addLayout(box)
+        detail_layout.addLayout(columns)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+        board.updated.connect(self.refresh)
+        self._enable()
+
+    def set_core(self, core: Any) -> None:
+        self.core = core
+        self._enable()
+
+    def set_usage(self, usage: dict[str, list[str]]) -> None:
+        self.usage = usage
+        self._show_detail()
+
+    def refresh(self) -> None:
+        self.model.update(sorted(self.board.statuses.values(), key=lambda s: s.name.casefold()))
+        self._show_detail()
+
+    def selected(self) -> Any:
+        index = self.table.selectionModel().currentIndex()
+        return index.data(STATUS_ROLE) if index.isValid() else None
+
+    def select(self, info_hash: str) -> bool:
+        number = self.model.row_of(info_hash)
+        if number < 0:
+            return False
+        self.table.selectRow(number)
+        return True
+
+    def _current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_detail()
+
+    def _enable(self) -> None:
+        has_engine = self.core is not None and self.core.torrents is not None
+        selected = self.selected() is not None
+        for key, button in self.buttons.items():
+            button.setEnabled(has_engine and (selected or key.endswith("_all")))
+
+    def _show_detail(self) -> None:
+        self._enable()
+        status = self.selected()
+        if status is None:
+            self.title.setText("No torrent selected")
+            self.piece_map.set_pieces(None)
+            for widget in (self.files, self.users, self.health):
+                widget.clear()
+            self._files_of = None
+            return
+        self.title.setText(
+            f"<b>{status.name}</b> · {status.pieces_done} of {status.num_pieces} pieces"
+            f" · {status.info_hash}"
+        )
+        self.piece_map.set_pieces(status.pieces)
+        users = self.usage.get(status.info_hash, [])
+        if [self.users.item(n).text() for n in range(self.users.count())] != users:
+            self.users.clear()
+            self.users.addItems(users or ["(no library item)"])
+        events = [
+            f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
+            for event in status.health
+        ]
+        if [self.health.item(n).text() for n in range(self.health.count())] != events:
+            self.health.clear()
+            self.health.addItems(events)
+        if self._files_of != status.info_hash:
+            self._files_of = status.info_hash
+            self.files.clear()
+            spawn(self._load_files(status.info_hash), "torrent files")
+
+    async def _load_files(self, info_hash: str) -> None:
+        info = await asyncio.to_thread(self.core.torrents.get, info_hash)
+        if self._files_of != info_hash:
+            return
+        self.files.clear()
+        if info is None:
+            self.files.addItem("(waiting for metadata)")
+            self._files_of = None
+            return
+        for file in info.files:
+            self.files.addItem(f"{file.path}  ({human_size(file.size)})")
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def run_action(self, key: str) -> None:
+        spawn(self._action(key, self.selected()), f"torrent {key}")
+
+    async def _action(self, key: str, status: Any) -> None:
+        torrents = self.core.torrents
+        try:
+            if key.endswith("_all"):
+                await asyncio.to_thread(getattr(torrents, key))
+            elif status is None:
+                return
+            elif key == "remove":
+                await self._remove(status)
+            else:
+                await asyncio.to_thread(getattr(torrents, key), status.info_hash)
+        except Exception as exc:
+            logger.warning("Torrent action %s failed: %s", key, exc)
+            box = QMessageBox(QMessageBox.Icon.Warning, "Torrent", str(exc), parent=self)
+            box.open()
+        self.board.poll()
+
+    async def _remove(self, status: Any) -> None:
+        dialog = RemoveDialog(status.name, self.usage.get(status.info_hash, []), self)
+        if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
+            return
+        delete_data = dialog.delete_data.isChecked()
+        core = self.core
+
+        def remove() -> None:
+            # Items that use the torrent lose their source first, so the share never lists
+            # a file whose torrent is gone.
+            for assignment in core.library.assignments_for_hash(status.info_hash, active_only=True):
+                core.library.deactivate(assignment.id)
+            core.torrents.remove(status.info_hash, delete_data)
+
+        await asyncio.to_thread(remove)
