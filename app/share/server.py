@@ -197,6 +197,7 @@ class ShareServer:
             tmdb_movie=tmdb_movie,
             tmdb_show=tmdb_show,
             urls=self.urls,
+            share_path=lambda assignment_id: self.live_tree.current.path_of(assignment_id),
             storage_dir=storage_dir,
         )
         self._http: HttpServer | None = None

@@ -114,6 +114,7 @@ class ShareTree:
     def __init__(self, root: FolderNode, file_count: int) -> None:
         self.root = root
         self.file_count = file_count
+        self._by_assignment = {f.assignment_id: f.path for f in self.files()}
 
     @classmethod
     def empty(cls) -> ShareTree:
@@ -134,20 +135,20 @@ class ShareTree:
         for spec in specs:
             parts = tuple(_nfc(p) for p in spec.path.strip("/").split("/"))
             folder = root
-            for depth, part in enumerate(parts[:-1]):
+            for part in parts[:-1]:
                 folder = folder.setdefault(part, {})
                 if not isinstance(folder, dict):
+                    logger.warning("Share path %s runs through a file; skipped", spec.path)
                     break
-                key = parts[: depth + 1]
-                mtimes[key] = max(mtimes.get(key, 0.0), spec.mtime)
             else:
                 if parts[-1] in folder:
                     logger.warning("Two share files want %s; keeping the first", spec.path)
                     continue
                 folder[parts[-1]] = spec
                 count += 1
-                continue
-            logger.warning("Share path %s runs through a file; skipped", spec.path)
+                for depth in range(1, len(parts)):
+                    key = parts[:depth]
+                    mtimes[key] = max(mtimes.get(key, 0.0), spec.mtime)
         newest = max(mtimes.values(), default=0.0)
         return cls(_freeze((), root, mtimes, newest), count)
 
@@ -166,6 +167,10 @@ class ShareTree:
                     return None
             node = child
         return node
+
+    def path_of(self, assignment_id: int) -> str | None:
+        """Where an active assignment's file is on the share ("/Movies/..."), if it is."""
+        return self._by_assignment.get(assignment_id)
 
     def files(self) -> Iterable[FileNode]:
         stack: list[Node] = [self.root]

@@ -1,0 +1,408 @@
+"""The JSON API under /api/: health, movies, shows, assignments and torrents.
+
+Handlers run on the share's cheroot workers and call the library, the Assigner and the
+torrent service directly (all thread-safe). TMDB look-ups come in as *sync* callables that
+the app implements by running its async client on the app loop:
+
+    tmdb_movie(tmdb_id) -> {"title", "year", "overview", "poster_path", "imdb_id"}
+    tmdb_show(tmdb_id)  -> {"title", "year", "overview", "poster_path",
+                            "seasons": {1: [{"number", "title", "overview", "air_date",
+                                             "still_path"}, ...] or an episode count}}
+
+They raise LookupError when TMDB has no such id; any other exception is reported as 502.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from app import __version__
+from app.assign import (
+    AmbiguousFile,
+    AssignError,
+    FileNotInTorrent,
+    NotAssigned,
+    NoVideoFile,
+    TorrentInUse,
+)
+from app.library.errors import DuplicateItem, InvalidValue, NotFound
+from app.library.records import EpisodeData
+from app.share import api_json as js
+from app.share.routes import ApiError, Request, Router
+from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+
+logger = logging.getLogger(__name__)
+
+TMDB_MISSING = "TMDB is not configured (set an API key)"
+
+
+def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
+    """Turn the errors of the library, the Assigner and the torrents into API answers."""
+
+    @wraps(handler)
+    def wrapper(self, request: Request) -> tuple[int, Any]:
+        try:
+            return handler(self, request)
+        except ApiError:
+            raise
+        except DuplicateItem as exc:
+            raise ApiError(409, str(exc), id=getattr(exc.existing, "id", None)) from None
+        except AmbiguousFile as exc:
+            raise ApiError(
+                409, str(exc), video_files=[js.torrent_file(f) for f in exc.candidates]
+            ) from None
+        except TorrentInUse as exc:
+            raise ApiError(
+                409, str(exc), assignments=[js.assignment(a) for a in exc.assignments]
+            ) from None
+        except (NotFound, NotAssigned, TorrentNotFound) as exc:
+            raise ApiError(404, str(exc)) from None
+        except (NoVideoFile, FileNotInTorrent, InvalidTorrent, InvalidValue, AssignError) as exc:
+            raise ApiError(422, str(exc)) from None
+        except MetadataTimeout as exc:
+            raise ApiError(504, str(exc)) from None
+        except TorrentError as exc:
+            raise ApiError(503, str(exc)) from None
+
+    return wrapper
+
+
+class ApiApp:
+    """The WSGI app mounted at /api/ (auth is done in front of it)."""
+
+    def __init__(
+        self,
+        library,
+        torrents,
+        assigner,
+        *,
+        tmdb_movie: Callable[[int], dict] | None = None,
+        tmdb_show: Callable[[int], dict] | None = None,
+        urls: Callable[[], list[str]] = list,
+        share_path: Callable[[int], str | None] = lambda assignment_id: None,
+        storage_dir: Path | None = None,
+    ) -> None:
+        self.library = library
+        self.torrents = torrents
+        self.assigner = assigner
+        self.tmdb_movie = tmdb_movie
+        self.tmdb_show = tmdb_show
+        self.urls = urls
+        self.share_path = share_path
+        self.storage_dir = storage_dir
+        self.started = time.monotonic()
+        self.router = Router()
+        r = self.router.add
+        r("GET", "/api/health", self.health)
+        r("GET", "/api/movies", self.list_movies)
+        r("POST", "/api/movies", self.add_movie)
+        r("GET", "/api/movies/{id:int}", self.get_movie)
+        r("DELETE", "/api/movies/{id:int}", self.delete_movie)
+        r("GET", "/api/shows", self.list_shows)
+        r("POST", "/api/shows", self.add_show)
+        r("GET", "/api/shows/{id:int}", self.get_show)
+        r("DELETE", "/api/shows/{id:int}", self.delete_show)
+        r("POST", "/api/movies/{id:int}/assign", lambda q: self.assign(q, "movie"))
+        r("DELETE", "/api/movies/{id:int}/assign", lambda q: self.unassign(q, "movie"))
+        r("POST", "/api/episodes/{id:int}/assign", lambda q: self.assign(q, "episode"))
+        r("DELETE", "/api/episodes/{id:int}/assign", lambda q: self.unassign(q, "episode"))
+        r("GET", "/api/torrents", self.list_torrents)
+        r("GET", "/api/torrents/{hash:hash}", self.get_torrent)
+        r("DELETE", "/api/torrents/{hash:hash}", self.delete_torrent)
+        r("POST", "/api/torrents/{hash:hash}/pause", self.pause_torrent)
+        r("POST", "/api/torrents/{hash:hash}/resume", self.resume_torrent)
+
+    def __call__(self, environ: dict, start_response: Callable):
+        return self.router(environ, start_response)
+
+    # ---- health ---------------------------------------------------------------------------
+
+    @_answers
+    def health(self, request: Request) -> tuple[int, Any]:
+        statuses = self.torrents.list()
+        folder = self.storage_dir or getattr(self.torrents, "storage_dir", None) or Path.home()
+        return 200, {
+            "version": __version__,
+            "uptime": round(time.monotonic() - self.started, 1),
+            "torrents": len(statuses),
+            "active_torrents": sum(1 for s in statuses if not s.paused and s.state != "idle"),
+            "streams": sum(s.active_readers for s in statuses),
+            "memory_bytes": psutil.Process(os.getpid()).memory_info().rss,
+            "disk_free_bytes": _disk_free(Path(folder)),
+            "share_urls": self.urls(),
+        }
+
+    # ---- movies ---------------------------------------------------------------------------
+
+    @_answers
+    def list_movies(self, request: Request) -> tuple[int, Any]:
+        movies = self.library.list_movies(search=request.query.get("search") or None)
+        return 200, {"movies": [self._movie(m, detail=False) for m in movies]}
+
+    @_answers
+    def add_movie(self, request: Request) -> tuple[int, Any]:
+        body = request.json()
+        _only(body, {"tmdb_id", "title", "year"})
+        if body.get("tmdb_id") is not None:
+            tmdb_id = _int(body, "tmdb_id", positive=True)
+            details = self._tmdb(self.tmdb_movie, tmdb_id, "movie")
+            movie = self.library.add_movie(
+                _text(details, "title"),
+                details.get("year"),
+                tmdb_id=tmdb_id,
+                imdb_id=details.get("imdb_id"),
+                overview=details.get("overview") or "",
+                poster_path=details.get("poster_path"),
+            )
+        else:
+            movie = self.library.add_movie(_text(body, "title"), _year(body))
+        return 201, self._movie(movie, detail=True)
+
+    @_answers
+    def get_movie(self, request: Request) -> tuple[int, Any]:
+        return 200, self._movie(self.library.get_movie(request.params["id"]), detail=True)
+
+    @_answers
+    def delete_movie(self, request: Request) -> tuple[int, Any]:
+        self.assigner.delete_item("movie", request.params["id"])
+        return 200, {"deleted": request.params["id"]}
+
+    # ---- shows ----------------------------------------------------------------------------
+
+    @_answers
+    def list_shows(self, request: Request) -> tuple[int, Any]:
+        shows = self.library.list_shows(search=request.query.get("search") or None)
+        return 200, {"shows": [js.show(s) for s in shows]}
+
+    @_answers
+    def add_show(self, request: Request) -> tuple[int, Any]:
+        body = request.json()
+        _only(body, {"tmdb_id", "title", "year", "seasons"})
+        if body.get("tmdb_id") is not None:
+            tmdb_id = _int(body, "tmdb_id", positive=True)
+            details = self._tmdb(self.tmdb_show, tmdb_id, "show")
+            show = self.library.add_show(
+                _text(details, "title"),
+                details.get("year"),
+                tmdb_id=tmdb_id,
+                overview=details.get("overview") or "",
+                poster_path=details.get("poster_path"),
+                seasons=_tmdb_seasons(details.get("seasons") or {}),
+            )
+        else:
+            show = self.library.add_show(
+                _text(body, "title"), _year(body), seasons=_season_counts(body.get("seasons"))
+            )
+        return 201, self._show_detail(show)
+
+    @_answers
+    def get_show(self, request: Request) -> tuple[int, Any]:
+        return 200, self._show_detail(self.library.get_show(request.params["id"]))
+
+    @_answers
+    def delete_show(self, request: Request) -> tuple[int, Any]:
+        self.assigner.delete_item("show", request.params["id"])
+        return 200, {"deleted": request.params["id"]}
+
+    # ---- assignments ----------------------------------------------------------------------
+
+    @_answers
+    def assign(self, request: Request, item_type: str) -> tuple[int, Any]:
+        body = request.json()
+        _only(body, {"magnet_uri", "torrent_base64", "file_path", "resolution", "source"})
+        has_magnet, has_torrent = (
+            body.get("magnet_uri") is not None,
+            body.get("torrent_base64") is not None,
+        )
+        if has_magnet == has_torrent:
+            raise ApiError(422, "give exactly one of magnet_uri or torrent_base64")
+        if has_magnet:
+            source: str | bytes = _text(body, "magnet_uri")
+        else:
+            try:
+                source = base64.b64decode(_text(body, "torrent_base64"), validate=True)
+            except (binascii.Error, ValueError):
+                raise ApiError(422, "torrent_base64 is not valid base64") from None
+        assignment = self.assigner.assign(
+            item_type,
+            request.params["id"],
+            source,
+            file_path=_optional_text(body, "file_path"),
+            resolution=_optional_text(body, "resolution"),
+            source_label=_optional_text(body, "source"),
+        )
+        return 201, self._assignment(assignment)
+
+    @_answers
+    def unassign(self, request: Request, item_type: str) -> tuple[int, Any]:
+        return 200, js.assignment(self.assigner.unassign(item_type, request.params["id"]))
+
+    # ---- torrents -------------------------------------------------------------------------
+
+    @_answers
+    def list_torrents(self, request: Request) -> tuple[int, Any]:
+        return 200, {"torrents": [js.torrent_status(s) for s in self.torrents.list()]}
+
+    @_answers
+    def get_torrent(self, request: Request) -> tuple[int, Any]:
+        info_hash = request.params["hash"]
+        data = js.torrent_status(self.torrents.status(info_hash), detail=True)
+        info = self.torrents.get(info_hash)
+        data["files"] = [js.torrent_file(f) for f in info.files] if info else []
+        data["assignments"] = [
+            self._assignment(a) for a in self.library.assignments_for_hash(info_hash, True)
+        ]
+        return 200, data
+
+    @_answers
+    def delete_torrent(self, request: Request) -> tuple[int, Any]:
+        info_hash = request.params["hash"]
+        self.torrents.status(info_hash)  # 404 before anything changes
+        done = self.assigner.remove_torrent(info_hash, force=request.flag("force"))
+        return 200, {"removed": info_hash, "deactivated": [js.assignment(a) for a in done]}
+
+    @_answers
+    def pause_torrent(self, request: Request) -> tuple[int, Any]:
+        self.torrents.pause(request.params["hash"])
+        return 200, js.torrent_status(self.torrents.status(request.params["hash"]))
+
+    @_answers
+    def resume_torrent(self, request: Request) -> tuple[int, Any]:
+        self.torrents.resume(request.params["hash"])
+        return 200, js.torrent_status(self.torrents.status(request.params["hash"]))
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def _tmdb(self, lookup: Callable[[int], dict] | None, tmdb_id: int, what: str) -> dict:
+        if lookup is None:
+            raise ApiError(422, TMDB_MISSING)
+        try:
+            details = lookup(tmdb_id)
+        except LookupError:
+            raise ApiError(404, f"TMDB has no {what} with id {tmdb_id}") from None
+        except Exception as exc:
+            logger.warning("TMDB look-up of %s %d failed: %s", what, tmdb_id, exc)
+            raise ApiError(502, f"TMDB look-up failed: {exc}") from None
+        if not isinstance(details, dict):
+            raise ApiError(502, "TMDB look-up returned nothing usable")
+        return details
+
+    def _assignment(self, assignment) -> dict[str, Any]:
+        data = js.assignment(assignment)
+        data["share_path"] = self.share_path(assignment.id) if assignment.active else None
+        return data
+
+    def _movie(self, movie, *, detail: bool) -> dict[str, Any]:
+        data = js.movie(movie)
+        active = self.library.active_assignment("movie", movie.id)
+        data["assignment"] = self._assignment(active) if active else None
+        if detail:
+            data["assignments"] = [
+                js.assignment(a) for a in self.library.assignments_of("movie", movie.id)
+            ]
+        return data
+
+    def _show_detail(self, show) -> dict[str, Any]:
+        data = js.show(show)
+        data["seasons"] = []
+        for season in self.library.seasons(show.id):
+            episodes = []
+            for episode in self.library.episodes(season.id):
+                item = js.episode(episode)
+                active = self.library.active_assignment("episode", episode.id)
+                item["assignment"] = self._assignment(active) if active else None
+                episodes.append(item)
+            data["seasons"].append({**js.season(season), "episodes": episodes})
+        return data
+
+
+# ---- body checks --------------------------------------------------------------------------
+
+
+def _only(body: dict, allowed: set[str]) -> None:
+    unknown = set(body) - allowed
+    if unknown:
+        raise ApiError(
+            422,
+            f"unknown field(s): {', '.join(sorted(unknown))} "
+            f"(allowed: {', '.join(sorted(allowed))})",
+        )
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, f"{key} must be non-empty text")
+    return value.strip()
+
+
+def _optional_text(body: dict, key: str) -> str | None:
+    return None if body.get(key) is None else _text(body, key)
+
+
+def _int(body: dict, key: str, *, positive: bool = False) -> int:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or (positive and value <= 0):
+        raise ApiError(422, f"{key} must be a {'positive ' if positive else ''}whole number")
+    return value
+
+
+def _year(body: dict) -> int | None:
+    return None if body.get("year") is None else _int(body, "year", positive=True)
+
+
+def _season_counts(seasons: Any) -> dict[int, int]:
+    if seasons is None:
+        return {}
+    if not isinstance(seasons, dict):
+        raise ApiError(422, 'seasons must be an object like {"1": 10, "2": 8}')
+    counts = {}
+    for key, count in seasons.items():
+        try:
+            number = int(key)
+        except (TypeError, ValueError):
+            raise ApiError(422, f"season {key!r} is not a number") from None
+        if number < 0 or isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ApiError(422, f"season {key}: episode count must be a whole number >= 0")
+        counts[number] = count
+    return counts
+
+
+def _tmdb_seasons(seasons: dict) -> dict[int, int | list[EpisodeData]]:
+    plan: dict[int, int | list[EpisodeData]] = {}
+    for number, spec in seasons.items():
+        if isinstance(spec, int):
+            plan[int(number)] = spec
+            continue
+        plan[int(number)] = [
+            EpisodeData(
+                number=int(e["number"]),
+                title=e.get("title") or "",
+                overview=e.get("overview") or "",
+                air_date=e.get("air_date"),
+                still_path=e.get("still_path"),
+            )
+            for e in spec
+        ]
+    return plan
+
+
+def _disk_free(folder: Path) -> int | None:
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).free
+            except OSError:
+                return None
+    return None

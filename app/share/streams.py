@@ -1,0 +1,73 @@
+"""Opening a share file's bytes: a TorrentFileReader for the node's torrent and file index.
+
+After a restart the torrent normally comes back from resume data; if it did not (deleted
+resume file, another machine), it is added again from the assignment's magnet or .torrent.
+Torrent errors become HTTP answers here (503 while unavailable, 504 when a read waits too
+long), so the WebDAV layer never turns them into a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wsgidav.dav_error import HTTP_GATEWAY_TIMEOUT, HTTP_NOT_FOUND, HTTP_SERVICE_UNAVAILABLE
+
+from app.share.tree import FileNode
+from app.share.webdav import OpenFailed
+from app.torrents.errors import MetadataTimeout, ReadTimeout, TorrentError
+
+logger = logging.getLogger(__name__)
+
+
+class TorrentOpener:
+    """The share's opener (see webdav.Opener) over the torrent service."""
+
+    def __init__(self, library, torrents) -> None:
+        self._library = library
+        self._torrents = torrents
+
+    def __call__(self, node: FileNode) -> TorrentStream:
+        try:
+            if self._torrents.get(node.info_hash) is None:
+                self._torrents.get_or_add(node.info_hash, self._source(node))
+            reader = self._torrents.open_file(node.info_hash, node.file_index)
+        except MetadataTimeout as exc:
+            raise OpenFailed(str(exc), HTTP_GATEWAY_TIMEOUT) from None
+        except TorrentError as exc:
+            raise OpenFailed(str(exc), HTTP_SERVICE_UNAVAILABLE) from None
+        return TorrentStream(reader)
+
+    def _source(self, node: FileNode) -> str | bytes:
+        """The assignment's .torrent (no metadata wait) or else its magnet."""
+        try:
+            data = self._library.torrent_data(node.assignment_id)
+            if data:
+                return bytes(data)
+            magnet = self._library.get_assignment(node.assignment_id).magnet_uri
+        except LookupError:
+            magnet = None
+        if not magnet:
+            raise OpenFailed("the file's torrent is unknown (it was unassigned)", HTTP_NOT_FOUND)
+        logger.info("Re-adding torrent %s for %s from its magnet", node.info_hash, node.path)
+        return magnet
+
+
+class TorrentStream:
+    """A reader as wsgidav uses it; a read timeout becomes an OpenFailed (HTTP 504)."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._reader.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._reader.read(size)
+        except ReadTimeout as exc:
+            raise OpenFailed(str(exc), HTTP_GATEWAY_TIMEOUT) from None
+        except TorrentError as exc:
+            raise OpenFailed(str(exc), HTTP_SERVICE_UNAVAILABLE) from None
+
+    def close(self) -> None:
+        self._reader.close()
