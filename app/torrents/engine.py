@@ -77,6 +77,7 @@ class Engine:
         self._on_tick = on_tick
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refresh_lock = threading.Lock()
         self.session: lt.session | None = None
 
     def start(self) -> None:
@@ -92,6 +93,21 @@ class Engine:
 
     def listen_port(self) -> int:
         return self.session.listen_port() if self.session else 0
+
+    def refresh_peer_lists(self) -> None:
+        """Make every torrent recount its connect candidates.
+
+        libtorrent 2.1 counts a torrent's connectable peers without the seeds while it is
+        finished and does not recount when new wanted pieces make it download again: after a
+        pause, a recheck or lost connections it then never reconnects to its seeds. Changing
+        max_failcount makes each peer list recount (measured; see test_reader and test_idle).
+        """
+        with self._refresh_lock:
+            if self.session is None:
+                return
+            current = self.session.get_settings()["max_failcount"]
+            self.session.apply_settings({"max_failcount": current + 1})
+            self.session.apply_settings({"max_failcount": current})
 
     def in_engine_thread(self) -> bool:
         return threading.current_thread() is self._thread

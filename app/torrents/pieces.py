@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import libtorrent as lt
 
@@ -29,6 +29,8 @@ TOP, PINNED, FULL_COPY, SKIP = 7, 4, 1, 0
 # Re-ask for a piece still missing after this long: a deadline can be dropped by a pause, a
 # hash failure or a lost peer, and asking twice costs nothing.
 RETRY_SECONDS = 2.0
+# A read that waited this long without its piece checks that peers are connected at all.
+NUDGE_AFTER = 0.2
 # Deadlines are kept for this many readahead pieces; the rest of the window rides on priority.
 DEADLINE_PIECES = 24
 
@@ -51,6 +53,7 @@ class PieceFetcher:
         self._base = FULL_COPY if keep_full_copy else SKIP
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
+        self.nudge: Callable[[], None] | None = None  # see ManagedTorrent.nudge
         self.waiting = 0  # readers blocked in get(): the health check's "wants pieces"
         self.delivered = 0  # pieces handed out by libtorrent: progress for the health check
 
@@ -165,6 +168,8 @@ class PieceFetcher:
 
     def get(self, piece: int, deadline: float) -> bytes:
         """The bytes of one piece, waiting until monotonic time `deadline` at most."""
+        started = time.monotonic()
+        nudged = False
         with self.cond:
             self.waiting += 1
             try:
@@ -182,7 +187,17 @@ class PieceFetcher:
                         )
                     if now - self._requested.get(piece, 0.0) >= RETRY_SECONDS:
                         self._ask(piece, 0)
-                    self.cond.wait(min(0.5, deadline - now))
+                    if self.nudge is not None and now - started >= NUDGE_AFTER:
+                        nudged = True
+                        self.cond.release()  # nudging waits on libtorrent: not under our lock
+                        try:
+                            self.nudge()
+                        finally:
+                            self.cond.acquire()
+                        if piece in self._cache or self._closed:
+                            continue  # arrived (or failed) while we were not listening
+                    until_nudge = 0.5 if nudged else max(started + NUDGE_AFTER - now, 0.01)
+                    self.cond.wait(min(0.5, deadline - now, until_nudge))
             finally:
                 self.waiting -= 1
 

@@ -297,6 +297,7 @@ class TorrentService:
             mt.fetcher = PieceFetcher(
                 mt.handle, ti.num_pieces(), ti.piece_length(), mt.state.keep_full_copy
             )
+            mt.fetcher.nudge = lambda: mt.nudge(self.engine)
             mt.fetcher.apply_all()
             if mt.idle_level == 0:
                 mt.handle.unset_flags(lt.torrent_flags.upload_mode)

@@ -22,6 +22,7 @@ from app.torrents.store import TorrentState
 logger = logging.getLogger(__name__)
 
 MAX_KNOWN_PEERS = 200
+NUDGE_EVERY = 1.0
 
 ACTIVE, UPLOAD_ONLY, IDLE_PAUSED = 0, 1, 2
 
@@ -58,6 +59,7 @@ class ManagedTorrent:
     ready: threading.Event = field(default_factory=threading.Event)  # metadata or failure
     available: threading.Event = field(default_factory=threading.Event)  # not being evicted
     lock: threading.RLock = field(default_factory=threading.RLock)
+    _last_nudge: float = 0.0
 
     def mark_resume_dirty(self) -> None:
         if self.resume_dirty_at is None:
@@ -78,6 +80,20 @@ class ManagedTorrent:
             except RuntimeError as exc:
                 logger.debug("connect_peer %s failed: %s", endpoint, exc)
         return len(self.known_peers)
+
+    def nudge(self, engine) -> None:
+        """A read waits and no seed is connected: recount candidates and reconnect.
+
+        Called from reading threads (at most once a second per torrent)."""
+        now = time.monotonic()
+        if now - self._last_nudge < NUDGE_EVERY:
+            return
+        self._last_nudge = now
+        if self.handle.status().num_seeds > 0:
+            return
+        engine.refresh_peer_lists()
+        self.reconnect()
+        logger.debug("Nudged %s to reconnect its peers", self.info_hash)
 
     def snapshot(self, *, keep_pieces: bool = True) -> TorrentStatus:
         st = self.handle.status()
