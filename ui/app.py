@@ -120,6 +120,7 @@ class ReelboxApp(QObject):
         self._reload_timer.timeout.connect(self.reload_library)
         self.events.library_changed.connect(self._reload_timer.start)
         self.events.torrent_event.connect(self._on_torrent_event)
+        self.events.sync_changed.connect(lambda _name: self.sync_view.refresh())
         self.board.updated.connect(self._on_statuses)
         self.window.close_requested.connect(self._on_close)
         self.window.quit_requested.connect(self.quit)
@@ -194,6 +195,13 @@ class ReelboxApp(QObject):
         if self.tray is not None:
             self.tray.set_core(core)
 
+    def settings_applied(self, sections: set[str]) -> None:
+        """After the Settings dialog applied changes: show the share's new address, etc."""
+        self.window.status.show_share(self.core)
+        self.movies_page.detail.share_base = self.shows_page.detail.share_base = self.share_base()
+        self.posters.set_cache(self.core.posters)
+        logger.info("Settings applied: %s", ", ".join(sorted(sections)))
+
     def share_base(self) -> str:
         from ui.status_bar import lan_url
 
@@ -236,7 +244,9 @@ class ReelboxApp(QObject):
         try:
             while True:
                 self._reload_again = False
-                snapshot = await asyncio.to_thread(load, self.core.library)
+                share = self.core.share
+                tree = share.live_tree.current if share is not None else None
+                snapshot = await asyncio.to_thread(load, self.core.library, tree)
                 if not self._reload_again:
                     break
         finally:

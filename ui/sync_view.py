@@ -5,7 +5,7 @@ last error and a countdown to the next run, and a "Sync now" button per source.
 from __future__ import annotations
 
 import logging
-import time
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -28,18 +28,18 @@ logger = logging.getLogger(__name__)
 HEADERS = ("Source", "Last attempt", "Last success", "Next in", "Result")
 
 
-def when(timestamp: float | None) -> str:
-    if not timestamp:
+def when(moment: datetime | None) -> str:
+    if moment is None:
         return "never"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def countdown(due: float | None, running: bool) -> str:
+def countdown(due: datetime | None, running: bool, enabled: bool = True) -> str:
     if running:
         return "running…"
-    if due is None:
+    if due is None or not enabled:
         return "off"
-    left = max(0, int(due - time.time()))
+    left = max(0, int((due - datetime.now(UTC)).total_seconds()))
     return f"{left // 3600:d}:{left % 3600 // 60:02d}:{left % 60:02d}"
 
 
@@ -89,7 +89,7 @@ class SyncView(QWidget):
                 state.name,
                 when(state.last_attempt),
                 when(state.last_success),
-                countdown(state.next_due, state.running),
+                countdown(state.next_due, state.running, state.enabled),
                 f"error: {error}" if error else (state.last_summary or ""),
             )
             for column, text in enumerate(values):

@@ -90,9 +90,12 @@ class LibrarySnapshot:
     by_hash: dict[str, list[str]] = field(default_factory=dict)  # info hash -> item labels
 
 
-def _source(entry: Any) -> Source:
+def _source(entry: Any, shared: dict[int, str]) -> Source:
     ext = posixpath.splitext(entry.file_path)[1]
-    if entry.kind == "movie":
+    if entry.assignment_id in shared:
+        # The share's own name wins: it keeps two "Heat (1995)" apart.
+        share_path = shared[entry.assignment_id]
+    elif entry.kind == "movie":
         share_path = naming.movie_path(entry.title, entry.year, ext)
     else:
         share_path = naming.episode_path(
@@ -122,12 +125,14 @@ def _label(entry: Any) -> str:
     return f"{entry.title}{year} S{entry.season_number:02d}E{entry.episode_number:02d}"
 
 
-def load(library: Any) -> LibrarySnapshot:
-    """Read everything the views show; call from a worker thread."""
+def load(library: Any, tree: Any = None) -> LibrarySnapshot:
+    """Read everything the views show; call from a worker thread. `tree` is the share's
+    current ShareTree (its paths are the ones players see), or None when the share is off."""
+    shared = {node.assignment_id: node.path.lstrip("/") for node in tree.files()} if tree else {}
     sources: dict[tuple[str, int], Source] = {}
     by_hash: dict[str, list[str]] = {}
     for entry in library.active_entries():
-        sources[(entry.kind, entry.item_id)] = _source(entry)
+        sources[(entry.kind, entry.item_id)] = _source(entry, shared)
         by_hash.setdefault(entry.info_hash, []).append(_label(entry))
     movies = tuple(
         MovieRow(

@@ -1,0 +1,193 @@
+"""The Settings dialog: share, torrents, library metadata (TMDB key) and window options.
+
+Every field is checked with Settings.set, the same validation the settings file and
+`--set` use; a bad value is shown under its field and nothing is saved until all are good.
+Applying hands the new Settings to core.update_settings, which saves them and restarts only
+the parts whose settings changed. Secrets (share password, TMDB key) go to the keyring
+through the core, never into the settings file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.settings import Settings, SettingsError, describe
+from ui.tasks import run_dialog
+
+logger = logging.getLogger(__name__)
+
+TABS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Share": (
+        ("share.enabled", "Share the library"),
+        ("share.port", "Port"),
+        ("share.bind_address", "Bind address"),
+        ("share.username", "User name"),
+        ("share.anonymous", "Allow access without a password"),
+    ),
+    "Torrents": (
+        ("torrents.storage_dir", "Download folder"),
+        ("torrents.cache_budget_mib", "Disk budget (MiB, 0 = no limit)"),
+        ("torrents.download_rate_limit_kib", "Download limit (KiB/s, 0 = none)"),
+        ("torrents.upload_rate_limit_kib", "Upload limit (KiB/s, 0 = none)"),
+        ("torrents.connections_limit", "Connections in total"),
+        ("torrents.connections_per_torrent", "Connections per torrent"),
+        ("torrents.active_limit", "Torrents active at once"),
+        ("torrents.idle_timeout", "Quiet a torrent after (seconds idle)"),
+        ("torrents.start_paused", "Start with torrents paused"),
+    ),
+    "Library": (
+        ("sync.enabled", "Sync with TMDB on a timer"),
+        ("sync.interval_minutes", "Minutes between syncs"),
+    ),
+    "Window": (("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),),
+}
+
+
+class SettingsDialog(QDialog):
+    def __init__(
+        self,
+        core: Any,
+        parent: QWidget | None = None,
+        on_applied: Callable[[set[str]], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.on_applied = on_applied
+        self.setWindowTitle("Settings")
+        self.resize(560, 480)
+        self.fields: dict[str, QLineEdit | QCheckBox] = {}
+        self.errors: dict[str, QLabel] = {}
+        tabs = QTabWidget()
+        for tab, names in TABS.items():
+            page = QWidget()
+            form = QFormLayout(page)
+            for name, label in names:
+                value = core.settings.get(name)
+                if isinstance(value, bool):
+                    widget: QLineEdit | QCheckBox = QCheckBox()
+                    widget.setChecked(value)
+                else:
+                    widget = QLineEdit(str(value))
+                widget.setToolTip(describe(name))
+                error = QLabel("")
+                error.setStyleSheet("color: #d0413c")
+                error.setWordWrap(True)
+                error.hide()
+                box = QVBoxLayout()
+                box.setSpacing(2)
+                box.addWidget(widget)
+                box.addWidget(error)
+                form.addRow(label, box)
+                self.fields[name] = widget
+                self.errors[name] = error
+            if tab == "Share":
+                self.password = QLineEdit(core.share_password())
+                self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+                form.addRow("Password", self.password)
+            if tab == "Library":
+                self.tmdb_key = QLineEdit(core.tmdb_key() or "")
+                self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+                self.tmdb_key.setPlaceholderText("TMDB API key (v3) or read access token (v4)")
+                form.addRow("TMDB key", self.tmdb_key)
+            tabs.addTab(page, tab)
+        self.tabs = tabs
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Apply
+            | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(lambda: self.apply(close=True))
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.applied: asyncio.Task[Any] | None = None
+
+    def collect(self) -> Settings | None:
+        """The settings as typed, or None after showing every bad value beside its field."""
+        new = self.core.settings.copy()
+        ok = True
+        for name, widget in self.fields.items():
+            value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
+            error = self.errors[name]
+            try:
+                new.set(name, value)
+            except SettingsError as exc:
+                error.setText(str(exc).split(": ", 1)[-1])
+                error.show()
+                ok = False
+            else:
+                error.hide()
+        if not self.password.text().strip():
+            self.status.setText("The share password cannot be empty.")
+            ok = False
+        return new if ok else None
+
+    def apply(self, close: bool = False) -> None:
+        new = self.collect()
+        if new is None:
+            if not self.status.text():
+                self.status.setText("Fix the values marked in red; nothing was saved.")
+            return
+        self.status.setText("Applying…")
+        self.buttons.setEnabled(False)
+        self.applied = asyncio.ensure_future(self._apply(new, close))
+
+    async def _apply(self, new: Settings, close: bool) -> None:
+        core = self.core
+        try:
+            changed = await asyncio.to_thread(core.update_settings, new)
+            password = self.password.text().strip()
+            if password != core.share_password():
+                await asyncio.to_thread(core.set_share_password, password)
+                changed.add("share")
+            key = self.tmdb_key.text().strip()
+            if key != (core.tmdb_key() or ""):
+                core.set_tmdb_key(key or None)  # rebuilds the client on this loop
+                changed.add("tmdb")
+        except Exception as exc:  # a port in use after a share restart, a keyring failure
+            logger.warning("Applying settings failed: %s", exc)
+            self.status.setText(f"Could not apply the settings: {exc}")
+            return
+        finally:
+            self.buttons.setEnabled(True)
+        self.status.setText(
+            "Saved; restarted: " + ", ".join(sorted(changed)) if changed else "Nothing changed."
+        )
+        if changed and self.on_applied is not None:
+            self.on_applied(changed)
+        if close:
+            self.accept()
+
+
+async def open_settings(reelbox: Any) -> None:
+    """Show the dialog; the window shows the effect of each Apply (a new share URL...)."""
+    if reelbox.core.library is None:
+        reelbox.actions.show_error("Not ready", "Reelbox is still starting.")
+        return
+    dialog = SettingsDialog(reelbox.core, reelbox.window, reelbox.settings_applied)
+    reelbox.actions.dialog = dialog
+    try:
+        await run_dialog(dialog)
+    finally:
+        reelbox.actions.dialog = None
+        dialog.deleteLater()
