@@ -51,9 +51,9 @@ def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int
     """Turn the errors of the library, the Assigner and the torrents into API answers."""
 
     @wraps(handler)
-    def wrapper(self, request: Request) -> tuple[int, Any]:
+    def wrapper(self, request: Request, *args: Any) -> tuple[int, Any]:
         try:
-            return handler(self, request)
+            return handler(self, request, *args)
         except ApiError:
             raise
         except DuplicateItem as exc:

@@ -152,3 +152,85 @@ def disk_share(tmp_path_factory):
     share = DiskShare(tmp_path_factory.mktemp("share"), STANDARD_FILES)
     with running(share):
         yield share
+
+
+# ---- the real stack: library, torrent service, share server, loopback seeders ---------------
+
+
+class Stack:
+    """A library, a started TorrentService and a running ShareServer on 127.0.0.1."""
+
+    def __init__(self, paths, *, tmdb_movie=None, tmdb_show=None, anonymous=False) -> None:
+        from app.library.db import open_database
+        from app.library.repository import Library
+        from app.settings import ShareSettings
+        from app.share.server import ShareServer
+        from app.torrents.service import TorrentService
+        from tests.app.torrents.conftest import loopback_torrent_settings
+
+        self.paths = paths
+        self.library = Library(open_database(paths.database_file))
+        self.torrents = TorrentService(
+            loopback_torrent_settings(), paths, listen_interface="127.0.0.1"
+        )
+        self.torrents.start()
+        settings = ShareSettings(
+            bind_address="127.0.0.1",
+            port=0,
+            username=USER,
+            anonymous=anonymous,
+            threads=16,
+            block_size_kib=256,
+        )
+        # port 0 is for tests only (a free port); settings validation asks for 1-65535
+        self.share = ShareServer(
+            settings,
+            self.library,
+            self.torrents,
+            password=PASSWORD,
+            api_token="tok-123",
+            tmdb_movie=tmdb_movie,
+            tmdb_show=tmdb_show,
+        )
+        self.share.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.share.port}"
+
+    def client(self, **kwargs) -> httpx.Client:
+        kwargs.setdefault("auth", (USER, PASSWORD))
+        kwargs.setdefault("timeout", 60)
+        return httpx.Client(base_url=self.base, **kwargs)
+
+    def close(self) -> None:
+        from app.library.db import close_database
+
+        self.share.stop()
+        self.torrents.stop()
+        close_database(self.library.db)
+
+
+@pytest.fixture
+def stack(paths):
+    built = Stack(paths)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def make_seeder(tmp_path):
+    """make_seeder(files, **Seeder options) -> a started loopback Seeder, stopped at the end."""
+    from tests.support.swarm import KiB, Seeder
+
+    started = []
+
+    def factory(files: dict[str, int], **options):
+        options.setdefault("piece_length", 256 * KiB)
+        seeder = Seeder(tmp_path / f"seeder{len(started)}", files, **options).start()
+        started.append(seeder)
+        return seeder
+
+    yield factory
+    for seeder in started:
+        seeder.stop()
