@@ -29,7 +29,9 @@ RESUME_EVERY = 60.0
 STATE_EVERY = 5.0
 PEERS_EVERY = 10.0
 BUDGET_EVERY = 5.0
-_SAVE_FLAGS = lt.save_resume_flags_t.save_info_dict
+# flush first: libtorrent reports pieces before their bytes reach the file, and resume data
+# claiming unwritten pieces would serve garbage after a crash
+_SAVE_FLAGS = lt.save_resume_flags_t.save_info_dict | lt.save_resume_flags_t.flush_disk_cache
 
 
 class Runtime:

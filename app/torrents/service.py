@@ -324,7 +324,7 @@ class TorrentService:
         if paused:
             mt.idle_level = IDLE_PAUSED
         mt.available.set()
-        mt.remember_peers(params.peers)
+        mt.remember_peers([*mt.state.peers, *params.peers])
         self._torrents[info_hash] = mt
         if handle.torrent_file() is not None:
             self.on_metadata(mt)

@@ -2,7 +2,8 @@
 
 <hash>.resume      libtorrent resume data (have-pieces, metadata): a restart, even after a
                    kill -9, finds every torrent and re-downloads nothing it already had.
-<hash>.state.json  our own per-torrent choices: keep_full_copy, last_streamed.
+<hash>.state.json  our own per-torrent state: keep_full_copy, last_streamed, and the peers we
+                   saw (reconnected at once after a restart, before any announce answers).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 class TorrentState:
     keep_full_copy: bool = False
     last_streamed: float | None = None
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
 
 class TorrentStore:
@@ -48,10 +50,11 @@ class TorrentStore:
             return TorrentState(
                 keep_full_copy=bool(data.get("keep_full_copy", False)),
                 last_streamed=_float_or_none(data.get("last_streamed")),
+                peers=_peers(data.get("peers", [])),
             )
         except FileNotFoundError:
             return TorrentState()
-        except (OSError, ValueError, AttributeError) as exc:
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
             logger.warning("Ignoring unreadable torrent state %s: %s", path, exc)
             return TorrentState()
 
@@ -62,6 +65,10 @@ class TorrentStore:
     def forget(self, info_hash: str) -> None:
         for suffix in (".resume", ".state.json"):
             (self.folder / f"{info_hash}{suffix}").unlink(missing_ok=True)
+
+
+def _peers(value: object) -> list[tuple[str, int]]:
+    return [(str(ip), int(port)) for ip, port in value]  # bad shapes raise ValueError/TypeError
 
 
 def _float_or_none(value: object) -> float | None:

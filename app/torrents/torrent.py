@@ -22,6 +22,7 @@ from app.torrents.store import TorrentState
 logger = logging.getLogger(__name__)
 
 MAX_KNOWN_PEERS = 200
+SAVED_PEERS = 50
 NUDGE_EVERY = 1.0
 
 ACTIVE, UPLOAD_ONLY, IDLE_PAUSED = 0, 1, 2
@@ -69,7 +70,11 @@ class ManagedTorrent:
         for ip, port in peers:
             if len(self.known_peers) >= MAX_KNOWN_PEERS:
                 break
-            self.known_peers.add((str(ip), int(port)))
+            endpoint = (str(ip), int(port))
+            if endpoint not in self.known_peers:
+                self.known_peers.add(endpoint)
+                self.state.peers = sorted(self.known_peers)[:SAVED_PEERS]
+                self.state_dirty = True
 
     def reconnect(self) -> int:
         """Connect to every peer we have seen: after a pause libtorrent would wait for

@@ -1,0 +1,67 @@
+"""Stall detection and recovery, with a seeder that really goes away and comes back."""
+
+from __future__ import annotations
+
+import threading
+
+from app.torrents.health import HealthMonitor
+from tests.app.torrents.conftest import loopback_torrent_settings
+from tests.support.swarm import KiB, MiB, wait_until
+
+
+def test_monitor_flags_a_stall_retries_and_sees_the_recovery():
+    monitor = HealthMonitor()
+    assert monitor.check(True, 1, now=0, stall_timeout=10) is None
+    assert monitor.check(True, 1, now=9, stall_timeout=10) is None
+    assert monitor.check(True, 1, now=10, stall_timeout=10) == "stalled"
+    assert monitor.stalled
+    assert monitor.check(True, 1, now=15, stall_timeout=10) is None
+    assert monitor.check(True, 1, now=20, stall_timeout=10) == "retry"
+    assert monitor.check(True, 2, now=21, stall_timeout=10) == "recovered"
+    assert not monitor.stalled
+    assert [e.kind for e in monitor.history()] == ["stalled", "recovered"]
+
+
+def test_monitor_ignores_torrents_that_want_nothing():
+    monitor = HealthMonitor()
+    for now in range(0, 100, 10):
+        assert monitor.check(False, 1, now=now, stall_timeout=5) is None
+    assert not monitor.stalled and monitor.history() == ()
+
+
+def test_stalled_read_is_flagged_recovered_and_recorded(make_service, make_seeder):
+    service = make_service(loopback_torrent_settings(stall_timeout=5, read_timeout=30))
+    seeder = make_seeder({"Movie/m.mkv": 32 * MiB}, piece_length=512 * KiB)
+    data = seeder.data("Movie/m.mkv")
+    info = service.add(seeder.magnet)
+    events = []
+    service.add_listener(lambda event, info_hash: events.append(event))
+    reader = service.open_file(info.info_hash, 0)
+    reader.read(100)
+    seeder.stop()
+    result = {}
+
+    def read_far():
+        reader.seek(24 * MiB)
+        try:
+            result["data"] = reader.read(MiB)
+        except Exception as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=read_far)
+    thread.start()
+    try:
+        assert wait_until(lambda: service.status(info.info_hash).stalled, timeout=10)
+        kinds = [e.kind for e in service.status(info.info_hash).health]
+        assert kinds[:2] == ["stalled", "recovery"]
+        assert "stalled" in events
+        seeder.start()  # same port: recovery reconnects the peer it knew
+        thread.join(20)
+        assert result.get("data") == data[24 * MiB : 25 * MiB], result
+        assert wait_until(lambda: not service.status(info.info_hash).stalled, timeout=5)
+        history = service.status(info.info_hash).health
+        assert history[-1].kind == "recovered" and history[-1].time >= history[0].time
+        assert "recovered" in events
+    finally:
+        thread.join(30)
+        reader.close()
