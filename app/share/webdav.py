@@ -1,9 +1,9 @@
 """The read-only wsgidav provider over the share tree, and the wsgidav app built around it.
 
-Resources are thin views of ShareTree nodes: every getter is O(1) (a Depth-1 PROPFIND calls
-each several times per member). Files stream through an opener (a TorrentFileReader in the
-app, a plain file in tests) that wsgidav seeks and reads in `block_size` chunks. Properties are
-the ones Infuse-friendly servers send, with the `D:` prefix.
+Resources are thin views of ShareTree nodes with O(1) getters. Files stream through an
+opener (a TorrentFileReader in the app, a plain file in tests) that wsgidav seeks and reads in
+`block_size` chunks, honouring Range and If-Range. PROPFIND is answered by propfind.py from the
+tree directly (wsgidav's generic path is too slow for big folders).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import BinaryIO
 
 from wsgidav.dav_error import (
     HTTP_GATEWAY_TIMEOUT,
-    HTTP_NOT_FOUND,
     HTTP_SERVICE_UNAVAILABLE,
     DAVError,
 )
@@ -24,12 +23,13 @@ from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+from app.share import propfind
 from app.share.tree import FileNode, FolderNode, ShareTree
 
 logger = logging.getLogger(__name__)
 
-# Without lxml, wsgidav serialises with ElementTree, which invents `ns0:` prefixes; clients
-# such as Infuse expect `D:`. The registration is process-wide and only names DAV's namespace.
+# Without lxml, wsgidav serialises the XML it still writes (error conditions) with ElementTree,
+# which invents `ns0:` prefixes; clients expect `D:`. Process-wide, names only DAV's namespace.
 ElementTree.register_namespace("D", "DAV:")
 
 Opener = Callable[[FileNode], BinaryIO]
@@ -73,6 +73,11 @@ class ShareProvider(DAVProvider):
     def is_collection(self, path: str, environ: dict) -> bool:
         return isinstance(self.snapshot(environ).lookup(path), FolderNode)
 
+    def custom_request_handler(self, environ: dict, start_response, default_handler):
+        if environ["REQUEST_METHOD"] == "PROPFIND" and environ.get("HTTP_DEPTH") in ("0", "1"):
+            return propfind.handle(self.snapshot(environ), environ, start_response)
+        return default_handler(environ, start_response)
+
 
 def make_resource(node: FileNode | FolderNode, environ: dict):
     if isinstance(node, FolderNode):
@@ -101,19 +106,6 @@ class FolderResource(DAVCollection):
 
     def get_last_modified(self) -> float:
         return self.node.mtime
-
-    def get_property_names(self, *, is_allprop: bool) -> list[str]:
-        names = super().get_property_names(is_allprop=is_allprop)
-        # Infuse-friendly servers send a zero length for folders; wsgidav's base class refuses
-        # to, so the name is added here and answered in get_property_value.
-        names.append("{DAV:}getcontentlength")
-        return names
-
-    def get_property_value(self, name: str):
-        if name == "{DAV:}getcontentlength":
-            return "0"
-        _refuse_unknown(name)
-        return super().get_property_value(name)
 
 
 class FileResource(DAVNonCollection):
@@ -145,12 +137,6 @@ class FileResource(DAVNonCollection):
     def support_ranges(self) -> bool:
         return True
 
-    def get_property_value(self, name: str):
-        if name == "{DAV:}getetag":
-            return f'"{self.node.etag}"'
-        _refuse_unknown(name)
-        return super().get_property_value(name)
-
     def get_content(self) -> BinaryIO:
         # Called before the first body byte leaves (wsgidav's ErrorPrinter holds the
         # response back), so a failure here still becomes a clean error status.
@@ -160,12 +146,6 @@ class FileResource(DAVNonCollection):
             logger.warning("Cannot open %s: %s", self.node.path, exc)
             raise DAVError(exc.status, str(exc)) from None
         return _Content(stream, self.node.path)
-
-
-def _refuse_unknown(name: str) -> None:
-    # wsgidav answers quota properties with an empty 200; we have no quota, so say 404.
-    if name in ("{DAV:}quota-used-bytes", "{DAV:}quota-available-bytes"):
-        raise DAVError(HTTP_NOT_FOUND)
 
 
 class _Content:
