@@ -35,7 +35,10 @@ def test_a_probe_keeps_its_pins_a_long_reader_releases_them(service, make_seeder
         player.seek(20 * MiB)
         player.read(10)
         middle = 20 * MiB // info.piece_length
-        assert handle.piece_priority(middle + 1) == TOP  # readahead
+        # readahead; libtorrent drops a deadline piece to priority 1 once it has it
+        ahead = middle + 1
+        assert handle.piece_priority(ahead) == TOP or handle.have_piece(ahead)
+        assert ahead in service.torrent(info.info_hash).fetcher.fetching()
     assert handle.piece_priority(tail) == SKIP
     assert handle.piece_priority(middle + 1) == SKIP
     assert handle.piece_priority(15 * MiB // info.piece_length) == SKIP  # never wanted
