@@ -40,6 +40,22 @@ class Credentials:
         self._api_token = api_token or None
         self.anonymous = anonymous
 
+    def changed(
+        self,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        api_token: str | None = None,
+        anonymous: bool | None = None,
+    ) -> Credentials:
+        """A copy with the given values replaced (None keeps the current one)."""
+        return Credentials(
+            self.username if username is None else username,
+            self._password if password is None else password,
+            api_token=self._api_token if api_token is None else api_token,
+            anonymous=self.anonymous if anonymous is None else anonymous,
+        )
+
     def check_basic(self, header: str) -> str | None:
         """The user name if `header` ("Basic ...") holds the right credentials, else None."""
         scheme, _, value = header.partition(" ")

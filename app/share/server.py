@@ -12,7 +12,6 @@ import ipaddress
 import logging
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -184,7 +183,7 @@ class ShareServer:
         self.credentials = Credentials(
             settings.username, password, api_token=api_token, anonymous=settings.anonymous
         )
-        self.live_tree = LiveTree.for_library(library)
+        self.live_tree = LiveTree(library.active_entries)
         self.opener = opener or TorrentOpener(library, torrents)
         if assigner is None:
             from app.assign import Assigner
@@ -201,7 +200,6 @@ class ShareServer:
             storage_dir=storage_dir,
         )
         self._http: HttpServer | None = None
-        self.started_at: float | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -209,6 +207,9 @@ class ShareServer:
         """Listen on the configured address; raises OSError when the port is taken."""
         if self._http is not None:
             return
+        # follow the library only while serving: a stopped server must not rebuild on writes
+        self.library.add_listener(self.live_tree.rebuild)
+        self.live_tree.rebuild()
         app = share_app(
             lambda: self.live_tree.current,
             self.opener,
@@ -223,9 +224,12 @@ class ShareServer:
             threads=self.settings.threads,
             socket_timeout=self.settings.socket_timeout,
         )
-        http.start()
+        try:
+            http.start()
+        except OSError:
+            self.library.remove_listener(self.live_tree.rebuild)
+            raise
         self._http = http
-        self.started_at = time.time()
         logger.info(
             "Share listening on %s:%d (%d workers)", http.host, http.port, self.settings.threads
         )
@@ -234,6 +238,7 @@ class ShareServer:
         if self._http is not None:
             self._http.stop()
             self._http = None
+            self.library.remove_listener(self.live_tree.rebuild)
             logger.info("Share stopped")
 
     def restart(
@@ -247,13 +252,12 @@ class ShareServer:
         self.stop()
         if settings is not None:
             self.settings = settings
-        if settings is not None or password is not None or api_token is not None:
-            self.credentials = Credentials(
-                self.settings.username,
-                password if password is not None else self.credentials._password,
-                api_token=api_token if api_token is not None else self.credentials._api_token,
-                anonymous=self.settings.anonymous,
-            )
+        self.credentials = self.credentials.changed(
+            username=self.settings.username,
+            password=password,
+            api_token=api_token,
+            anonymous=self.settings.anonymous,
+        )
         self.start()
 
     @property

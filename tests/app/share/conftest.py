@@ -160,7 +160,9 @@ def disk_share(tmp_path_factory):
 class Stack:
     """A library, a started TorrentService and a running ShareServer on 127.0.0.1."""
 
-    def __init__(self, paths, *, tmdb_movie=None, tmdb_show=None, anonymous=False) -> None:
+    def __init__(
+        self, paths, *, tmdb_movie=None, tmdb_show=None, anonymous=False, **torrent_settings
+    ) -> None:
         from app.library.db import open_database
         from app.library.repository import Library
         from app.settings import ShareSettings
@@ -171,7 +173,7 @@ class Stack:
         self.paths = paths
         self.library = Library(open_database(paths.database_file))
         self.torrents = TorrentService(
-            loopback_torrent_settings(), paths, listen_interface="127.0.0.1"
+            loopback_torrent_settings(**torrent_settings), paths, listen_interface="127.0.0.1"
         )
         self.torrents.start()
         settings = ShareSettings(

@@ -159,3 +159,66 @@ def test_share_settings_defaults_suit_streaming():
     assert settings.threads >= 32
     assert settings.socket_timeout >= 120
     assert 256 <= settings.block_size_kib <= 4096
+
+
+def test_share_server_restarts_with_new_settings(stack):
+    from dataclasses import replace
+
+    old_port = stack.share.port
+    with stack.client(auth=None) as client:
+        assert client.request("PROPFIND", "/", headers={"Depth": "0"}).status_code == 401
+    stack.share.restart(replace(stack.share.settings, anonymous=True))
+    assert stack.share.running
+    with stack.client(auth=None) as client:
+        assert client.request("PROPFIND", "/", headers={"Depth": "0"}).status_code == 207
+        assert client.get("/api/health").status_code == 401  # the API still needs credentials
+    stack.share.restart(password="new-password")
+    with stack.client(auth=(USER, "new-password")) as client:
+        assert client.get("/api/health").status_code == 200
+    with stack.client() as client:
+        assert client.get("/api/health").status_code == 401
+    assert stack.share.urls() == [f"http://127.0.0.1:{stack.share.port}/"]
+    assert old_port  # port 0: a fresh free port each start
+
+
+def test_a_stopped_share_stops_following_the_library(stack):
+    stack.share.stop()
+    assert stack.share.urls() == []
+    movie = stack.library.add_movie("Heat", 1995)
+    stack.library.assign(
+        "movie", movie.id, info_hash="a" * 40, file_index=0, file_path="Heat.mkv", file_size=10
+    )
+    assert stack.share.live_tree.current.file_count == 0  # no rebuild while stopped
+    stack.share.start()
+    assert stack.share.live_tree.current.file_count == 1  # caught up on start
+    with stack.client() as client:
+        reply = client.head(quote("/Movies/Heat (1995)/Heat (1995).mkv"))
+    assert reply.status_code == 200 and reply.headers["content-length"] == "10"
+
+
+def test_real_read_timeout_gives_504_not_a_hung_worker(paths, tmp_path):
+    from tests.app.share.conftest import Stack
+    from tests.support.swarm import KiB, Seeder
+
+    stack = Stack(paths, read_timeout=2.0, stall_timeout=60)
+    try:
+        with (
+            Seeder(
+                tmp_path / "seed", {"Gone.2001.mkv": 24 * MiB}, piece_length=256 * KiB
+            ) as seeder,
+            stack.client() as client,
+        ):
+            movie = client.post("/api/movies", json={"title": "Gone", "year": 2001}).json()
+            path = client.post(
+                f"/api/movies/{movie['id']}/assign", json={"magnet_uri": seeder.magnet}
+            ).json()["share_path"]
+            seeder.stop()  # the only peer goes away
+            started = time.monotonic()
+            reply = client.get(quote(path), headers={"Range": "bytes=15000000-15000099"})
+            assert reply.status_code == 504
+            assert "Traceback" not in reply.text
+            assert time.monotonic() - started < 10
+            info_hash = seeder.info_hash
+        assert wait_for(lambda: stack.torrents.status(info_hash).active_readers == 0)
+    finally:
+        stack.close()
