@@ -37,7 +37,7 @@ from app.assign import (
     TorrentInUse,
 )
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
-from app.library.records import EpisodeData
+from app.share import api_fields as fields
 from app.share import api_json as js
 from app.share.routes import ApiError, Request, Router
 from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
@@ -153,12 +153,12 @@ class ApiApp:
     @_answers
     def add_movie(self, request: Request) -> tuple[int, Any]:
         body = request.json()
-        _only(body, {"tmdb_id", "title", "year"})
+        fields.only(body, {"tmdb_id", "title", "year"})
         if body.get("tmdb_id") is not None:
-            tmdb_id = _int(body, "tmdb_id", positive=True)
+            tmdb_id = fields.whole_number(body, "tmdb_id", positive=True)
             details = self._tmdb(self.tmdb_movie, tmdb_id, "movie")
             movie = self.library.add_movie(
-                _text(details, "title"),
+                fields.text(details, "title"),
                 details.get("year"),
                 tmdb_id=tmdb_id,
                 imdb_id=details.get("imdb_id"),
@@ -166,7 +166,7 @@ class ApiApp:
                 poster_path=details.get("poster_path"),
             )
         else:
-            movie = self.library.add_movie(_text(body, "title"), _year(body))
+            movie = self.library.add_movie(fields.text(body, "title"), fields.year(body))
         return 201, self._movie(movie, detail=True)
 
     @_answers
@@ -188,21 +188,23 @@ class ApiApp:
     @_answers
     def add_show(self, request: Request) -> tuple[int, Any]:
         body = request.json()
-        _only(body, {"tmdb_id", "title", "year", "seasons"})
+        fields.only(body, {"tmdb_id", "title", "year", "seasons"})
         if body.get("tmdb_id") is not None:
-            tmdb_id = _int(body, "tmdb_id", positive=True)
+            tmdb_id = fields.whole_number(body, "tmdb_id", positive=True)
             details = self._tmdb(self.tmdb_show, tmdb_id, "show")
             show = self.library.add_show(
-                _text(details, "title"),
+                fields.text(details, "title"),
                 details.get("year"),
                 tmdb_id=tmdb_id,
                 overview=details.get("overview") or "",
                 poster_path=details.get("poster_path"),
-                seasons=_tmdb_seasons(details.get("seasons") or {}),
+                seasons=fields.tmdb_seasons(details.get("seasons") or {}),
             )
         else:
             show = self.library.add_show(
-                _text(body, "title"), _year(body), seasons=_season_counts(body.get("seasons"))
+                fields.text(body, "title"),
+                fields.year(body),
+                seasons=fields.season_counts(body.get("seasons")),
             )
         return 201, self._show_detail(show)
 
@@ -220,7 +222,7 @@ class ApiApp:
     @_answers
     def assign(self, request: Request, item_type: str) -> tuple[int, Any]:
         body = request.json()
-        _only(body, {"magnet_uri", "torrent_base64", "file_path", "resolution", "source"})
+        fields.only(body, {"magnet_uri", "torrent_base64", "file_path", "resolution", "source"})
         has_magnet, has_torrent = (
             body.get("magnet_uri") is not None,
             body.get("torrent_base64") is not None,
@@ -228,19 +230,19 @@ class ApiApp:
         if has_magnet == has_torrent:
             raise ApiError(422, "give exactly one of magnet_uri or torrent_base64")
         if has_magnet:
-            source: str | bytes = _text(body, "magnet_uri")
+            source: str | bytes = fields.text(body, "magnet_uri")
         else:
             try:
-                source = base64.b64decode(_text(body, "torrent_base64"), validate=True)
+                source = base64.b64decode(fields.text(body, "torrent_base64"), validate=True)
             except (binascii.Error, ValueError):
                 raise ApiError(422, "torrent_base64 is not valid base64") from None
         assignment = self.assigner.assign(
             item_type,
             request.params["id"],
             source,
-            file_path=_optional_text(body, "file_path"),
-            resolution=_optional_text(body, "resolution"),
-            source_label=_optional_text(body, "source"),
+            file_path=fields.optional_text(body, "file_path"),
+            resolution=fields.optional_text(body, "resolution"),
+            source_label=fields.optional_text(body, "source"),
         )
         return 201, self._assignment(assignment)
 
@@ -325,77 +327,6 @@ class ApiApp:
                 episodes.append(item)
             data["seasons"].append({**js.season(season), "episodes": episodes})
         return data
-
-
-# ---- body checks --------------------------------------------------------------------------
-
-
-def _only(body: dict, allowed: set[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise ApiError(
-            422,
-            f"unknown field(s): {', '.join(sorted(unknown))} "
-            f"(allowed: {', '.join(sorted(allowed))})",
-        )
-
-
-def _text(body: dict, key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(422, f"{key} must be non-empty text")
-    return value.strip()
-
-
-def _optional_text(body: dict, key: str) -> str | None:
-    return None if body.get(key) is None else _text(body, key)
-
-
-def _int(body: dict, key: str, *, positive: bool = False) -> int:
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or (positive and value <= 0):
-        raise ApiError(422, f"{key} must be a {'positive ' if positive else ''}whole number")
-    return value
-
-
-def _year(body: dict) -> int | None:
-    return None if body.get("year") is None else _int(body, "year", positive=True)
-
-
-def _season_counts(seasons: Any) -> dict[int, int]:
-    if seasons is None:
-        return {}
-    if not isinstance(seasons, dict):
-        raise ApiError(422, 'seasons must be an object like {"1": 10, "2": 8}')
-    counts = {}
-    for key, count in seasons.items():
-        try:
-            number = int(key)
-        except (TypeError, ValueError):
-            raise ApiError(422, f"season {key!r} is not a number") from None
-        if number < 0 or isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ApiError(422, f"season {key}: episode count must be a whole number >= 0")
-        counts[number] = count
-    return counts
-
-
-def _tmdb_seasons(seasons: dict) -> dict[int, int | list[EpisodeData]]:
-    plan: dict[int, int | list[EpisodeData]] = {}
-    for number, spec in seasons.items():
-        if isinstance(spec, int):
-            plan[int(number)] = spec
-            continue
-        plan[int(number)] = [
-            EpisodeData(
-                number=int(e["number"]),
-                title=e.get("title") or "",
-                overview=e.get("overview") or "",
-                air_date=e.get("air_date"),
-                still_path=e.get("still_path"),
-            )
-            for e in spec
-        ]
-    return plan
 
 
 def _disk_free(folder: Path) -> int | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from app.share.tree import FileNode, FileSpec, ShareTree
 from app.share.webdav import OpenFailed
 
 USER, PASSWORD = "reelbox", "s3cret-pw"
+D = "{DAV:}"
 MiB = 1024 * 1024
 
 
@@ -134,6 +137,28 @@ def running(share: DiskShare):
         yield share
     finally:
         share.server.stop()
+
+
+def propfind(client, path: str, depth: str | None = "1", body: bytes | None = None):
+    headers = {"Depth": depth} if depth is not None else {}
+    return client.request("PROPFIND", quote(path), headers=headers, content=body)
+
+
+def responses(text: bytes) -> dict[str, ET.Element]:
+    root = ET.fromstring(text)
+    assert root.tag == f"{D}multistatus"
+    found = {}
+    for response in root.findall(f"{D}response"):
+        href = unquote(response.findtext(f"{D}href"))
+        found[href] = response
+    return found
+
+
+def props(response: ET.Element) -> dict[str, ET.Element]:
+    stats = response.findall(f"{D}propstat")
+    ok = [s for s in stats if s.findtext(f"{D}status").endswith("200 OK")]
+    assert len(ok) == 1, ET.tostring(response)
+    return {child.tag: child for child in ok[0].find(f"{D}prop")}
 
 
 STANDARD_FILES = {

@@ -371,20 +371,6 @@ def test_disconnect_mid_stream_frees_the_torrent_reader(stack, make_seeder):
     )
 
 
-def test_share_re_adds_a_torrent_the_session_lost(stack, make_seeder):
-    seeder = make_seeder({MOVIE_FILE: 2 * MiB})
-    with stack.client() as client:
-        movie_id = add_movie(client)
-        path = client.post(
-            f"/api/movies/{movie_id}/assign", json={"magnet_uri": seeder.magnet}
-        ).json()["share_path"]
-        stack.torrents.remove(seeder.info_hash, delete_data=True)  # e.g. resume data lost
-        reply = client.get(quote(path), headers={"Range": "bytes=100-199"})
-        assert reply.status_code == 206
-        assert reply.content == seeder.data(MOVIE_FILE)[100:200]
-    assert stack.torrents.get(seeder.info_hash) is not None
-
-
 def test_four_concurrent_range_readers_through_the_swarm(stack, make_seeder):
     from concurrent.futures import ThreadPoolExecutor
 
