@@ -9,13 +9,16 @@ the app implements by running its async client on the app loop:
                             "seasons": {1: [{"number", "title", "overview", "air_date",
                                              "still_path"}, ...] or an episode count}}
 
-They raise LookupError when TMDB has no such id; any other exception is reported as 502.
+A dataclass with those fields works too (the TMDB client's MovieDetails and ShowDetails, whose
+seasons carry an episode_count). They raise LookupError when TMDB has no such id; any other
+exception is reported as 502.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import logging
 import os
 import shutil
@@ -296,6 +299,8 @@ class ApiApp:
         except Exception as exc:
             logger.warning("TMDB look-up of %s %d failed: %s", what, tmdb_id, exc)
             raise ApiError(502, f"TMDB look-up failed: {exc}") from None
+        if dataclasses.is_dataclass(details) and not isinstance(details, type):
+            details = dataclasses.asdict(details)  # the TMDB client's MovieDetails/ShowDetails
         if not isinstance(details, dict):
             raise ApiError(502, "TMDB look-up returned nothing usable")
         return details

@@ -60,9 +60,21 @@ def season_counts(seasons: Any) -> dict[int, int]:
     return counts
 
 
-def tmdb_seasons(seasons: dict) -> dict[int, int | list[EpisodeData]]:
+def tmdb_seasons(seasons: Any) -> dict[int, int | list[EpisodeData]]:
+    """The seasons of a TMDB look-up as Library.add_show takes them.
+
+    Accepts {number: episode count or [episode dicts]} or a list of season dicts with a
+    "number" and "episodes" (a list) or "episode_count" (TMDB's show details).
+    """
+    if isinstance(seasons, dict):
+        items = list(seasons.items())
+    else:
+        items = [
+            (season["number"], season.get("episodes") or season.get("episode_count") or 0)
+            for season in seasons
+        ]
     plan: dict[int, int | list[EpisodeData]] = {}
-    for number, spec in seasons.items():
+    for number, spec in items:
         if isinstance(spec, int):
             plan[int(number)] = spec
             continue

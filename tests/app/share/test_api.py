@@ -294,6 +294,20 @@ def test_tmdb_lookups(paths):
         }
 
     def tmdb_show(tmdb_id):
+        if tmdb_id == 1399:  # the TMDB client's own dataclass works as well
+            from app.metadata.models import SeasonSummary, ShowDetails
+
+            return ShowDetails(
+                1399,
+                "Game of Thrones",
+                2011,
+                "",
+                None,
+                (
+                    SeasonSummary(0, "Specials", 2, None, None),
+                    SeasonSummary(1, "Season 1", 10, None, "2011-04-17"),
+                ),
+            )
         return {
             "title": "Dark",
             "year": 2017,
@@ -321,6 +335,9 @@ def test_tmdb_lookups(paths):
             episodes = show["seasons"][0]["episodes"]
             assert [e["title"] for e in episodes] == ["Secrets", "Lies"]
             assert episodes[0]["air_date"] == "2017-12-01"
+            got = client.post("/api/shows", json={"tmdb_id": 1399}).json()
+            assert got["title"] == "Game of Thrones" and got["tmdb_id"] == 1399
+            assert [(s["number"], len(s["episodes"])) for s in got["seasons"]] == [(0, 2), (1, 10)]
     finally:
         stack.close()
     no_tmdb = Stack(paths)
