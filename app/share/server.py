@@ -112,7 +112,14 @@ class HttpServer:
     """A cheroot WSGI server on a background thread."""
 
     def __init__(
-        self, app: WsgiApp, host: str, port: int, *, threads: int = 48, socket_timeout: int = 300
+        self,
+        app: WsgiApp,
+        host: str,
+        port: int,
+        *,
+        threads: int = 48,
+        socket_timeout: int = 300,
+        shutdown_timeout: float = 5,
     ) -> None:
         self._server = _Server(
             (host, port),
@@ -121,7 +128,7 @@ class HttpServer:
             server_name="Reelbox",
             request_queue_size=64,
             timeout=socket_timeout,
-            shutdown_timeout=5,
+            shutdown_timeout=shutdown_timeout,
         )
         self._thread: threading.Thread | None = None
 
@@ -146,10 +153,23 @@ class HttpServer:
             logger.exception("The share's HTTP server stopped unexpectedly")
 
     def stop(self) -> None:
+        """Close the port at once; give running requests shutdown_timeout to finish.
+
+        cheroot waits without limit for a worker that outlives its grace period, and a
+        worker can be blocked in a torrent read for up to the read timeout; such a worker is
+        left to end on its own (its read fails, its socket is already closed).
+        """
         if self._thread is None:
             return
-        self._server.stop()
-        self._thread.join(10)
+        stopper = threading.Thread(target=self._server.stop, name="share-http-stop", daemon=True)
+        stopper.start()
+        stopper.join(self._server.shutdown_timeout + 2)
+        if stopper.is_alive():
+            logger.warning(
+                "A share request is still waiting for torrent data; it will end "
+                "with its read timeout"
+            )
+        self._thread.join(2)
         self._thread = None
 
 

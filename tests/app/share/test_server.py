@@ -194,3 +194,24 @@ def test_a_stopped_share_stops_following_the_library(stack):
     with stack.client() as client:
         reply = client.head(quote("/Movies/Heat (1995)/Heat (1995).mkv"))
     assert reply.status_code == 200 and reply.headers["content-length"] == "10"
+
+
+def test_stop_does_not_wait_for_a_read_stuck_on_the_swarm(tmp_path):
+    share = DiskShare(tmp_path, {MOVIE: 4 * MiB})
+    share.server = HttpServer(
+        share.server._server.wsgi_app, "127.0.0.1", 0, threads=4, shutdown_timeout=0.5
+    )
+    share.opener.stall_after = 0
+    share.opener.stall_for = 8  # a read that blocks longer than stop() may take
+    share.server.start()
+    port = share.server.port
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(
+            f"GET {URL} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {AUTH}\r\n\r\n".encode()
+        )
+        assert wait_for(lambda: share.opener.opened == 1)
+        started = time.monotonic()
+        share.server.stop()
+        assert time.monotonic() - started < 5
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
