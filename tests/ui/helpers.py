@@ -35,9 +35,9 @@ def drop_on(view: QAbstractItemView, index: QModelIndex, mime: QMimeData) -> boo
     actions = Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     viewport = view.viewport()
-    enter = QDragEnterEvent(point, actions, mime, buttons, mods)
+    enter = QDragEnterEvent(point.toPoint(), actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, enter)
-    move = QDragMoveEvent(point, actions, mime, buttons, mods)
+    move = QDragMoveEvent(point.toPoint(), actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, move)
     drop = QDropEvent(point, actions, mime, buttons, mods)
     QApplication.sendEvent(viewport, drop)
