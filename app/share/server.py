@@ -203,7 +203,7 @@ class ShareServer:
         self.credentials = Credentials(
             settings.username, password, api_token=api_token, anonymous=settings.anonymous
         )
-        self.live_tree = LiveTree(library.active_entries)
+        self.live_tree = LiveTree(library.active_entries, files_of=self._torrent_files)
         self.opener = opener or TorrentOpener(library, torrents)
         if assigner is None:
             from app.assign import Assigner
@@ -220,6 +220,10 @@ class ShareServer:
             storage_dir=storage_dir,
         )
         self._http: HttpServer | None = None
+
+    def _torrent_files(self, info_hash: str):
+        info = self.torrents.get(info_hash)
+        return info.files if info is not None else None
 
     # ---- lifecycle ------------------------------------------------------------------------
 

@@ -13,12 +13,14 @@ import logging
 import mimetypes
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Protocol
 
 from app.library import naming
+from app.share import subtitles
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class FileNode:
     file_index: int
     assignment_id: int
     content_type: str
+    sidecar: bool = False  # a subtitle shown next to its video (see subtitles.py)
 
     @property
     def name(self) -> str:
@@ -106,6 +109,7 @@ class FileSpec:
     info_hash: str
     file_index: int
     assignment_id: int
+    sidecar: bool = False
 
 
 class ShareTree:
@@ -114,7 +118,7 @@ class ShareTree:
     def __init__(self, root: FolderNode, file_count: int) -> None:
         self.root = root
         self.file_count = file_count
-        self._by_assignment = {f.assignment_id: f.path for f in self.files()}
+        self._by_assignment = {f.assignment_id: f.path for f in self.files() if not f.sidecar}
 
     @classmethod
     def empty(cls) -> ShareTree:
@@ -203,6 +207,7 @@ def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) 
                 file_index=value.file_index,
                 assignment_id=value.assignment_id,
                 content_type=content_type_for(name),
+                sidecar=value.sidecar,
             )
     mtime = mtimes.get(parts, root_mtime) if parts else root_mtime
     return FolderNode(path="/" + "/".join(parts), mtime=mtime, children=children)
@@ -227,24 +232,38 @@ class EntryLike(Protocol):
     file_index: int
     file_path: str
     file_size: int
+    created_at: datetime | None
 
 
-def build_tree(entries: Iterable[EntryLike]) -> ShareTree:
-    """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest."""
+def build_tree(
+    entries: Iterable[EntryLike],
+    files_of: Callable[[str], Sequence | None] | None = None,
+) -> ShareTree:
+    """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest.
+
+    files_of(info_hash) gives a torrent's files (TorrentFile) when known; its subtitles are
+    then shown beside their videos.
+    """
     entries = sorted(entries, key=lambda e: (e.kind, e.item_id))
-    specs: list[FileSpec] = []
+    videos: list[tuple[FileSpec, EntryLike]] = []
     movie_folders: dict[str, int] = {}
     for entry in (e for e in entries if e.kind == "movie"):
         ext = _extension(entry.file_path)
         folder = naming.movie_folder(entry.title, entry.year)
         owner = movie_folders.setdefault(folder.casefold(), entry.item_id)
         name = folder if owner == entry.item_id else f"{folder} [#{entry.item_id}]"
-        specs.append(_spec(entry, f"{MOVIES}/{name}/{name}{ext}"))
-    specs.extend(_episode_specs([e for e in entries if e.kind == "episode"]))
+        videos.append((_spec(entry, f"{MOVIES}/{name}/{name}{ext}"), entry))
+    videos.extend(_episode_specs([e for e in entries if e.kind == "episode"]))
+    specs = [spec for spec, _ in videos]
+    if files_of is not None:
+        for spec, entry in videos:
+            files = files_of(entry.info_hash)
+            if files:
+                specs.extend(subtitles.sidecars(spec, entry.file_path, files, spec.path))
     return ShareTree.from_files(specs)
 
 
-def _episode_specs(entries: list[EntryLike]) -> list[FileSpec]:
+def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, EntryLike]]:
     show_folders: dict[str, int] = {}
     show_names: dict[int, str] = {}
     for entry in sorted(entries, key=lambda e: e.show_id or 0):
@@ -277,7 +296,7 @@ def _episode_specs(entries: list[EntryLike]) -> list[FileSpec]:
                 last_episode=last.episode_number if last is not first else None,
             )
             path = _replace_show_folder(path, show_folder)
-            specs.append(_spec(first, path))
+            specs.append((_spec(first, path), first))
     return specs
 
 
@@ -307,14 +326,14 @@ def _spec(entry: EntryLike, path: str) -> FileSpec:
     return FileSpec(
         path=path,
         size=entry.file_size,
-        mtime=_timestamp(getattr(entry, "created_at", None)),
+        mtime=_timestamp(entry.created_at),
         info_hash=entry.info_hash,
         file_index=entry.file_index,
         assignment_id=entry.assignment_id,
     )
 
 
-def _timestamp(when) -> float:
+def _timestamp(when: datetime | None) -> float:
     return float(int(when.timestamp())) if when is not None else 0.0
 
 
@@ -329,8 +348,13 @@ class LiveTree:
     in CPython) and keep using that snapshot for their whole request.
     """
 
-    def __init__(self, entries: Callable[[], Iterable[EntryLike]]) -> None:
+    def __init__(
+        self,
+        entries: Callable[[], Iterable[EntryLike]],
+        files_of: Callable[[str], Sequence | None] | None = None,
+    ) -> None:
         self._entries = entries
+        self._files_of = files_of
         self._lock = threading.Lock()
         self._tree = ShareTree.empty()
         self.rebuild()
@@ -347,6 +371,6 @@ class LiveTree:
 
     def rebuild(self) -> None:
         with self._lock:
-            tree = build_tree(self._entries())
+            tree = build_tree(self._entries(), self._files_of)
             self._tree = tree
         logger.debug("Share tree rebuilt: %d files", tree.file_count)
