@@ -95,6 +95,7 @@ class ApiApp:
         urls: Callable[[], list[str]] = list,
         share_path: Callable[[int], str | None] = lambda assignment_id: None,
         storage_dir: Path | None = None,
+        started_at: float | None = None,
     ) -> None:
         self.library = library
         self.torrents = torrents
@@ -104,7 +105,7 @@ class ApiApp:
         self.urls = urls
         self.share_path = share_path
         self.storage_dir = storage_dir
-        self.started = time.monotonic()
+        self.started_at = started_at if started_at is not None else time.time()
         self.router = Router()
         r = self.router.add
         r("GET", "/api/health", self.health)
@@ -137,7 +138,7 @@ class ApiApp:
         folder = self.storage_dir or getattr(self.torrents, "storage_dir", None) or Path.home()
         return 200, {
             "version": __version__,
-            "uptime": round(time.monotonic() - self.started, 1),
+            "uptime": round(time.time() - self.started_at, 1),
             "torrents": len(statuses),
             "active_torrents": sum(1 for s in statuses if not s.paused and s.state != "idle"),
             "streams": sum(s.active_readers for s in statuses),

@@ -177,7 +177,10 @@ class ShareServer:
     """WebDAV share and JSON API on one port, with Basic auth (or anonymous) and a bearer token.
 
     The caller passes the password and token (from the keyring) and optional TMDB look-ups
-    (sync callables run on the server's worker threads; see app/share/api.py).
+    (sync callables run on the server's worker threads; see app/share/api.py). storage_dir is
+    where /api/health measures free disk space (default: the torrent service's), started_at
+    the app's start time for its uptime (default: now). opener replaces the torrent reader
+    (tests serve files from disk).
     """
 
     def __init__(
@@ -192,6 +195,7 @@ class ShareServer:
         tmdb_movie: Callable[[int], dict] | None = None,
         tmdb_show: Callable[[int], dict] | None = None,
         storage_dir: Path | None = None,
+        started_at: float | None = None,
         opener: Opener | None = None,
     ) -> None:
         from app.share.api import ApiApp
@@ -218,6 +222,7 @@ class ShareServer:
             urls=self.urls,
             share_path=lambda assignment_id: self.live_tree.current.path_of(assignment_id),
             storage_dir=storage_dir,
+            started_at=started_at,
         )
         self._http: HttpServer | None = None
 
