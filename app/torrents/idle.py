@@ -3,7 +3,9 @@
 After idle_timeout seconds without reads a torrent goes to upload mode (no downloading), after
 idle_pause_timeout it is paused. A read wakes it: leave upload mode, resume, reannounce and
 reconnect the peers we knew, so the read does not wait for libtorrent's reconnect timers.
-A torrent still filling a requested full copy is not idled.
+A torrent still filling a requested full copy is not idled. Our torrents are not auto-managed
+(libtorrent's queue would pause them behind our back), so the active_limit setting is kept
+here: beyond it, the least recently read torrents without readers are paused early.
 """
 
 from __future__ import annotations
@@ -74,3 +76,34 @@ def idle_step(mt: ManagedTorrent, settings: TorrentSettings, now: float) -> int 
         mt.fetcher.drop_cache()
     logger.info("Torrent %s idle for %.0f s: level %d", mt.info_hash, quiet, mt.idle_level)
     return mt.idle_level
+
+
+def enforce_active_limit(torrents: list[ManagedTorrent], limit: int) -> list[ManagedTorrent]:
+    """Pause the least recently read torrents beyond `limit` running ones; returns them."""
+    running = [
+        mt
+        for mt in torrents
+        if mt.info is not None
+        and mt.idle_level != IDLE_PAUSED
+        and not mt.user_paused
+        and not mt.evicting
+    ]
+    spare = [
+        mt
+        for mt in running
+        if not mt.readers
+        and not (mt.fetcher and mt.fetcher.waiting)
+        and not mt.state.keep_full_copy
+    ]
+    spare.sort(key=lambda mt: mt.last_activity)
+    paused = []
+    for mt in spare[: max(0, len(running) - limit)]:
+        with mt.lock:
+            mt.handle.unset_flags(lt.torrent_flags.auto_managed)
+            mt.handle.pause()
+            mt.idle_level = IDLE_PAUSED
+        if mt.fetcher is not None:
+            mt.fetcher.drop_cache()
+        paused.append(mt)
+        logger.info("Paused %s: more than %d torrents active", mt.info_hash, limit)
+    return paused

@@ -2,7 +2,8 @@
 
 wsgidav seeks it and reads ~1 MiB blocks; a read returns every byte asked for (short only at
 the end of the file) once libtorrent has them, or raises ReadTimeout after read_timeout.
-Opening pins the file's head and tail; each read moves this reader's readahead window.
+The first read pins the file's head and tail; each read moves this reader's readahead window,
+which grows with the bytes read back to back (up to the readahead setting).
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ class TorrentFileReader(io.RawIOBase):
         self._on_close = on_close
         self._pos = 0
         self._window: set[int] = set()
+        self._streak = 0  # bytes read back to back, sizes the readahead window
+        self._streak_end = -1
         self._opened = time.monotonic()
         self._pins = self._pieces(0, min(HEAD_PIN, file.size))
         self._pins |= self._pieces(max(0, file.size - TAIL_PIN), file.size)
-        fetcher.pin(self._pins)
+        self._pinned = False
 
     @property
     def size(self) -> int:
@@ -96,6 +99,11 @@ class TorrentFileReader(io.RawIOBase):
         self._move_window(start, end)
         needed = sorted(self._pieces(start, end))
         self._fetcher.request(needed)
+        if not self._pinned:
+            # pinned right after the first read's request, not on open: pin requests sent
+            # first would queue ~15 MiB at the peer ahead of the bytes the player waits for
+            self._fetcher.pin(self._pins)
+            self._pinned = True
         deadline = time.monotonic() + self._timeout
         written = 0
         base = self.file.offset
@@ -111,13 +119,19 @@ class TorrentFileReader(io.RawIOBase):
         self._pos = end
         return written
 
+    def readall(self) -> bytes:
+        """The rest of the file in one read (RawIOBase would loop in 8 KiB steps)."""
+        self._check_open()
+        return self.read(max(0, self.file.size - self._pos))
+
     def close(self) -> None:
         if self.closed:
             return
         try:
             probe = time.monotonic() - self._opened < PROBE_SECONDS
             self._fetcher.want((), self._window)
-            self._fetcher.unpin(self._pins, keep=probe)
+            if self._pinned:
+                self._fetcher.unpin(self._pins, keep=probe)
             self._window = set()
             self._on_close()
         finally:
@@ -139,7 +153,14 @@ class TorrentFileReader(io.RawIOBase):
         return set(range(first, last + 1))
 
     def _move_window(self, start: int, end: int) -> None:
-        window = self._pieces(start, min(end + self._readahead, self.file.size))
+        # The window grows with what this reader has read in a row: a probe or a seek that
+        # reads 64 KiB and leaves must not queue 32 MiB of requests in front of the next seek.
+        if start != self._streak_end:
+            self._streak = 0
+        self._streak += end - start
+        self._streak_end = end
+        ahead = min(self._readahead, 2 * self._streak)
+        window = self._pieces(start, min(end + ahead, self.file.size))
         added, removed = window - self._window, self._window - window
         if added or removed:
             self._fetcher.want(added, removed)

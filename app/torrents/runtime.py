@@ -37,7 +37,6 @@ _SAVE_FLAGS = lt.save_resume_flags_t.save_info_dict | lt.save_resume_flags_t.flu
 class Runtime:
     def __init__(self, service: TorrentService) -> None:
         self.service = service
-        self._saves = 0
         self._saves_cond = threading.Condition()
         self._last = {"resume": time.monotonic(), "state": 0.0, "peers": 0.0, "budget": 0.0}
 
@@ -101,17 +100,21 @@ class Runtime:
 
     def _resume_saved(self, alert: lt.save_resume_data_alert) -> None:
         info_hash = hash_of(alert.params.info_hashes)
+        mt = self.service.torrent(info_hash)
         # a save can land after a removal: writing it would resurrect the torrent
-        if self.service.torrent(info_hash) is not None:
-            try:
-                self.service.store.save_resume(info_hash, lt.write_resume_data_buf(alert.params))
-            except OSError as exc:
-                logger.error("Cannot save resume data of %s: %s", info_hash, exc)
-        self._save_done()
+        if mt is None:
+            return
+        try:
+            self.service.store.save_resume(info_hash, lt.write_resume_data_buf(alert.params))
+        except OSError as exc:
+            logger.error("Cannot save resume data of %s: %s", info_hash, exc)
+        self._save_finished(mt)
 
     def _resume_failed(self, alert) -> None:
         logger.debug("Resume data not saved: %s", alert.message())
-        self._save_done()
+        mt = self._mt(alert)
+        if mt is not None:
+            self._save_finished(mt)
 
     def _deleted(self, alert) -> None:
         mt = self._mt(alert)
@@ -121,28 +124,51 @@ class Runtime:
     # ---- resume data ----------------------------------------------------------------------
 
     def save(self, mt: ManagedTorrent) -> None:
+        """Ask for resume data. One save per torrent is in flight at a time: with the disk
+        flush, two saves can complete out of order and an old one would overwrite a new one."""
         mt.resume_dirty_at = None
         with self._saves_cond:
-            self._saves += 1
+            mt.saves_wanted += 1
+            if mt.saving:
+                return
+            mt.saving = True
+        self._issue(mt)
+
+    def _issue(self, mt: ManagedTorrent) -> None:
+        mt.saves_issued = mt.saves_wanted
         try:
             mt.handle.save_resume_data(_SAVE_FLAGS)
-        except RuntimeError:
-            self._save_done()
+        except RuntimeError:  # the handle died (removed): nothing left to save
+            self._save_finished(mt)
+
+    def _save_finished(self, mt: ManagedTorrent) -> None:
+        with self._saves_cond:
+            mt.saves_done = mt.saves_issued
+            again = mt.saves_wanted > mt.saves_done
+            mt.saving = again
+            self._saves_cond.notify_all()
+        if again:
+            self._issue(mt)
 
     def save_all(self, torrents: list[ManagedTorrent], timeout: float) -> bool:
+        """Save every torrent's resume data and wait until each save asked for now is written."""
+        targets = []
         for mt in torrents:
             if not mt.evicting:
                 self.save(mt)
+                targets.append((mt, mt.saves_wanted))
+
+        def written() -> bool:
+            return all(
+                mt.saves_done >= wanted or self.service.torrent(mt.info_hash) is not mt
+                for mt, wanted in targets
+            )
+
         with self._saves_cond:
-            done = self._saves_cond.wait_for(lambda: self._saves <= 0, timeout)
+            done = self._saves_cond.wait_for(written, timeout)
         if not done:
             logger.warning("Resume data of some torrents was not saved within %.0f s", timeout)
         return done
-
-    def _save_done(self) -> None:
-        with self._saves_cond:
-            self._saves -= 1
-            self._saves_cond.notify_all()
 
     # ---- housekeeping ---------------------------------------------------------------------
 
@@ -168,6 +194,8 @@ class Runtime:
             self._check_health(mt, now)
             if "peers" in every and mt.idle_level == idle.ACTIVE:
                 mt.remember_peers(p.ip for p in mt.handle.get_peer_info())
+        for mt in idle.enforce_active_limit(self.service.torrents(), settings.active_limit):
+            self.service.emit("state", mt.info_hash)
         if "budget" in every and settings.cache_budget_mib > 0:
             self._enforce_budget(settings.cache_budget_mib * 1024 * 1024)
 

@@ -91,3 +91,18 @@ def test_start_paused_keeps_torrents_quiet_until_streamed(make_service, make_see
     assert again.status(info.info_hash).paused
     got, elapsed = timed_read(again, info.info_hash, 6 * MiB)
     assert got == data[6 * MiB : 7 * MiB] and elapsed < 3
+
+
+def test_active_limit_pauses_the_least_recently_read(make_service, make_seeder):
+    service = make_service(loopback_torrent_settings(active_limit=1))
+    first = make_seeder({"One/a.mkv": MiB}, seed=1)
+    second = make_seeder({"Two/b.mkv": MiB}, seed=2)
+    one = service.add(first.magnet)
+    timed_read(service, one.info_hash, 0, 10)
+    time.sleep(0.05)
+    two = service.add(second.magnet)
+    timed_read(service, two.info_hash, 0, 10)
+    assert wait_until(lambda: service.status(one.info_hash).paused, timeout=5)
+    assert not service.status(two.info_hash).paused
+    got, elapsed = timed_read(service, one.info_hash, 0, 1000)
+    assert got == first.data("One/a.mkv")[:1000] and elapsed < 3
