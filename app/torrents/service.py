@@ -123,9 +123,13 @@ class TorrentService:
             mt = self._torrents.get(info_hash)
             if mt is None:
                 mt = self._insert(info_hash, params, paused=False, fresh=True)
-            elif params.peers:
-                mt.remember_peers(params.peers)
-                mt.reconnect()
+            else:
+                if params.peers:
+                    mt.remember_peers(params.peers)
+                    mt.reconnect()
+                if params.ti is not None and mt.info is None:
+                    # a .torrent for a magnet still waiting: its metadata ends the wait
+                    mt.handle.set_metadata(params.ti.info_section())
         wait = self.settings.add_timeout if timeout is None else timeout
         if not mt.ready.wait(wait):
             self._give_up(
@@ -182,6 +186,9 @@ class TorrentService:
     def resume(self, info_hash: str) -> None:
         mt = self._get(info_hash)
         with mt.lock:
+            if mt.error:
+                mt.handle.clear_error()  # a user's resume is also the retry after an error
+                mt.error = None
             idle.wake(mt, self.settings.dht)
         mt.last_activity = time.monotonic()
         self.emit("state", mt.info_hash)

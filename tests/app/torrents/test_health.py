@@ -65,3 +65,28 @@ def test_stalled_read_is_flagged_recovered_and_recorded(make_service, make_seede
     finally:
         thread.join(30)
         reader.close()
+
+
+def test_a_disk_error_is_reported_and_resume_retries(make_service, make_seeder, paths):
+    import pytest
+
+    from app.torrents.errors import ReadTimeout
+
+    service = make_service(loopback_torrent_settings(read_timeout=3))
+    seeder = make_seeder({"Movie/m.mkv": 2 * MiB})
+    blocker = paths.default_storage_dir / "Movie" / "m.mkv"
+    blocker.mkdir(parents=True)  # a folder where the file must go: writing fails
+    info = service.add(seeder.magnet)
+    events = []
+    service.add_listener(lambda event, info_hash: events.append(event))
+    with service.open_file(info.info_hash, 0) as reader, pytest.raises(ReadTimeout):
+        reader.read(100)
+    status = service.status(info.info_hash)
+    assert status.state == "error" and status.error
+    assert "error" in [e.kind for e in status.health] and "error" in events
+
+    blocker.rmdir()
+    service.resume(info.info_hash)
+    with service.open_file(info.info_hash, 0) as reader:
+        assert reader.read(100) == seeder.data("Movie/m.mkv")[:100]
+    assert service.status(info.info_hash).error is None

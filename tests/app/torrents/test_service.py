@@ -219,3 +219,16 @@ def test_add_before_start_is_refused(paths):
     service = TorrentService(loopback_torrent_settings(), paths, listen_interface="127.0.0.1")
     with pytest.raises(TorrentError):
         service.add("magnet:?xt=urn:btih:" + "ab" * 20)
+
+
+def test_a_torrent_file_completes_a_magnet_waiting_for_metadata(service, tmp_path):
+    from tests.support.swarm import Seeder
+
+    seeder = Seeder(tmp_path, {"Movie/m.mkv": MiB}, port=9)  # nobody answers the magnet
+    results = []
+    waiting = threading.Thread(target=lambda: results.append(service.add(seeder.magnet)))
+    waiting.start()
+    assert wait_until(lambda: service.list() != [])
+    info = service.add(seeder.torrent_bytes)
+    waiting.join(10)
+    assert results == [info] and info.files[0].path == "Movie/m.mkv"
