@@ -118,17 +118,26 @@ class LibraryActions:
         )
         return show.id
 
-    async def _tmdb_seasons(self, tmdb_id: int) -> dict[int, list[EpisodeData]]:
+    async def _tmdb_seasons(self, tmdb_id: int) -> dict[int, Any]:
+        """Every season with its episodes; a season TMDB cannot give gets its episode count
+        (untitled episodes that the next sync fills in) rather than failing the whole add."""
         tmdb = self.core.tmdb
         details = await tmdb.show(tmdb_id)
-        seasons = await asyncio.gather(*(tmdb.season(tmdb_id, s.number) for s in details.seasons))
-        return {
-            season.number: [
-                EpisodeData(e.number, e.title, e.overview, None, e.still_path)
-                for e in season.episodes
-            ]
-            for season in seasons
-        }
+        answers = await asyncio.gather(
+            *(tmdb.season(tmdb_id, summary.number) for summary in details.seasons),
+            return_exceptions=True,
+        )
+        seasons: dict[int, Any] = {}
+        for summary, answer in zip(details.seasons, answers, strict=True):
+            if isinstance(answer, BaseException):
+                logger.info("Season %d of TMDB show %d: %s", summary.number, tmdb_id, answer)
+                seasons[summary.number] = summary.episode_count
+            else:
+                seasons[summary.number] = [
+                    EpisodeData(e.number, e.title, e.overview, e.air_date, e.still_path)
+                    for e in answer.episodes
+                ]
+        return seasons
 
     def _select(self, kind: str, item_id: int) -> None:
         if kind == "movie":
