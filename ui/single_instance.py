@@ -20,6 +20,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 1000
+MAX_MESSAGE = 1024 * 1024  # links, not files
 
 
 def server_name(data_dir: Path | str) -> str:
@@ -64,25 +65,40 @@ class InstanceServer(QObject):
         return self._server.isListening()
 
     def close(self) -> None:
+        for socket in list(self._buffers):
+            self._drop(socket)
         self._server.close()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
             self._buffers[socket] = b""
-            socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(lambda s=socket: self._finish(s))
+            socket.readyRead.connect(self._read)
 
-    def _read(self, socket: QLocalSocket) -> None:
-        self._buffers[socket] = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
-
-    def _finish(self, socket: QLocalSocket) -> None:
-        self._read(socket)
-        data = self._buffers.pop(socket, b"")
-        socket.deleteLater()
+    def _read(self) -> None:
+        socket = self.sender()
+        if socket not in self._buffers:
+            return
+        data = self._buffers[socket] + bytes(socket.readAll().data())
+        if len(data) > MAX_MESSAGE:
+            logger.warning("Ignoring an oversized message from another launch")
+            self._drop(socket)
+            return
+        self._buffers[socket] = data
+        if not data.endswith(b"\n"):
+            return  # the rest of the line is still on its way
+        self._drop(socket)
         try:
-            links = json.loads(data.decode() or "{}").get("links", [])
+            links = json.loads(data.decode()).get("links", [])
         except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
             logger.warning("Ignoring a malformed message from another launch")
             return
+        if not isinstance(links, list):
+            return
         self.links_received.emit([str(link) for link in links if isinstance(link, str)])
+
+    def _drop(self, socket: QLocalSocket) -> None:
+        self._buffers.pop(socket, None)
+        socket.readyRead.disconnect(self._read)
+        socket.abort()
+        socket.deleteLater()

@@ -1,0 +1,116 @@
+"""The Torrents page with a real engine and a loopback seeder: rows update in place (the
+selection and scroll position survive), the actions act on the engine, the detail pane
+shows files, users and the piece map."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.torrents.status import PIECE_FETCHING, PIECE_HAVE
+from tests.support.swarm import KiB, MiB, Seeder
+from tests.ui.conftest import run_app, until
+from tests.ui.helpers import click
+from tests.ui.test_movies_view import status
+from ui.torrents.piece_map import bins
+from ui.torrents.torrents_model import NAME, PROGRESS, TorrentsModel
+from ui.torrents.torrents_page import RemoveDialog
+
+FILES = {"Heat.1995.720p/Heat.1995.720p.mkv": 2 * MiB, "Heat.1995.720p/Heat.nfo": 1 * KiB}
+
+
+def test_rows_update_in_place_keeping_selection_and_scroll(qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    model = TorrentsModel()
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.resize(600, 200)
+    view.show()
+    rows = [
+        status(info_hash=f"{n:040x}", name=f"Torrent {n:03d}", progress=0.0) for n in range(200)
+    ]
+    model.update(rows)
+    view.selectRow(150)
+    view.scrollTo(model.index(150, NAME))
+    scroll = view.verticalScrollBar().value()
+    assert scroll > 0
+    resets, changes = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda top, bottom, roles: changes.append((top.row(), bottom.row())))
+    rows[150] = status(info_hash=f"{150:040x}", name="Torrent 150", progress=0.5)
+    model.update(rows)
+    assert changes == [(150, 150)]  # only the row that changed
+    assert model.index(150, PROGRESS).data() == "50.0 %"
+    model.update(rows[:10] + rows[11:] + [status(info_hash="f" * 40, name="New")])
+    assert not resets
+    assert view.selectionModel().currentIndex().data() == "Torrent 150"
+    assert view.verticalScrollBar().value() in (
+        scroll,
+        scroll - view.verticalHeader().defaultSectionSize(),
+    )
+    assert model.rows[-1].name == "New" and model.rowCount() == 200
+
+
+def test_piece_map_bins_show_have_and_fetching():
+    pieces = bytes([PIECE_HAVE] * 4 + [0] * 4 + [PIECE_FETCHING] + [0] * 3)
+    assert bins(pieces, 3) == [(1.0, False), (0.0, False), (0.0, True)]
+    assert bins(pieces, 100) == bins(pieces, 12)  # never more bins than pieces
+    assert bins(b"", 10) == []
+
+
+def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_path):
+    with Seeder(tmp_path / "seed", FILES, piece_length=256 * KiB) as seeder:
+
+        async def scenario(reelbox):
+            core = reelbox.core
+            movie = await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+            await asyncio.to_thread(
+                core.assigner.assign,
+                "movie",
+                movie.id,
+                seeder.magnet,
+                file_path="Heat.1995.720p/Heat.1995.720p.mkv",
+            )
+            reelbox.window.show_page("torrents")
+            page = reelbox.torrents_page
+            await until(lambda: page.model.row_of(seeder.info_hash) >= 0, what="the torrent row")
+            assert page.select(seeder.info_hash)
+            await until(lambda: page.files.count() == 2, what="the file list")
+            files = sorted(page.files.item(n).text() for n in range(2))
+            assert files[0].startswith("Heat.1995.720p/Heat.1995.720p.mkv")
+            await until(lambda: page.users.count() and page.users.item(0).text() == "Heat (1995)")
+            assert page.piece_map.pieces  # one byte per piece once the metadata is there
+            torrents = core.torrents
+            page.buttons["pause"].click()
+            await until(lambda: torrents.status(seeder.info_hash).paused, what="paused")
+            await until(lambda: page.selected() and page.selected().paused, what="the row paused")
+            page.buttons["resume"].click()
+            await until(lambda: not torrents.status(seeder.info_hash).paused, what="resumed")
+            page.buttons["reannounce"].click()
+            page.buttons["recheck"].click()
+            page.buttons["pause_all"].click()
+            await until(lambda: torrents.status(seeder.info_hash).paused, what="pause all")
+            page.buttons["resume_all"].click()
+            await until(lambda: not torrents.status(seeder.info_hash).paused, what="resume all")
+            # Remove: the dialog names the item that loses its source; keep the data.
+            page.buttons["remove"].click()
+            dialog = await until(
+                lambda: next((d for d in page.findChildren(RemoveDialog) if d.isVisible()), None),
+                what="the remove dialog",
+            )
+            assert "Heat (1995)" in dialog.label.text()
+            click(dialog.findChild(QDialogButtonBox), QDialogButtonBox.StandardButton.Cancel)
+            assert torrents.get(seeder.info_hash) is not None  # Cancel removes nothing
+            page.buttons["remove"].click()
+            dialog = await until(
+                lambda: next((d for d in page.findChildren(RemoveDialog) if d.isVisible()), None)
+            )
+            dialog.remove_button.click()
+            await until(lambda: torrents.get(seeder.info_hash) is None, what="the removal")
+            await until(lambda: page.model.row_of(seeder.info_hash) < 0, what="the row to go")
+            assert core.library.active_assignment("movie", movie.id) is None
+
+        assert run_app(qapp, make_core(), scenario)[0] == 0
