@@ -21,7 +21,8 @@ from cheroot import wsgi
 from app.settings import ShareSettings
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.guard import Guard
-from app.share.tree import LiveTree, ShareTree
+from app.share.live import LiveTree
+from app.share.tree import ShareTree
 from app.share.webdav import Opener, ShareProvider, make_dav_app
 
 logger = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ class ShareServer:
         if self._http is not None:
             return
         # follow the library only while serving: a stopped server must not rebuild on writes
-        self.library.add_listener(self.live_tree.rebuild)
+        self.library.add_listener(self.live_tree.changed)
         self.live_tree.rebuild()
         app = share_app(
             lambda: self.live_tree.current,
@@ -256,7 +257,7 @@ class ShareServer:
         try:
             http.start()
         except OSError:
-            self.library.remove_listener(self.live_tree.rebuild)
+            self.library.remove_listener(self.live_tree.changed)
             raise
         self._http = http
         logger.info(
@@ -267,7 +268,7 @@ class ShareServer:
         if self._http is not None:
             self._http.stop()
             self._http = None
-            self.library.remove_listener(self.live_tree.rebuild)
+            self.library.remove_listener(self.live_tree.changed)
             logger.info("Share stopped")
 
     def restart(

@@ -1,17 +1,16 @@
 """The share's virtual tree: an immutable snapshot of folders and files, swapped atomically.
 
 The tree is built from the library's active assignments (Library.active_entries()) with the
-names of app/library/naming.py, and rebuilt whenever the library changes. Readers (WebDAV
-PROPFIND, GET) only ever see one complete snapshot and never query the database. Sizes come
-from the torrent metadata stored with each assignment; modification times and ETags derive
-from assignment data, so they are the same after a restart.
+names of app/library/naming.py; live.py rebuilds it whenever the library changes. Readers
+(WebDAV PROPFIND, GET) only ever see one complete snapshot and never query the database.
+Sizes come from the torrent metadata stored with each assignment; modification times and ETags
+derive from assignment data, so they are the same after a restart.
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -335,42 +334,3 @@ def _spec(entry: EntryLike, path: str) -> FileSpec:
 
 def _timestamp(when: datetime | None) -> float:
     return float(int(when.timestamp())) if when is not None else 0.0
-
-
-# ---- the live snapshot ----------------------------------------------------------------------
-
-
-class LiveTree:
-    """Holds the current ShareTree and rebuilds it when the library says something changed.
-
-    The rebuild runs on the writer's thread right after its commit, so when an assignment call
-    returns, the share already shows the item. Readers take `current` (one attribute read, atomic
-    in CPython) and keep using that snapshot for their whole request.
-    """
-
-    def __init__(
-        self,
-        entries: Callable[[], Iterable[EntryLike]],
-        files_of: Callable[[str], Sequence | None] | None = None,
-    ) -> None:
-        self._entries = entries
-        self._files_of = files_of
-        self._lock = threading.Lock()
-        self._tree = ShareTree.empty()
-        self.rebuild()
-
-    @classmethod
-    def for_library(cls, library) -> LiveTree:
-        live = cls(library.active_entries)
-        library.add_listener(live.rebuild)
-        return live
-
-    @property
-    def current(self) -> ShareTree:
-        return self._tree
-
-    def rebuild(self) -> None:
-        with self._lock:
-            tree = build_tree(self._entries(), self._files_of)
-            self._tree = tree
-        logger.debug("Share tree rebuilt: %d files", tree.file_count)

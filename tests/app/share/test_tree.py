@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from app.library.db import close_database, open_database
 from app.library.records import EpisodeData
 from app.library.repository import Library
-from app.share.tree import FileNode, FileSpec, FolderNode, LiveTree, ShareTree, build_tree
+from app.share.tree import FileNode, FileSpec, FolderNode, ShareTree, build_tree
 
 HASH_A = "a" * 40
 HASH_B = "b" * 40
@@ -119,40 +117,6 @@ def test_dates_and_etags_are_stable_across_restarts(library, paths):
     assign(reopened, "movie", movie.id, HASH_B)
     again = build_tree(reopened.active_entries()).lookup("/Movies/Heat (1995)/Heat (1995).mkv")
     assert again.etag != before.etag
-
-
-def test_live_tree_follows_library_changes(library):
-    live = LiveTree.for_library(library)
-    assert live.current.file_count == 0
-    movie = library.add_movie("Heat", 1995)
-    old = live.current
-    assignment = assign(library, "movie", movie.id)
-    assert live.current is not old  # swapped, not edited
-    assert old.file_count == 0
-    assert live.current.path_of(assignment.id) == "/Movies/Heat (1995)/Heat (1995).mkv"
-    library.deactivate(assignment.id)
-    assert live.current.file_count == 0
-
-
-def test_lookups_during_rebuilds_always_see_a_whole_snapshot(library):
-    live = LiveTree.for_library(library)
-    movies = [library.add_movie(f"Film {i}", 2000 + i) for i in range(20)]
-    stop = threading.Event()
-    seen = []
-
-    def reader():
-        while not stop.is_set():
-            tree = live.current
-            seen.append(tree.file_count == len(list(tree.files())))
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    for i, movie in enumerate(movies):
-        assign(library, "movie", movie.id, f"{i:040x}")
-    stop.set()
-    thread.join()
-    assert seen and all(seen)
-    assert live.current.file_count == 20
 
 
 def test_from_files_skips_conflicts_and_normalises_unicode():

@@ -1,0 +1,101 @@
+"""The live share tree: rebuilt off the writer's thread, always current for readers."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.library.db import close_database, open_database
+from app.library.repository import Library
+from app.share.live import LiveTree
+from tests.app.share.test_tree import assign
+
+
+@pytest.fixture
+def library(paths):
+    db = open_database(paths.database_file)
+    yield Library(db)
+    close_database(db)
+
+
+def test_live_tree_follows_library_changes(library):
+    live = LiveTree.for_library(library)
+    assert live.current.file_count == 0
+    movie = library.add_movie("Heat", 1995)
+    old = live.current
+    assignment = assign(library, "movie", movie.id)
+    assert live.current is not old  # swapped, not edited
+    assert old.file_count == 0
+    assert live.current.path_of(assignment.id) == "/Movies/Heat (1995)/Heat (1995).mkv"
+    library.deactivate(assignment.id)
+    assert live.current.file_count == 0
+
+
+def test_lookups_during_rebuilds_always_see_a_whole_snapshot(library):
+    live = LiveTree.for_library(library)
+    movies = [library.add_movie(f"Film {i}", 2000 + i) for i in range(20)]
+    stop = threading.Event()
+    seen = []
+
+    def reader():
+        while not stop.is_set():
+            tree = live.current
+            seen.append(tree.file_count == len(list(tree.files())))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for i, movie in enumerate(movies):
+        assign(library, "movie", movie.id, f"{i:040x}")
+    stop.set()
+    thread.join()
+    assert seen and all(seen)
+    assert live.current.file_count == 20
+
+
+def test_a_slow_rebuild_never_holds_up_the_writer(library):
+    real = library.active_entries
+    calls = []
+
+    def slow_entries():
+        calls.append(threading.current_thread().name)
+        time.sleep(0.5)
+        return real()
+
+    live = LiveTree(slow_entries)
+    library.add_listener(live.changed)
+    movie = library.add_movie("Heat", 1995)
+    started = time.monotonic()
+    assignment = assign(library, "movie", movie.id)
+    assert time.monotonic() - started < 0.3  # the write did not wait for the rebuild
+    # a reader asking now waits for the due rebuild and sees the new item
+    assert live.current.path_of(assignment.id) == "/Movies/Heat (1995)/Heat (1995).mkv"
+    assert calls[0] == "MainThread" and set(calls[1:]) == {"share-tree"}
+    assert wait_gone()  # the builder ends once nothing is pending
+
+
+def wait_gone(timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "share-tree" not in {t.name for t in threading.enumerate()}:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_failing_rebuild_keeps_the_previous_tree(library):
+    state = {"fail": False}
+
+    def entries():
+        if state["fail"]:
+            raise RuntimeError("database is gone")
+        return library.active_entries()
+
+    movie = library.add_movie("Heat", 1995)
+    assign(library, "movie", movie.id)
+    live = LiveTree(entries)
+    assert live.current.file_count == 1
+    state["fail"] = True
+    live.changed()
+    assert live.current.file_count == 1  # the previous snapshot, and no reader hangs
