@@ -126,6 +126,7 @@ class SettingsDialog(QDialog):
         """The settings as typed, or None after showing every bad value beside its field."""
         new = self.core.settings.copy()
         ok = True
+        first_bad: QWidget | None = None
         for name, widget in self.fields.items():
             value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
             error = self.errors[name]
@@ -135,8 +136,14 @@ class SettingsDialog(QDialog):
                 error.setText(str(exc).split(": ", 1)[-1])
                 error.show()
                 ok = False
+                first_bad = first_bad or widget
             else:
                 error.hide()
+        if first_bad is not None:  # show the first problem, on whichever tab it is
+            for number in range(self.tabs.count()):
+                if self.tabs.widget(number).isAncestorOf(first_bad):
+                    self.tabs.setCurrentIndex(number)
+            first_bad.setFocus()
         if not self.password.text().strip():
             self.status.setText("The share password cannot be empty.")
             ok = False

@@ -1,0 +1,110 @@
+"""Links from drops and the clipboard, and turning them into sources: magnets as they are,
+.torrent files read from disk, http(s) links downloaded from a real local HTTP server with
+a size limit and a timeout, and plain-word errors for everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PySide6.QtCore import QMimeData, QUrl
+
+from ui import drops
+from ui.drops import LinkError, links_from_mime, resolve
+
+TORRENT = b"d4:infod4:name4:testee"
+MAGNET = "magnet:?xt=urn:btih:" + "ab" * 20
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if self.path == "/movie.torrent":
+            self._send(200, TORRENT)
+        elif self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/movie.torrent")
+            self.end_headers()
+        elif self.path == "/huge.torrent":
+            self._send(200, b"x" * (drops.MAX_TORRENT_BYTES + 1))
+        elif self.path == "/endless.torrent":  # no Content-Length, more than the limit
+            self.send_response(200)
+            self.end_headers()
+            chunk = b"x" * 65536
+            for _ in range(drops.MAX_TORRENT_BYTES // len(chunk) + 2):
+                try:
+                    self.wfile.write(chunk)
+                except OSError:
+                    return
+        elif self.path == "/slow.torrent":
+            time.sleep(2)
+            self._send(200, TORRENT)
+        else:
+            self._send(404, b"not here")
+
+    def _send(self, code: int, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_links_from_uri_lists_and_text(tmp_path):
+    mime = QMimeData()
+    mime.setUrls(
+        [QUrl(MAGNET), QUrl.fromLocalFile(str(tmp_path / "a.torrent")), QUrl("https://x/b.torrent")]
+    )
+    assert links_from_mime(mime) == [MAGNET, str(tmp_path / "a.torrent"), "https://x/b.torrent"]
+    text = QMimeData()
+    text.setText(f"# a comment in a text/uri-list\n  {MAGNET}  \n\n{MAGNET}\n")
+    assert links_from_mime(text) == [MAGNET]
+
+
+def test_resolve_magnets_files_and_downloads(server, tmp_path):
+    torrent = tmp_path / "movie.torrent"
+    torrent.write_bytes(TORRENT)
+    assert asyncio.run(resolve(MAGNET)) == MAGNET
+    assert asyncio.run(resolve(str(torrent))) == TORRENT
+    assert asyncio.run(resolve(QUrl.fromLocalFile(str(torrent)).toString())) == TORRENT
+    assert asyncio.run(resolve(f"{server}/movie.torrent")) == TORRENT
+    assert asyncio.run(resolve(f"{server}/moved")) == TORRENT
+
+
+@pytest.mark.parametrize(
+    "link, words",
+    [
+        ("not a link at all", "not a magnet link, a .torrent file or a link to one"),
+        ("/nowhere/missing.torrent", "does not exist"),
+        ("{server}/gone.torrent", "answered 404"),
+        ("{server}/huge.torrent", "too big"),
+        ("{server}/endless.torrent", "too big"),
+        ("http://127.0.0.1:9/x.torrent", "Could not download"),
+    ],
+)
+def test_bad_links_get_plain_errors(server, link, words):
+    with pytest.raises(LinkError, match=words):
+        asyncio.run(resolve(link.format(server=server)))
+
+
+def test_a_slow_server_times_out(server, monkeypatch):
+    monkeypatch.setattr(drops, "DOWNLOAD_TIMEOUT", 0.5)
+    started = time.monotonic()
+    with pytest.raises(LinkError, match="did not answer"):
+        asyncio.run(resolve(f"{server}/slow.torrent"))
+    assert time.monotonic() - started < 1.9

@@ -1,0 +1,73 @@
+"""The Settings dialog: bad values are shown beside their fields and never saved; good ones
+are saved and only the parts whose settings changed restart; secrets go to the keyring."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app import settings as settings_file
+from tests.ui.conftest import run_app, until
+from tests.ui.helpers import click
+from ui.dialogs.settings_dialog import SettingsDialog
+
+OK = QDialogButtonBox.StandardButton.Ok
+
+
+async def open_settings(reelbox):
+    reelbox.window.settings_action.trigger()
+    return await until(
+        lambda: isinstance(reelbox.actions.dialog, SettingsDialog) and reelbox.actions.dialog,
+        what="the settings dialog",
+    )
+
+
+def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
+    qapp, qtbot, make_core, paths
+):
+    async def scenario(reelbox):
+        core = reelbox.core
+        engine = core.torrents
+        dialog = await open_settings(reelbox)
+        fields, errors = dialog.fields, dialog.errors
+        fields["torrents.connections_limit"].setText("1")
+        fields["share.port"].setText("99999")
+        fields["share.bind_address"].setText("my-laptop")
+        fields["sync.interval_minutes"].setText("often")
+        click(dialog.buttons, OK)
+        assert dialog.isVisible()  # nothing applied, the dialog stays
+        assert "between 2 and 65535" in errors["torrents.connections_limit"].text()
+        assert not errors["torrents.connections_limit"].isHidden()
+        assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Share"  # the first problem
+        assert "between 1 and 65535" in errors["share.port"].text()
+        assert "not an IP address" in errors["share.bind_address"].text()
+        assert "expected a number" in errors["sync.interval_minutes"].text()
+        assert errors["torrents.active_limit"].isHidden()
+        assert not paths.settings_file.exists()  # nothing was saved
+        for name, value in {
+            "torrents.connections_limit": "120",
+            "share.port": str(core.settings.share.port),
+            "share.bind_address": "127.0.0.1",
+            "sync.interval_minutes": "30",
+            "torrents.upload_rate_limit_kib": "500",
+        }.items():
+            fields[name].setText(value)
+        qtbot.keyClicks(dialog.tmdb_key, "0123456789abcdef0123456789abcdef")
+        click(dialog.buttons, OK)
+        await until(
+            lambda: reelbox.actions.dialog is None, what="the dialog to close after applying"
+        )
+        assert core.settings.torrents.connections_limit == 120
+        assert core.settings.torrents.upload_rate_limit_kib == 500
+        assert core.torrents is engine  # settings applied live, the engine was not rebuilt
+        saved = settings_file.load(paths.settings_file)
+        assert saved.torrents.connections_limit == 120 and saved.sync.interval_minutes == 30
+        assert saved.torrents.dht is True  # the test's --set overrides are never written
+        assert core.tmdb_key() == "0123456789abcdef0123456789abcdef"
+        assert core.tmdb is not None and reelbox.posters.cache.client is core.tmdb
+        # Reopened, the dialog shows what was saved.
+        dialog = await open_settings(reelbox)
+        assert dialog.fields["torrents.connections_limit"].text() == "120"
+        assert dialog.tmdb_key.text() == "0123456789abcdef0123456789abcdef"
+        click(dialog.buttons, QDialogButtonBox.StandardButton.Cancel)
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
