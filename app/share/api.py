@@ -10,8 +10,8 @@ the app implements by running its async client on the app loop:
                                              "still_path"}, ...] or an episode count}}
 
 A dataclass with those fields works too (the TMDB client's MovieDetails and ShowDetails, whose
-seasons carry an episode_count). They raise LookupError when TMDB has no such id; any other
-exception is reported as 502.
+seasons carry an episode_count). They raise LookupError when TMDB has no such id (404) and
+TmdbNotConfigured when there is no API key right now (422); anything else is a 502.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, T
 logger = logging.getLogger(__name__)
 
 TMDB_MISSING = "TMDB is not configured (set an API key)"
+
+
+class TmdbNotConfigured(Exception):
+    """Raised by a TMDB look-up callable while the app has no TMDB API key."""
 
 
 def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
@@ -295,6 +299,8 @@ class ApiApp:
             raise ApiError(422, TMDB_MISSING)
         try:
             details = lookup(tmdb_id)
+        except TmdbNotConfigured:
+            raise ApiError(422, TMDB_MISSING) from None
         except LookupError:
             raise ApiError(404, f"TMDB has no {what} with id {tmdb_id}") from None
         except Exception as exc:

@@ -285,6 +285,10 @@ def test_tmdb_lookups(paths):
             raise LookupError("no such movie")
         if tmdb_id == 500:
             raise RuntimeError("TMDB is down")
+        if tmdb_id == 422:
+            from app.share.api import TmdbNotConfigured
+
+            raise TmdbNotConfigured()
         return {
             "title": "Fight Club",
             "year": 1999,
@@ -331,6 +335,8 @@ def test_tmdb_lookups(paths):
             assert client.post("/api/movies", json={"tmdb_id": 404}).status_code == 404
             down = client.post("/api/movies", json={"tmdb_id": 500})
             assert down.status_code == 502 and "TMDB is down" in down.json()["error"]
+            no_key = client.post("/api/movies", json={"tmdb_id": 422})
+            assert no_key.status_code == 422 and "not configured" in no_key.json()["error"]
             show = client.post("/api/shows", json={"tmdb_id": 70523}).json()
             episodes = show["seasons"][0]["episodes"]
             assert [e["title"] for e in episodes] == ["Secrets", "Lies"]
