@@ -108,6 +108,11 @@ class Runtime:
             self.service.store.save_resume(info_hash, lt.write_resume_data_buf(alert.params))
         except OSError as exc:
             logger.error("Cannot save resume data of %s: %s", info_hash, exc)
+        # resume data lists only pieces already written, the status also those still in
+        # the write queue: save again until they agree, or a restart fetches them again
+        mt.resume_pieces = sum(alert.params.have_pieces)
+        if mt.resume_pieces < mt.pieces_seen:
+            mt.mark_resume_dirty()
         self._save_finished(mt)
 
     def _resume_failed(self, alert) -> None:
@@ -127,6 +132,10 @@ class Runtime:
         """Ask for resume data. One save per torrent is in flight at a time: with the disk
         flush, two saves can complete out of order and an old one would overwrite a new one."""
         mt.resume_dirty_at = None
+        try:
+            mt.pieces_seen = mt.handle.status().num_pieces
+        except RuntimeError:  # removed meanwhile
+            return
         with self._saves_cond:
             mt.saves_wanted += 1
             if mt.saving:
@@ -151,24 +160,34 @@ class Runtime:
             self._issue(mt)
 
     def save_all(self, torrents: list[ManagedTorrent], timeout: float) -> bool:
-        """Save every torrent's resume data and wait until each save asked for now is written."""
-        targets = []
-        for mt in torrents:
-            if not mt.evicting:
+        """Save every torrent's resume data and wait until it holds every piece we have."""
+        deadline = time.monotonic() + timeout
+        pending = [mt for mt in torrents if not mt.evicting]
+        while True:
+            targets = []
+            for mt in pending:
                 self.save(mt)
                 targets.append((mt, mt.saves_wanted))
 
-        def written() -> bool:
-            return all(
-                mt.saves_done >= wanted or self.service.torrent(mt.info_hash) is not mt
-                for mt, wanted in targets
-            )
+            def written(targets=targets) -> bool:
+                return all(
+                    mt.saves_done >= wanted or self.service.torrent(mt.info_hash) is not mt
+                    for mt, wanted in targets
+                )
 
-        with self._saves_cond:
-            done = self._saves_cond.wait_for(written, timeout)
-        if not done:
+            with self._saves_cond:
+                done = self._saves_cond.wait_for(written, max(0.0, deadline - time.monotonic()))
+            pending = [
+                mt
+                for mt, _ in targets
+                if mt.resume_pieces < mt.pieces_seen and self.service.torrent(mt.info_hash)
+            ]
+            if not done or not pending or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)  # let the disk thread write the pieces still queued
+        if not done or pending:
             logger.warning("Resume data of some torrents was not saved within %.0f s", timeout)
-        return done
+        return done and not pending
 
     # ---- housekeeping ---------------------------------------------------------------------
 

@@ -81,8 +81,6 @@ class TorrentService:
             return
         self._started = False
         try:
-            # nothing may finish after the final save, or it would be fetched again next time
-            self.engine.session.pause()
             self.flush_resume()
         finally:
             with self._lock:

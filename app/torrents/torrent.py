@@ -58,6 +58,8 @@ class ManagedTorrent:
     saves_wanted: int = 0
     saves_issued: int = 0
     saves_done: int = 0
+    pieces_seen: int = 0  # pieces the status showed when the last save was asked for
+    resume_pieces: int = 0  # pieces in the last resume data written
     last_activity: float = field(default_factory=time.monotonic)
     known_peers: set[tuple[str, int]] = field(default_factory=set)
     health: HealthMonitor = field(default_factory=HealthMonitor)

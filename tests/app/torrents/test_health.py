@@ -76,9 +76,9 @@ def test_a_disk_error_is_reported_and_resume_retries(make_service, make_seeder, 
     seeder = make_seeder({"Movie/m.mkv": 2 * MiB})
     blocker = paths.default_storage_dir / "Movie" / "m.mkv"
     blocker.mkdir(parents=True)  # a folder where the file must go: writing fails
-    info = service.add(seeder.magnet)
     events = []
     service.add_listener(lambda event, info_hash: events.append(event))
+    info = service.add(seeder.magnet)
     with service.open_file(info.info_hash, 0) as reader, pytest.raises(ReadTimeout):
         reader.read(100)
     status = service.status(info.info_hash)
