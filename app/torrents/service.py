@@ -253,8 +253,9 @@ class TorrentService:
     # ---- events ---------------------------------------------------------------------------
 
     def add_listener(self, callback: Listener) -> None:
-        """callback(event, info_hash) from the engine thread: added, removed, metadata,
-        finished, error, stalled, recovered, state, evicted."""
+        """callback(event, info_hash): added, removed, metadata, finished, error, stalled,
+        recovered, state, evicted. Called on the engine thread, or on the thread calling
+        add/remove/pause/...; it must be quick and thread-safe (the GUI queues it to Qt)."""
         self._listeners.append(callback)
 
     def emit(self, event: str, info_hash: str) -> None:
