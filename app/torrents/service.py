@@ -86,7 +86,7 @@ class TorrentService:
             with self._lock:
                 torrents = list(self._torrents.values())
             for mt in torrents:
-                self._save_state(mt)
+                self.save_state(mt)
                 if mt.fetcher is not None:
                     mt.fetcher.close("the torrent engine stopped")
             self.engine.stop()
@@ -212,7 +212,7 @@ class TorrentService:
     def set_keep_full_copy(self, info_hash: str, keep: bool) -> None:
         mt = self._get(info_hash)
         mt.state.keep_full_copy = keep
-        self._save_state(mt)
+        self.save_state(mt)
         if mt.fetcher is not None:
             mt.fetcher.set_keep_full_copy(keep)
         if keep:
@@ -239,7 +239,7 @@ class TorrentService:
         def closed() -> None:
             with mt.lock:
                 mt.readers -= 1
-            self._save_state(mt)
+            self.save_state(mt)
 
         return TorrentFileReader(
             mt.fetcher,
@@ -338,7 +338,7 @@ class TorrentService:
             self.on_metadata(mt)
         if fresh:
             mt.mark_resume_dirty()
-            self._save_state(mt)
+            self.save_state(mt)
         self.emit("added", info_hash)
         return mt
 
@@ -360,7 +360,7 @@ class TorrentService:
         if mt.fetcher is not None:
             mt.fetcher.close(str(failure))
 
-    def _save_state(self, mt: ManagedTorrent) -> None:
+    def save_state(self, mt: ManagedTorrent) -> None:
         if self._torrents.get(mt.info_hash) is not mt:
             return
         mt.state_dirty = False
@@ -368,9 +368,6 @@ class TorrentService:
             self.store.save_state(mt.info_hash, mt.state)
         except OSError as exc:
             logger.error("Cannot save state of %s: %s", mt.info_hash, exc)
-
-    def save_state(self, mt: ManagedTorrent) -> None:
-        self._save_state(mt)
 
     def _get(self, info_hash: str) -> ManagedTorrent:
         mt = self._torrents.get(self._hash(info_hash))
