@@ -57,7 +57,11 @@ class SyncView(QWidget):
         )
         self.sync_button = QPushButton("Sync now")
         self.sync_button.clicked.connect(self.sync_selected)
-        self.note = QLabel("")
+        self.note = QLabel(
+            "Keeps movies and shows added from TMDB up to date (new episodes appear). "
+            "The countdown starts again after every sync, manual or automatic."
+        )
+        self.note.setWordWrap(True)
         bar = QHBoxLayout()
         bar.addWidget(self.note, 1)
         bar.addWidget(self.sync_button)
@@ -81,7 +85,7 @@ class SyncView(QWidget):
         states = self.states()
         self.sync_button.setEnabled(bool(states))
         if self.core is not None and getattr(self.core, "sync", None) is None:
-            self.note.setText("Sync is not running.")
+            self.note.setText("Sync is not running: Reelbox did not start completely.")
         self.table.setRowCount(len(states))
         for number, state in enumerate(states):
             error = state.last_error

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -39,25 +40,38 @@ def human_rate(rate: float) -> str:
 class CopyField(QWidget):
     """A selectable line of text with a button that copies it (share URLs, paths)."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, text: str = "", parent: QWidget | None = None, *, wrap: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.label = QLabel(text)
-        self.label.setTextInteractionFlags(self.label.textInteractionFlags().TextSelectableByMouse)
+        self._text = ""
+        self.label = QLabel()
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setWordWrap(wrap)
+        self.wrap = wrap
         self.button = QToolButton(text="Copy")
         self.button.setToolTip("Copy to the clipboard")
         self.button.clicked.connect(self.copy)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.button)
+        layout.addWidget(self.label, 1 if wrap else 0)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
+        if not wrap:
+            layout.addStretch(1)
         self.set_text(text)
 
     def set_text(self, text: str) -> None:
-        self.label.setText(text)
-        self.button.setEnabled(bool(text))
+        self._text = text
+        self.label.setText(breakable(text) if self.wrap else text)
+        self.button.setVisible(bool(text))
 
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.label.text())
+        QGuiApplication.clipboard().setText(self._text)
+
+
+def breakable(text: str) -> str:
+    """Let a long path or release name wrap after its separators (a zero-width space each)."""
+    return re.sub(r"([/._-])", "\\1\u200b", text)

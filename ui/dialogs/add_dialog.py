@@ -116,6 +116,9 @@ class AddDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.error)
+        if tmdb is None:
+            layout.addStretch(1)
+            self.resize(460, 200)
         layout.addWidget(self.buttons)
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self._search)

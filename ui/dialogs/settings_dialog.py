@@ -83,6 +83,8 @@ class SettingsDialog(QDialog):
                     widget.setChecked(value)
                 else:
                     widget = QLineEdit(str(value))
+                    if name == "torrents.storage_dir":
+                        widget.setPlaceholderText(str(core.paths.default_storage_dir))
                 widget.setToolTip(describe(name))
                 error = QLabel("")
                 error.setStyleSheet("color: #d0413c")

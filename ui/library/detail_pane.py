@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ui.item_state import aggregate, item_state
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
-from ui.widgets import CopyField, human_size
+from ui.widgets import CopyField, breakable, human_size
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +74,8 @@ class DetailPane(QWidget):
         for label in (self.torrent, self.file):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path = CopyField()
-        self.path.label.setWordWrap(True)
-        self.url = CopyField()
-        self.url.label.setWordWrap(True)
+        self.path = CopyField(wrap=True)
+        self.url = CopyField(wrap=True)
         form = QFormLayout()
         form.addRow("State", self.state)
         form.addRow("Torrent", self.torrent)
@@ -92,7 +90,7 @@ class DetailPane(QWidget):
             "Paste a magnet link, open a .torrent file or an http(s) link"
         )
         self.unassign_button = QPushButton("Remove source")
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton("Delete…")
         self.assign_button.clicked.connect(lambda: self.assign_requested.emit(self.row))
         self.unassign_button.clicked.connect(lambda: self.unassign_requested.emit(self.row))
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.row))
@@ -113,7 +111,7 @@ class DetailPane(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
         layout.addStretch(1)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(330)
         board.updated.connect(self._refresh_state)
         self.show_row(None)
 
@@ -132,14 +130,15 @@ class DetailPane(QWidget):
             share_url(self.share_base, source.share_path) if source and self.share_base else ""
         )
         if source is not None:
-            self.file.setText(source.file_path)
+            self.file.setText(breakable(source.file_path))
+            self.file.setToolTip(source.file_path)
             self.size.setText(human_size(source.file_size))
             quality = " · ".join(part for part in (source.resolution, source.source) if part)
             self.quality.setText(quality or "unknown")
         for field in (self.torrent, self.file, self.size, self.quality, self.path, self.url):
             self.form.setRowVisible(field, single)
         self.assign_button.setEnabled(has_row)
-        self.assign_button.setText("Replace source…" if source else "Assign…")
+        self.assign_button.setText("Replace…" if source else "Assign…")
         self.unassign_button.setEnabled(source is not None)
         self.unassign_button.setVisible(single)
         self.delete_button.setEnabled(isinstance(row, (MovieRow, ShowRow)))
@@ -155,7 +154,8 @@ class DetailPane(QWidget):
             status = self.board.get(info_hash)
             state = item_state(info_hash, status)
             if row.source is not None:
-                self.torrent.setText(status.name if status is not None else row.source.info_hash)
+                name = status.name if status is not None else row.source.info_hash
+                self.torrent.setText(breakable(name))
         else:
             state = aggregate(
                 [

@@ -1,0 +1,319 @@
+"""Rebuild docs/screenshots/*.png: the real app on a sample library, on a virtual screen.
+
+    .venv/bin/python scripts/screenshots.py            # re-runs itself under xvfb-run if needed
+
+The sample library lives in a temporary data dir: movies and shows with generated posters in
+the poster cache, torrents seeded from a loopback seeder (tests/support/swarm.py) and
+assigned through the app's own Assigner, one of them partly read so the views show progress
+and a piece map, one with a reader open so it shows as streaming. Nothing touches the
+user's own Reelbox data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+SIZE = (1280, 800)
+CHILD = "REELBOX_SCREENSHOTS_CHILD"
+
+MOVIES = [
+    ("Alien", 1979),
+    ("Amélie", 2001),
+    ("Arrival", 2016),
+    ("Blade Runner", 1982),
+    ("Casablanca", 1942),
+    ("Drive", 2011),
+    ("Heat", 1995),
+    ("Her", 2013),
+    ("Inception", 2010),
+    ("Jaws", 1975),
+    ("Moonlight", 2016),
+    ("Parasite", 2019),
+    ("Spirited Away", 2001),
+    ("The Godfather", 1972),
+    ("The Matrix", 1999),
+    ("Up", 2009),
+    ("Whiplash", 2014),
+    ("Zodiac", 2007),
+]
+SHOWS = [
+    ("Dark", 2017, {1: 10, 2: 8, 3: 8}),
+    ("Breaking Bad", 2008, {1: 7, 2: 13}),
+    ("The Office", 2005, {1: 6, 2: 22}),
+]
+
+
+def relaunch_on_a_virtual_screen() -> int | None:
+    """Without a display, run this script again under xvfb-run (apt: xvfb xauth)."""
+    if os.environ.get("DISPLAY") or os.environ.get(CHILD):
+        return None
+    if shutil.which("xvfb-run") is None:
+        sys.exit("No display and no xvfb-run: install it with `apt-get install -y xvfb xauth`.")
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__]
+    return subprocess.call(command, env={**os.environ, CHILD: "1", "QT_QPA_PLATFORM": "xcb"})
+
+
+def poster(title: str, year: int, target: Path) -> None:
+    """A simple, distinct poster: a two-tone gradient with the title and year."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter
+
+    image = QImage(342, 513, QImage.Format.Format_RGB32)
+    hue = sum(map(ord, title)) * 47 % 360
+    gradient = QLinearGradient(QPointF(0, 0), QPointF(0, 513))
+    gradient.setColorAt(0, QColor.fromHsl(hue, 120, 70))
+    gradient.setColorAt(1, QColor.fromHsl((hue + 40) % 360, 140, 25))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(image.rect(), gradient)
+    painter.setPen(QColor(255, 255, 255, 40))
+    painter.setBrush(QColor(255, 255, 255, 30))
+    painter.drawEllipse(QPointF(250, 140), 150, 150)
+    painter.setPen(QColor("white"))
+    font = QFont("DejaVu Sans", 30, QFont.Weight.Bold)
+    painter.setFont(font)
+    painter.drawText(
+        QRectF(20, 300, 302, 140),
+        Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+        title.upper(),
+    )
+    font.setPointSize(16)
+    font.setBold(False)
+    painter.setFont(font)
+    painter.drawText(QRectF(20, 455, 302, 40), Qt.AlignmentFlag.AlignLeft, str(year))
+    painter.end()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.save(str(target), "JPEG", 90)
+
+
+def slug(title: str) -> str:
+    return "".join(ch for ch in title.lower() if ch.isascii() and ch.isalnum()) or "x"
+
+
+async def build_library(core, seed_root: Path):
+    """Movies, shows, posters and three torrents: ready, partly read, streaming."""
+    from tests.support.swarm import KiB, MiB, Seeder
+
+    library = core.library
+    ids = {}
+    for title, year in MOVIES:
+        path = f"/{slug(title)}.jpg"
+        poster(title, year, core.posters.path_for(path))
+        movie = await asyncio.to_thread(
+            library.add_movie,
+            title,
+            year,
+            poster_path=path,
+            overview=f"A sample entry for {title}.",
+        )
+        ids[title] = movie.id
+    shows = {}
+    for title, year, seasons in SHOWS:
+        path = f"/{slug(title)}.jpg"
+        poster(title, year, core.posters.path_for(path))
+        shows[title] = await asyncio.to_thread(
+            library.add_show, title, year, seasons=seasons, poster_path=path
+        )
+    seeders = [
+        Seeder(
+            seed_root / "heat",
+            {
+                "Heat.1995.1080p.BluRay.x264/Heat.1995.1080p.BluRay.x264.mkv": 24 * MiB,
+                "Heat.1995.1080p.BluRay.x264/Sample/heat.sample.mkv": 1 * MiB,
+            },
+            piece_length=256 * KiB,
+            seed=1,
+        ).start(),
+        Seeder(
+            seed_root / "inception",
+            {"Inception.2010.2160p.WEB-DL/Inception.2010.2160p.WEB-DL.mkv": 48 * MiB},
+            piece_length=256 * KiB,
+            seed=2,
+        ).start(),
+        Seeder(
+            seed_root / "dark",
+            {
+                f"Dark.S01.720p.WEB-DL/Dark.S01E{n:02d}.720p.WEB-DL.mkv": 2 * MiB
+                for n in range(1, 11)
+            },
+            piece_length=256 * KiB,
+            seed=3,
+        ).start(),
+    ]
+    heat, inception, dark = seeders
+    assign = core.assigner
+    await asyncio.to_thread(assign.assign, "movie", ids["Heat"], heat.magnet)
+    await asyncio.to_thread(assign.assign, "movie", ids["Inception"], inception.magnet)
+    season = library.seasons(shows["Dark"].id)[0]
+    episodes = library.episodes(season.id)
+    info = await asyncio.to_thread(core.torrents.add, dark.magnet)
+    by_name = {f.path.rsplit("/", 1)[-1]: f.index for f in info.files}
+    mapping = {e.id: by_name[f"Dark.S01E{e.number:02d}.720p.WEB-DL.mkv"] for e in episodes}
+    await asyncio.to_thread(assign.assign_episodes, dark.magnet, mapping)
+
+    def read(seeder, name: str, start: int, length: int, keep_open: bool = False):
+        reader = core.torrents.open_file(seeder.info_hash, seeder.file_index(name))
+        reader.seek(start)
+        left = length
+        while left > 0:
+            left -= len(reader.read(min(left, 1024 * 1024)) or b"") or left
+        return reader if keep_open else reader.close()
+
+    await asyncio.to_thread(
+        read, heat, "Heat.1995.1080p.BluRay.x264/Heat.1995.1080p.BluRay.x264.mkv", 0, 24 * MiB
+    )
+    await asyncio.to_thread(
+        read, inception, "Inception.2010.2160p.WEB-DL/Inception.2010.2160p.WEB-DL.mkv", 0, 14 * MiB
+    )
+    streaming = await asyncio.to_thread(
+        read, dark, "Dark.S01.720p.WEB-DL/Dark.S01E01.720p.WEB-DL.mkv", 0, 2 * MiB, True
+    )
+    return ids, shows, seeders, streaming
+
+
+async def shoot(reelbox, seed_root: Path) -> list[Path]:
+    from ui.dialogs.add_dialog import AddDialog
+    from ui.dialogs.episodes_dialog import EpisodesDialog
+    from ui.dialogs.settings_dialog import SettingsDialog
+    from ui.library.snapshot import EpisodeRow
+
+    core, window = reelbox.core, reelbox.window
+    ids, shows, seeders, streaming = await build_library(core, seed_root)
+    await reelbox.reload_library_now()
+    saved: list[Path] = []
+
+    async def settle(seconds: float = 1.5) -> None:
+        # Sleeping on the loop lets Qt paint and the status poll land (never processEvents()
+        # inside a coroutine: it re-enters the loop).
+        reelbox.board.poll()
+        await asyncio.sleep(seconds)
+
+    def save(widget, name: str) -> None:
+        target = OUT / f"{name}.png"
+        widget.grab().save(str(target))
+        saved.append(target)
+
+    window.resize(*SIZE)
+    window.show_page("movies")
+    page = reelbox.movies_page
+    page.view.set_layout("grid")
+    page.view.select_movie(ids["Heat"])
+    await settle(2.5)
+    save(window, "movies-grid")
+    page.view.set_layout("list")
+    page.view.select_movie(ids["Inception"])
+    await settle()
+    save(window, "movies-list")
+    page.view.set_layout("grid")
+
+    window.show_page("shows")
+    shows_page = reelbox.shows_page
+    show_index = shows_page.proxy.mapFromSource(
+        shows_page.model.find(("ShowRow", shows["Dark"].id))
+    )
+    shows_page.tree.expand(show_index)
+    season_index = shows_page.proxy.index(0, 0, show_index)
+    shows_page.tree.expand(season_index)
+    shows_page.tree.setCurrentIndex(shows_page.proxy.index(0, 0, season_index))
+    await settle()
+    save(window, "shows")
+
+    window.show_page("torrents")
+    reelbox.torrents_page.select(seeders[1].info_hash)
+    await settle(2)
+    save(window, "torrents")
+
+    window.show_page("sync")
+    reelbox.sync_view.table.selectRow(0)
+    await settle()
+    save(window, "sync")
+
+    dialog = AddDialog("movie", None, core.posters, window)
+    dialog.title.setText("Heat")
+    dialog.year.setText("1995")
+    dialog.show()
+    await settle(0.5)
+    save(dialog, "add-movie")
+    dialog.close()
+
+    info = core.torrents.get(seeders[2].info_hash)
+    season = shows["Dark"]
+    episodes = [
+        EpisodeRow(e.id, season.id, 1, e.number, e.title or "")
+        for e in core.library.episodes(core.library.seasons(season.id)[0].id)
+    ]
+    dialog = EpisodesDialog("Dark (2017) · Season 1", info, episodes, 1, window)
+    dialog.show()
+    await settle(0.5)
+    save(dialog, "match-episodes")
+    dialog.close()
+
+    dialog = SettingsDialog(core, window)
+    dialog.fields["torrents.connections_limit"].setText("1")
+    dialog.tabs.setCurrentIndex(1)
+    dialog.show()
+    dialog.collect()
+    await settle(0.5)
+    save(dialog, "settings")
+    dialog.close()
+
+    streaming.close()
+    for seeder in seeders:
+        seeder.stop()
+    return saved
+
+
+def main() -> int:
+    code = relaunch_on_a_virtual_screen()
+    if code is not None:
+        return code
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from app.core import Core
+    from app.paths import Paths
+    from tests.ui.conftest import loopback_overrides
+    from ui.app import ReelboxApp, app_icon
+
+    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app.setWindowIcon(app_icon())
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="reelbox-shots-") as tmp:
+        paths = Paths.under(Path(tmp) / "home")
+        core = Core(
+            paths,
+            loopback_overrides(**{"share.enabled": "on", "sync.enabled": "on"}),
+            listen_interface="127.0.0.1",
+        )
+        reelbox = ReelboxApp(core)
+
+        async def run() -> list[Path]:
+            running = asyncio.ensure_future(reelbox.run())
+            try:
+                while not (reelbox.started or reelbox.start_error):
+                    await asyncio.sleep(0.05)
+                if reelbox.start_error:
+                    raise SystemExit(reelbox.start_error)
+                return await shoot(reelbox, Path(tmp) / "seeds")
+            finally:
+                reelbox.quit()
+                await running
+
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            saved = runner.run(run())
+    for path in saved:
+        print(path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
