@@ -215,3 +215,50 @@ def test_cancel_while_fetching_metadata_changes_nothing(qapp, make_core):
         await until(lambda: reelbox.core.torrents.get("cd" * 20) is None, 10, "discard")
 
     assert run_app(qapp, make_core(**{"torrents.add_timeout": "2"}), scenario)[0] == 0
+
+
+def test_torrent_without_video_is_refused_and_removed(qapp, make_core, tmp_path):
+    files = {"Heat.Soundtrack/01 - Heat.flac": 512 * KiB, "Heat.Soundtrack/cover.jpg": 64 * KiB}
+    with Seeder(tmp_path / "seed", files, piece_length=64 * KiB) as seeder:
+
+        async def scenario(reelbox):
+            movie, index = await movie_row(reelbox, "Heat", 1995)
+            drop_on(reelbox.movies_page.view.grid, index, uri_list(seeder.magnet))
+            text = await until(lambda: message_text(reelbox.window), 20, "the refusal")
+            assert "holds no video file" in text and "Nothing was changed" in text
+            assert reelbox.core.library.active_assignment("movie", movie.id) is None
+            await until(lambda: reelbox.core.torrents.get(seeder.info_hash) is None, what="discard")
+            close_message_boxes(reelbox.window)
+
+        assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_single_episode_dropped_on_an_episode_row(qapp, make_core, tmp_path):
+    files = {"Dark.S01E02.Lies.1080p.WEB.mkv": 1 * MiB}
+    with Seeder(tmp_path / "seed", files, piece_length=256 * KiB) as seeder:
+
+        async def scenario(reelbox):
+            library = reelbox.core.library
+            show = await asyncio.to_thread(library.add_show, "Dark", 2017, seasons={1: 3})
+            episode = library.episodes(_season_id(reelbox, show.id, 1))[1]
+            page = reelbox.shows_page
+            reelbox.window.show_page("shows")
+            found = await until(
+                lambda: (
+                    page.model.find(("EpisodeRow", episode.id)).isValid()
+                    and page.model.find(("EpisodeRow", episode.id))
+                ),
+                what="the episode row",
+            )
+            index = page.proxy.mapFromSource(found)
+            page.tree.expand(index.parent().parent())
+            page.tree.expand(index.parent())
+            assert drop_on(page.tree, index.siblingAtColumn(1), uri_list(seeder.magnet))
+            dialog = await choice_dialog(reelbox, EpisodesDialog)
+            assert [e.id for e in dialog.episodes] == [episode.id]
+            assert list(dialog.mapping().values()) == [0]
+            click(dialog.buttons, OK)
+            assignment = await until(lambda: library.active_assignment("episode", episode.id))
+            assert assignment.file_path == "Dark.S01E02.Lies.1080p.WEB.mkv"
+
+        assert run_app(qapp, make_core(), scenario)[0] == 0
