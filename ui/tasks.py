@@ -57,5 +57,8 @@ async def run_dialog(dialog: QDialog) -> int:
     dialog.open()
     try:
         return await future
+    except asyncio.CancelledError:
+        dialog.reject()  # the app is quitting: do not leave the dialog behind
+        raise
     finally:
         dialog.finished.disconnect(done)

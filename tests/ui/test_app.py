@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import shiboken6
+
 from app import settings as settings_file
 from tests.ui.conftest import loopback_overrides, run_app, until
 
@@ -85,3 +87,19 @@ def test_main_runs_the_window_and_stops_cleanly_on_sigterm(tmp_path):
             process.wait()
     assert process.returncode == 0, "".join(lines) + rest
     assert "Reelbox stopped cleanly" in rest
+
+
+def test_quitting_with_a_dialog_open_closes_it_and_stops_cleanly(qapp, make_core):
+    from ui.dialogs.add_dialog import AddDialog
+
+    async def scenario(reelbox):
+        reelbox.movies_page.view.add_button.click()
+        dialog = await until(
+            lambda: isinstance(reelbox.actions.dialog, AddDialog) and reelbox.actions.dialog
+        )
+        reelbox.window.quit_action.trigger()  # File > Quit while the dialog waits
+        return dialog
+
+    code, dialog = run_app(qapp, make_core(), scenario)
+    assert code == 0
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
