@@ -177,6 +177,9 @@ def test_posters_load_in_the_background_after_a_placeholder(qapp, qtbot, tmp_pat
     page.set_rows(movies(3))
     index = model.index(model.row_of(4), TITLE)
 
+    page.view.select_movie(4)
+    assert page.detail.poster.isHidden()  # nothing to show until the poster is loaded
+
     async def load():
         ready = []
         posters.poster_ready.connect(ready.append)
@@ -191,5 +194,6 @@ def test_posters_load_in_the_background_after_a_placeholder(qapp, qtbot, tmp_pat
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         pixmap = runner.run(main())
     assert pixmap.width() == 120 and pixmap.height() == 180
+    assert not page.detail.poster.isHidden()  # the detail pane shows it too
     # A movie whose poster cannot be had stays a placeholder and is not retried.
     assert posters.pixmap(None) is None

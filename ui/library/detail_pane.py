@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.item_state import aggregate, item_state
+from ui.library.posters import POSTER_SIZE
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
 from ui.widgets import CopyField, breakable, human_size
 
@@ -52,9 +53,14 @@ class DetailPane(QWidget):
     unassign_requested = Signal(object)
     delete_requested = Signal(object)
 
-    def __init__(self, board: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, board: Any, posters: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.board = board
+        self.posters = posters
+        self.poster = QLabel()
+        self.poster.setFixedSize(POSTER_SIZE)
+        self.poster.setScaledContents(False)
+        posters.poster_ready.connect(self._poster_ready)
         self.row: Any = None
         self.share_base = ""
         self.title = QLabel()
@@ -105,6 +111,7 @@ class DetailPane(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setEnabled(False)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.poster)
         layout.addWidget(self.title)
         layout.addWidget(self.overview)
         layout.addLayout(form)
@@ -121,6 +128,7 @@ class DetailPane(QWidget):
         self.title.setText(title_of(row) if has_row else "Nothing selected")
         self.overview.setText(getattr(row, "overview", "") or "")
         self.overview.setVisible(bool(self.overview.text()))
+        self._show_poster()
         source = getattr(row, "source", None)
         single = isinstance(row, (MovieRow, EpisodeRow))
         for label in (self.torrent, self.file, self.size, self.quality):
@@ -143,6 +151,17 @@ class DetailPane(QWidget):
         self.unassign_button.setVisible(single)
         self.delete_button.setEnabled(isinstance(row, (MovieRow, ShowRow)))
         self._refresh_state()
+
+    def _show_poster(self) -> None:
+        path = getattr(self.row, "poster_path", None)
+        pixmap = self.posters.pixmap(path) if path else None
+        self.poster.setVisible(pixmap is not None)
+        if pixmap is not None:
+            self.poster.setPixmap(pixmap)
+
+    def _poster_ready(self, poster_path: str) -> None:
+        if getattr(self.row, "poster_path", None) == poster_path:
+            self._show_poster()
 
     def _refresh_state(self) -> None:
         row = self.row

@@ -19,7 +19,7 @@ class MoviesPage(QWidget):
     def __init__(self, model: MoviesModel, board: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = MoviesView(model)
-        self.detail = DetailPane(board)
+        self.detail = DetailPane(board, model.posters)
         self.view.selection_changed.connect(self.detail.show_row)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)

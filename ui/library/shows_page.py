@@ -59,7 +59,7 @@ class ShowsPage(QWidget):
         self.tree.header().setStretchLastSection(False)
         self.tree.setColumnWidth(1, 170)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        self.detail = DetailPane(board)
+        self.detail = DetailPane(board, posters)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
