@@ -22,7 +22,7 @@ _running: set[asyncio.Task[Any]] = set()
 
 def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
     """Start a coroutine on the running loop; errors are logged, the task is kept alive."""
-    task = asyncio.ensure_future(coro)
+    task = asyncio.get_running_loop().create_task(coro)
     if name:
         task.set_name(name)
     _running.add(task)

@@ -39,6 +39,16 @@ def _read_scaled(path: Path, size: QSize) -> QImage:
     )
 
 
+def _loop_running() -> bool:
+    # Loads run on the app's loop; before it runs (building the window) the paint just
+    # shows the placeholder and asks again on the next paint.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class PosterProvider(QObject):
     poster_ready = Signal(str)
 
@@ -66,6 +76,7 @@ class PosterProvider(QObject):
             self.cache is not None
             and poster_path not in self._pending
             and poster_path not in self._missing
+            and _loop_running()
         ):
             self._pending.add(poster_path)
             spawn(self._load(poster_path), "poster")
