@@ -86,6 +86,12 @@ class TorrentsPage(QWidget):
             button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
             bar.addWidget(button)
             self.buttons[key] = button
+        self.keep_full = QCheckBox("Keep a full copy")
+        self.keep_full.setToolTip(
+            "Download the whole torrent, not only what players read (uses more disk)"
+        )
+        self.keep_full.clicked.connect(self._keep_full_clicked)
+        bar.addWidget(self.keep_full)
         bar.addStretch(1)
         for key, label in (("pause_all", "Pause all"), ("resume_all", "Resume all")):
             button = QPushButton(label)
@@ -158,6 +164,9 @@ class TorrentsPage(QWidget):
         selected = self.selected() is not None
         for key, button in self.buttons.items():
             button.setEnabled(has_engine and (selected or key.endswith("_all")))
+        self.keep_full.setEnabled(has_engine and selected)
+        status = self.selected()
+        self.keep_full.setChecked(bool(status is not None and status.keep_full_copy))
 
     def _show_detail(self) -> None:
         self._enable()
@@ -222,6 +231,18 @@ class TorrentsPage(QWidget):
             logger.warning("Torrent action %s failed: %s", key, exc)
             box = QMessageBox(QMessageBox.Icon.Warning, "Torrent", str(exc), parent=self)
             box.open()
+        self.board.poll()
+
+    def _keep_full_clicked(self, keep: bool) -> None:
+        status = self.selected()
+        if status is not None:
+            spawn(self._keep_full(status.info_hash, keep), "keep full copy")
+
+    async def _keep_full(self, info_hash: str, keep: bool) -> None:
+        try:
+            await asyncio.to_thread(self.core.torrents.set_keep_full_copy, info_hash, keep)
+        except Exception as exc:
+            logger.warning("Keep a full copy failed: %s", exc)
         self.board.poll()
 
     async def _remove(self, status: Any) -> None:
