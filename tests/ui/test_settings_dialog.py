@@ -71,3 +71,22 @@ def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
         click(dialog.buttons, QDialogButtonBox.StandardButton.Cancel)
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_changing_the_share_port_restarts_only_the_share(qapp, make_core):
+    from tests.ui.conftest import free_port
+
+    async def scenario(reelbox):
+        core = reelbox.core
+        engine, old_url = core.torrents, reelbox.window.status.share.text()
+        assert old_url.startswith("http://127.0.0.1:")
+        new_port = free_port()
+        dialog = await open_settings(reelbox)
+        dialog.fields["share.port"].setText(str(new_port))
+        click(dialog.buttons, OK)
+        await until(lambda: reelbox.actions.dialog is None, what="the dialog to close")
+        assert core.share.port == new_port
+        assert reelbox.window.status.share.text() == f"http://127.0.0.1:{new_port}/"
+        assert core.torrents is engine
+
+    assert run_app(qapp, make_core(**{"share.enabled": "on"}), scenario)[0] == 0
