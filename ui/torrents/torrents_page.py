@@ -190,7 +190,7 @@ class TorrentsPage(QWidget):
         events = [
             f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
             for event in status.health
-        ]
+        ] or ["No stalls or errors so far."]
         if [self.health.item(n).text() for n in range(self.health.count())] != events:
             self.health.clear()
             self.health.addItems(events)
