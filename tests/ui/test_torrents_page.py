@@ -83,6 +83,16 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
             assert files[0].startswith("Heat.1995.720p/Heat.1995.720p.mkv")
             await until(lambda: page.users.count() and page.users.item(0).text() == "Heat (1995)")
             assert page.piece_map.pieces  # one byte per piece once the metadata is there
+            # The status bar sums the live figures: rates, streams, free disk.
+            bar = reelbox.window.status
+            await until(lambda: bar.disk.text().endswith("free"), what="free disk")
+            assert bar.rates.text().startswith("↓ ") and "↑ " in bar.rates.text()
+            reader = await asyncio.to_thread(core.torrents.open_file, seeder.info_hash, 0)
+            try:
+                await until(lambda: bar.streams.text() == "1 stream", what="the open stream")
+            finally:
+                await asyncio.to_thread(reader.close)
+            await until(lambda: bar.streams.text() == "0 streams", what="the stream to end")
             torrents = core.torrents
             page.buttons["pause"].click()
             await until(lambda: torrents.status(seeder.info_hash).paused, what="paused")
