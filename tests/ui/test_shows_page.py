@@ -48,7 +48,8 @@ def shows() -> list[ShowRow]:
     return [dark, office]
 
 
-def texts(page, parent=QModelIndex()) -> list[str]:
+def texts(page, parent: QModelIndex | None = None) -> list[str]:
+    parent = parent or QModelIndex()
     return [page.proxy.index(n, 0, parent).data() for n in range(page.proxy.rowCount(parent))]
 
 
