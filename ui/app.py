@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app import APP_ID, APP_NAME
 from app.events import CoreEvents
+from ui.drops import absolute
 from ui.library.actions import LibraryActions
 from ui.library.movies_model import MoviesModel
 from ui.library.movies_page import MoviesPage
@@ -64,6 +65,7 @@ def run_gui(
     qt_app.setDesktopFileName(APP_ID)
     qt_app.setWindowIcon(app_icon())
     qt_app.setQuitOnLastWindowClosed(False)
+    links = [absolute(link) for link in links]
     core = None
     if data_dir is None:
         # Building a Core only reads the settings file; nothing is opened or bound yet.

@@ -39,6 +39,14 @@ def links_from_mime(mime: QMimeData) -> list[str]:
     return list(dict.fromkeys(links))
 
 
+def absolute(link: str) -> str:
+    """A command-line link as the running copy must see it: file paths made absolute,
+    since that copy has its own working directory."""
+    if link.lower().startswith(("magnet:", "http://", "https://", "file:")):
+        return link
+    return str(Path(link).expanduser().absolute())
+
+
 def describe(link: str) -> str:
     if link.lower().startswith("magnet:"):
         return "magnet link"

@@ -53,7 +53,7 @@ def test_a_stale_socket_from_a_crashed_copy_is_replaced(qtbot, tmp_path):
             os.unlink(path)
 
 
-def test_run_gui_hands_off_before_building_a_core(qtbot, tmp_path):
+def test_run_gui_hands_off_before_building_a_core(qtbot, tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     server = InstanceServer(server_name(data_dir))
 
@@ -61,9 +61,10 @@ def test_run_gui_hands_off_before_building_a_core(qtbot, tmp_path):
         raise AssertionError("a second launch must not build a core")
 
     try:
+        monkeypatch.chdir(tmp_path)  # a relative .torrent path means this launch's folder
         with qtbot.waitSignal(server.links_received, timeout=5000) as received:
-            assert run_gui(no_core, [MAGNET], data_dir=data_dir) == 0
-        assert received.args == [[MAGNET]]
+            assert run_gui(no_core, [MAGNET, "heat.torrent"], data_dir=data_dir) == 0
+        assert received.args == [[MAGNET, str(tmp_path / "heat.torrent")]]
     finally:
         server.close()
 
