@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from app import APP_ID, APP_NAME
+import resources
+from app import APP_NAME
 from app.events import CoreEvents
 from ui.drops import absolute
 from ui.library.actions import LibraryActions
@@ -42,17 +43,19 @@ from ui.tray import Tray
 
 logger = logging.getLogger(__name__)
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+# The .desktop file's name: Wayland and the desktop match the window to it by this id.
+DESKTOP_ID = "io.github.reelbox.Reelbox"
 LIBRARY_DEBOUNCE_MS = 150
 
 
 def app_icon() -> QIcon:
     icon = QIcon()
-    svg = ICON_DIR / "reelbox.svg"
+    svg = resources.FOLDER / "icons" / "reelbox.svg"
     if svg.exists():
         icon.addFile(str(svg))
-    for png in sorted(ICON_DIR.glob("reelbox-*.png")):
-        icon.addFile(str(png))
+    for size, png in zip(resources.APP_ICON_SIZES, resources.icon_files(), strict=True):
+        if png.exists():
+            icon.addFile(str(png), QSize(size, size))
     return icon if not icon.isNull() else QIcon.fromTheme("video-x-generic")
 
 
@@ -62,7 +65,7 @@ def run_gui(
     """Run the window until the user quits; returns the process exit code."""
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName(APP_NAME)
-    qt_app.setDesktopFileName(APP_ID)
+    qt_app.setDesktopFileName(DESKTOP_ID)
     qt_app.setWindowIcon(app_icon())
     qt_app.setQuitOnLastWindowClosed(False)
     links = [absolute(link) for link in links]

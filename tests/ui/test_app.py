@@ -103,3 +103,12 @@ def test_quitting_with_a_dialog_open_closes_it_and_stops_cleanly(qapp, make_core
     code, dialog = run_app(qapp, make_core(), scenario)
     assert code == 0
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+
+
+def test_app_icon_comes_from_the_shipped_resources(qapp):
+    from ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    for size in (16, 32, 256):
+        assert not icon.pixmap(size, size).isNull()
