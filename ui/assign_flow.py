@@ -21,7 +21,7 @@ from ui.dialogs.episodes_dialog import EpisodesDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.library.detail_pane import episodes_of, title_of
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
-from ui.tasks import run_dialog
+from ui.tasks import run_dialog, spawn
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class AssignFlow:
             info = await self._with_progress(
                 "Fetching the torrent's file list from its peers…",
                 asyncio.to_thread(self._inspect, source),
+                in_thread=True,
             )
             try:
                 if isinstance(self.target, MovieRow):
@@ -89,13 +90,14 @@ class AssignFlow:
 
     def _discard(self, info_hash: str) -> None:
         if self.added:
-            asyncio.ensure_future(asyncio.to_thread(self.core.assigner.discard, info_hash))
+            spawn(asyncio.to_thread(self.core.assigner.discard, info_hash), "discard torrent")
 
-    async def _with_progress(self, text: str, work: Any) -> Any:
+    async def _with_progress(self, text: str, work: Any, in_thread: bool = False) -> Any:
         """Await `work` while a progress dialog with Cancel is up; Cancel raises Cancelled.
 
-        A metadata fetch running in a worker thread cannot be interrupted; on Cancel its
-        result is simply dropped (the engine's own timeout ends the wait).
+        A download is cancelled at once. A metadata fetch running in a worker thread cannot
+        be interrupted: on Cancel its result is dropped when it ends (the engine's own
+        timeout bounds the wait) and the torrent it added is removed.
         """
         task = asyncio.ensure_future(work)
         progress = QProgressDialog(text, "Cancel", 0, 0, self.parent)
@@ -115,7 +117,10 @@ class AssignFlow:
             progress.deleteLater()
             self.progress = None
         if not task.done():
-            task.add_done_callback(self._abandoned)
+            if in_thread:
+                task.add_done_callback(self._abandoned)
+            else:
+                task.cancel()
             raise Cancelled
         return task.result()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,6 +36,15 @@ def free_port() -> int:
 
 def loopback_overrides(**extra: str) -> dict[str, str]:
     return {**TEST_OVERRIDES, "share.port": str(free_port()), **extra}
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """Base URL of a local HTTP server (see http_server.py)."""
+    from tests.ui.http_server import serve
+
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture

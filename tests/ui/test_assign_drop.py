@@ -4,6 +4,7 @@ pack dropped on a season, a .torrent file pasted with Ctrl+V, and errors that ch
 from __future__ import annotations
 
 import asyncio
+import time
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QProgressDialog, QPushButton
@@ -262,3 +263,26 @@ def test_single_episode_dropped_on_an_episode_row(qapp, make_core, tmp_path):
             assert assignment.file_path == "Dark.S01E02.Lies.1080p.WEB.mkv"
 
         assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_cancel_while_downloading_a_torrent_link_stops_at_once(qapp, make_core, server):
+    async def scenario(reelbox):
+        movie, index = await movie_row(reelbox, "Heat", 1995)
+        drop_on(reelbox.movies_page.view.grid, index, uri_list(f"{server}/slow.torrent"))
+        progress = await until(
+            lambda: (
+                reelbox.actions.flow
+                and reelbox.actions.flow.progress
+                and "Reading" in reelbox.actions.flow.progress.labelText()
+                and reelbox.actions.flow.progress
+            ),
+            what="the download progress",
+        )
+        started = time.monotonic()
+        next(b for b in progress.findChildren(QPushButton) if b.text() == "Cancel").click()
+        await until(lambda: reelbox.actions.flow is None, what="the flow to end")
+        assert time.monotonic() - started < 1.0  # the server would take 2 s
+        assert not message_text(reelbox.window)
+        assert reelbox.core.library.active_assignment("movie", movie.id) is None
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0

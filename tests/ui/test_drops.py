@@ -5,64 +5,16 @@ a size limit and a timeout, and plain-word errors for everything else."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PySide6.QtCore import QMimeData, QUrl
 
+from tests.ui.http_server import TORRENT
 from ui import drops
 from ui.drops import LinkError, links_from_mime, resolve
 
-TORRENT = b"d4:infod4:name4:testee"
 MAGNET = "magnet:?xt=urn:btih:" + "ab" * 20
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        if self.path == "/movie.torrent":
-            self._send(200, TORRENT)
-        elif self.path == "/moved":
-            self.send_response(302)
-            self.send_header("Location", "/movie.torrent")
-            self.end_headers()
-        elif self.path == "/huge.torrent":
-            self._send(200, b"x" * (drops.MAX_TORRENT_BYTES + 1))
-        elif self.path == "/endless.torrent":  # no Content-Length, more than the limit
-            self.send_response(200)
-            self.end_headers()
-            chunk = b"x" * 65536
-            for _ in range(drops.MAX_TORRENT_BYTES // len(chunk) + 2):
-                try:
-                    self.wfile.write(chunk)
-                except OSError:
-                    return
-        elif self.path == "/slow.torrent":
-            time.sleep(2)
-            self._send(200, TORRENT)
-        else:
-            self._send(404, b"not here")
-
-    def _send(self, code: int, body: bytes) -> None:
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_links_from_uri_lists_and_text(tmp_path):
