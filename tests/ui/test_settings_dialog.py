@@ -59,6 +59,7 @@ def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
         assert core.settings.torrents.connections_limit == 120
         assert core.settings.torrents.upload_rate_limit_kib == 500
         assert core.torrents is engine  # settings applied live, the engine was not rebuilt
+        assert core.sync.interval == 30 * 60  # the scheduler took the new interval
         saved = settings_file.load(paths.settings_file)
         assert saved.torrents.connections_limit == 120 and saved.sync.interval_minutes == 30
         assert saved.torrents.dht is True  # the test's --set overrides are never written

@@ -31,6 +31,7 @@ from ui.tasks import run_dialog
 
 logger = logging.getLogger(__name__)
 
+LOOP_SECTIONS = {"sync", "tmdb"}
 TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Share": (
         ("share.enabled", "Share the library"),
@@ -164,7 +165,12 @@ class SettingsDialog(QDialog):
     async def _apply(self, new: Settings, close: bool) -> None:
         core = self.core
         try:
-            changed = await asyncio.to_thread(core.update_settings, new)
+            if core.settings.sections_changed(new) & LOOP_SECTIONS:
+                # The sync scheduler's timers and the TMDB client belong to this loop, and
+                # Core.update_settings changes them in the caller's thread.
+                changed = core.update_settings(new)
+            else:
+                changed = await asyncio.to_thread(core.update_settings, new)
             password = self.password.text().strip()
             if password != core.share_password():
                 await asyncio.to_thread(core.set_share_password, password)
