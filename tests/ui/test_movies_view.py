@@ -91,7 +91,11 @@ def make_page(qtbot):
 def test_five_thousand_movies_search_sort_and_layout_toggle(qtbot):
     page, model, _board, _posters = make_page(qtbot)
     view = page.view
+    started = time.perf_counter()
     page.set_rows(movies(5000))
+    # A library change rebuilds the rows on the Qt thread: sorted once in Python, not by
+    # a proxy calling data() n·log n times (measured 17 ms here; that was 240 ms).
+    assert time.perf_counter() - started < 0.2
     assert view.proxy.rowCount() == 5002
     # Search as you type: every keystroke filters.
     qtbot.keyClicks(view.search, "matr")
@@ -108,7 +112,8 @@ def test_five_thousand_movies_search_sort_and_layout_toggle(qtbot):
     view.sort.setCurrentText("Recently added")
     assert view.proxy.index(0, TITLE).data() == "The Matrix"
     view.sort.setCurrentText("Year")
-    assert view.proxy.index(0, TITLE).data().startswith("Movie")  # 2019 is the newest year
+    newest = [view.proxy.index(r, TITLE).data() for r in range(3)]
+    assert newest == ["Movie 00069", "Movie 00139", "Movie 00209"]  # 2019, then A to Z
     # Select in the grid, switch to the list: the same movie stays selected.
     assert view.select_movie(5001)
     qtbot.mouseClick(view.list_button, Qt.MouseButton.LeftButton)
@@ -118,6 +123,8 @@ def test_five_thousand_movies_search_sort_and_layout_toggle(qtbot):
     assert page.detail.path.text() == "Movies/Heat (1995)/Heat (1995).mkv"
     qtbot.mouseClick(view.grid_button, Qt.MouseButton.LeftButton)
     assert view.layout_name == "grid" and view.selected().title == "Heat"
+    view.sort.setCurrentText("Title")
+    assert view.selected().title == "Heat"  # a new order keeps the selection
 
 
 def test_grid_of_five_thousand_scrolls_smoothly(qtbot):

@@ -10,6 +10,7 @@ handed on as `links_dropped(target, mime)`.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2
-SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 POSTER_ROLE = Qt.ItemDataRole.UserRole + 4
 
 TITLE, YEAR, STATE, ADDED = range(4)
@@ -37,6 +37,12 @@ HEADERS = ("Title", "Year", "Source", "Added")
 DROP_TYPES = ["text/uri-list", "text/plain"]
 
 Index = QModelIndex | QPersistentModelIndex
+_NO_DATE = datetime.min.replace(tzinfo=UTC)
+SORT_KEYS = {
+    TITLE: lambda row: (row.sort_title.casefold(), row.year or 0),
+    YEAR: lambda row: row.year or 0,
+    ADDED: lambda row: (row.added_at or _NO_DATE, row.id),
+}
 
 
 class MoviesModel(QAbstractTableModel):
@@ -47,18 +53,31 @@ class MoviesModel(QAbstractTableModel):
         self.board = board
         self.posters = posters
         self.rows: list[MovieRow] = []
+        self.sort_column = TITLE
+        self.sort_reverse = False
         self._rows_by_poster: dict[str, list[int]] = {}
         board.updated.connect(self.refresh_states)
         posters.poster_ready.connect(self._poster_ready)
 
     def set_rows(self, rows: list[MovieRow] | tuple[MovieRow, ...]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        # Title order first, then a stable sort on the chosen key: ties stay A to Z.
+        ordered = sorted(rows, key=SORT_KEYS[TITLE])
+        if self.sort_column != TITLE or self.sort_reverse:
+            ordered.sort(key=SORT_KEYS[self.sort_column], reverse=self.sort_reverse)
+        self.rows = ordered
         self._rows_by_poster = {}
         for number, row in enumerate(self.rows):
             if row.poster_path:
                 self._rows_by_poster.setdefault(row.poster_path, []).append(number)
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python, once, instead of a proxy calling data() n·log n times: with
+        5,000 movies that is the difference between a stall and none."""
+        self.sort_column = column if column in SORT_KEYS else TITLE
+        self.sort_reverse = order == Qt.SortOrder.DescendingOrder
+        self.set_rows(self.rows)
 
     def row_of(self, movie_id: int) -> int:
         return next((n for n, row in enumerate(self.rows) if row.id == movie_id), -1)
@@ -109,14 +128,6 @@ class MoviesModel(QAbstractTableModel):
             return self.posters.pixmap(row.poster_path)
         elif role == Qt.ItemDataRole.ForegroundRole and column == STATE:
             return self.state(row).color
-        elif role == SORT_ROLE:
-            if column == TITLE:
-                return row.sort_title.casefold()
-            if column == YEAR:
-                return row.year or 0
-            if column == ADDED:
-                return row.added_at.timestamp() if row.added_at else 0.0
-            return self.state(row).kind
         elif role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.title} ({row.year})" if row.year else row.title
         return None
@@ -151,13 +162,10 @@ class MoviesModel(QAbstractTableModel):
 
 
 class MoviesFilter(QSortFilterProxyModel):
-    """Search-as-you-type over titles and years, and the title/year/added sort."""
+    """Search-as-you-type over titles and years; the order is the model's (see sort)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._words: list[str] = []
 
     def set_search(self, text: str) -> None:

@@ -142,7 +142,10 @@ class MoviesView(QWidget):
 
     def _sort(self, name: str) -> None:
         column, order = SORTS[name]
-        self.proxy.sort(column, order)
+        keep = self.selected()
+        self.model.sort(column, order)
+        if keep is not None:
+            self.select_movie(keep.id)
 
     def selected(self) -> Any:
         index = self.grid.selectionModel().currentIndex()
