@@ -27,7 +27,7 @@ def test_sources_listed_and_sync_now_records_the_outcome(qapp, make_core):
         await until(lambda: cells(view, 0)[2] != "never", what="the sync's outcome")
         name, attempt, success, due, result = cells(view, 0)
         assert result == "no shows or movies are linked to TMDB"
-        assert attempt == success
+        assert attempt <= success  # same format, so text order is time order
         assert due.count(":") == 2 and due != "running…"  # the countdown starts again
         # A linked movie and no key: the run fails, says why, and the timer keeps going.
         await asyncio.to_thread(reelbox.core.library.add_movie, "The Matrix", 1999, tmdb_id=603)
