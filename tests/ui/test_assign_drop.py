@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QProgressDialog, QPushButton
 
@@ -169,7 +170,9 @@ def test_torrent_file_pasted_onto_selected_movie(qapp, make_core, tmp_path):
             view = reelbox.movies_page.view
             view.grid.setCurrentIndex(index)
             view.grid.setFocus()
-            QGuiApplication.clipboard().setMimeData(uri_list(str(torrent)))
+            # As a file manager's "copy" puts it; setText, because a QMimeData handed to the
+            # clipboard from Python is freed twice at exit (PySide6 ownership).
+            QGuiApplication.clipboard().setText(QUrl.fromLocalFile(str(torrent)).toString())
             view.paste()
             dialog = await choice_dialog(reelbox, MovieFileDialog)
             click(dialog.buttons, OK)
