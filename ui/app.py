@@ -104,6 +104,7 @@ class ReelboxApp(QObject):
         self._pending_links = list(links or [])
         self._loading = False
         self._reload_again = False
+        self._stopping = False
 
         self.movies_model = MoviesModel(self.board, self.posters, self)
         self.movies_page = MoviesPage(self.movies_model, self.board)
@@ -153,6 +154,10 @@ class ReelboxApp(QObject):
             await asyncio.gather(starting, return_exceptions=True)
             await self._save_window_settings()
         finally:
+            # Library writes during the core's stop still signal: nothing may start a task
+            # after the loop stops.
+            self._stopping = True
+            self._reload_timer.stop()
             self.board.stop()
             await cancel_all()
             if self.tray is not None:
@@ -237,7 +242,8 @@ class ReelboxApp(QObject):
     # ---- data --------------------------------------------------------------------------
 
     def reload_library(self) -> None:
-        spawn(self.reload_library_now(), "library reload")
+        if not self._stopping:
+            spawn(self.reload_library_now(), "library reload")
 
     async def reload_library_now(self) -> None:
         if self.core.library is None:

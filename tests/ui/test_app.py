@@ -112,3 +112,16 @@ def test_app_icon_comes_from_the_shipped_resources(qapp):
     assert not icon.isNull()
     for size in (16, 32, 256):
         assert not icon.pixmap(size, size).isNull()
+
+
+def test_library_changes_during_shutdown_start_nothing_after_the_loop(qapp, qtbot, make_core):
+    async def scenario(reelbox):
+        # A write right before quitting: its refresh is due after the loop has stopped.
+        await asyncio.to_thread(reelbox.core.library.add_movie, "Heat", 1995)
+        reelbox.quit()
+        return reelbox
+
+    code, reelbox = run_app(qapp, make_core(), scenario)
+    assert code == 0
+    assert not reelbox._reload_timer.isActive()
+    qtbot.wait(400)  # past the refresh delay: pytest-qt fails on any error in a Qt callback
