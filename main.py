@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.app import run_gui
 
     # The window checks for a running copy (and hands it the links) before building a core.
-    return run_gui(lambda: Core(paths, overrides), args.links)
+    return run_gui(lambda: Core(paths, overrides), args.links, data_dir=paths.data_dir)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from app import settings as settings_file
 from app.paths import Paths
 from app.secrets import API_TOKEN, SHARE_PASSWORD, TMDB_API_KEY, Secrets
-from app.settings import Settings, with_overrides
+from app.settings import Settings, SettingsError, with_overrides
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Core:
         self.torrents = None
         self.assigner = None
         self.share = None
+        self.share_error: str | None = None
         self.tmdb = None
         self.posters = None
         self.sync = None
@@ -111,23 +112,29 @@ class Core:
         """Save what the user changed and restart only the parts whose settings changed.
 
         Command-line overrides stay in force for this run but are never written to the file.
+        A share that cannot listen on its new address goes back to the old one and nothing is
+        saved. Sync and TMDB changes must be made on the app's loop (their timers live there).
         """
         new.validate()
         changed = self.settings.diff(new)
         if not changed:
             return set()
+        sections = {name.split(".")[0] for name in changed}
+        old, self.settings = self.settings, new.copy()
+        if "share" in sections and self.library is not None:
+            self._start_share()
+            if self.share_error is not None:
+                error = self.share_error
+                self.settings = old
+                self._start_share()
+                raise SettingsError(error)
         to_save = self.saved_settings.copy()
         for name in changed:
             to_save.set(name, new.get(name))
         settings_file.save(to_save, self.paths.settings_file)
         self.saved_settings = to_save
-        self.settings = new.copy()
-        sections = {name.split(".")[0] for name in changed}
         if "torrents" in sections and self.torrents is not None:
             self.torrents.apply_settings(self.settings.torrents)
-        if "share" in sections and self.share is not None:
-            self.share.stop()
-            self._start_share()
         if "sync" in sections and self.sync is not None:
             self.sync.apply_settings(self.settings.sync)
         if "tmdb" in sections and self.loop is not None:
@@ -152,7 +159,6 @@ class Core:
     def set_share_password(self, password: str) -> None:
         self.secrets.set(SHARE_PASSWORD, password)
         if self.share is not None:
-            self.share.stop()
             self._start_share()
 
     def api_token(self) -> str:
@@ -168,16 +174,57 @@ class Core:
     # ---- parts ------------------------------------------------------------------------------
 
     def _start_share(self) -> None:
+        """(Re)start the share from the current settings and secrets.
+
+        A port in use does not stop the rest of the app: the error is kept in share_error for
+        the window's status bar (the headless runner exits with it).
+        """
         from app.share.server import ShareServer
 
-        self.share = None
-        if not self.settings.share.enabled:
+        if self.share is not None:
+            self.share.stop()
+        self.share, self.share_error = None, None
+        share = self.settings.share
+        if not share.enabled:
             logger.info("The share is turned off (share.enabled)")
             return
-        self.share = ShareServer(self)
-        self.share.start()
-        for url in self.share.urls():
+        server = ShareServer(
+            share,
+            self.library,
+            self.torrents,
+            password=self.share_password(),
+            api_token=self.api_token(),
+            assigner=self.assigner,
+            tmdb_movie=lambda tmdb_id: self._tmdb_lookup("movie", tmdb_id),
+            tmdb_show=lambda tmdb_id: self._tmdb_lookup("show", tmdb_id),
+            storage_dir=self.torrents.storage_dir,
+            started_at=self.started_at,
+        )
+        try:
+            server.start()
+        except OSError as exc:
+            self.share_error = (
+                f"The share cannot listen on {share.bind_address} port {share.port}: "
+                f"{exc.strerror or exc}"
+            )
+            logger.error("%s", self.share_error)
+            return
+        self.share = server
+        for url in server.urls():
             logger.info("Share available at %s", url)
+
+    def _tmdb_lookup(self, kind: str, tmdb_id: int) -> Any:
+        """The API's TMDB look-ups (share worker threads) run on the app loop's client."""
+        from app.metadata.tmdb import TmdbNotFound
+        from app.share.api import TmdbNotConfigured
+
+        client = self.tmdb
+        if client is None:
+            raise TmdbNotConfigured("no TMDB API key is set")
+        try:
+            return self.run_on_loop(getattr(client, kind)(tmdb_id))
+        except TmdbNotFound as exc:
+            raise LookupError(str(exc)) from exc
 
     def _make_tmdb_client(self) -> None:
         from app.metadata.tmdb import TmdbClient

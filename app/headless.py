@@ -30,6 +30,8 @@ async def _serve(core: Core) -> int:
     try:
         # start() binds ports and opens the session: keep it off the loop so signals still land.
         await asyncio.to_thread(core.start)
+        if core.share_error is not None:
+            raise OSError(core.share_error)
         await core.start_async()
         if core.share is not None:
             # Printed once the share accepts connections, for scripts and service managers.

@@ -17,9 +17,18 @@ from main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET_NETWORK = [
-    "--set", "torrents.dht=off", "--set", "torrents.lsd=off", "--set", "torrents.upnp=off",
-    "--set", "torrents.natpmp=off", "--set", "torrents.listen_port=0",
-    "--set", "share.bind_address=127.0.0.1",
+    "--set",
+    "torrents.dht=off",
+    "--set",
+    "torrents.lsd=off",
+    "--set",
+    "torrents.upnp=off",
+    "--set",
+    "torrents.natpmp=off",
+    "--set",
+    "torrents.listen_port=0",
+    "--set",
+    "share.bind_address=127.0.0.1",
 ]
 
 
@@ -44,8 +53,11 @@ def test_help_documents_every_option_and_setting(capsys):
 
 @pytest.mark.parametrize(
     ("override", "message"),
-    [("share.port=70000", "must be between 1 and 65535"), ("share.colour=red", "unknown setting"),
-     ("share.port", "expected section.key=value")],
+    [
+        ("share.port=70000", "must be between 1 and 65535"),
+        ("share.colour=red", "unknown setting"),
+        ("share.port", "expected section.key=value"),
+    ],
 )
 def test_bad_override_is_a_usage_error(tmp_path, capsys, override, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -63,9 +75,22 @@ def test_parser_accepts_links_for_a_running_window():
 def start_headless(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "REELBOX_SHARE_PASSWORD": "s3cret-pass", "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--headless", "--data-dir", str(data_dir),
-         *QUIET_NETWORK, "--set", f"share.port={port}", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--headless",
+            "--data-dir",
+            str(data_dir),
+            *QUIET_NETWORK,
+            "--set",
+            f"share.port={port}",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -97,8 +122,9 @@ def test_headless_serves_until_a_signal_then_exits_cleanly(tmp_path, signum):
     assert any(f"Share: http://127.0.0.1:{port}/" in line for line in lines), lines
     # The share answers, and refuses a client without the password.
     assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 401
-    health = httpx.get(f"http://127.0.0.1:{port}/api/health",
-                       auth=("reelbox", "s3cret-pass"), timeout=5)
+    health = httpx.get(
+        f"http://127.0.0.1:{port}/api/health", auth=("reelbox", "s3cret-pass"), timeout=5
+    )
     assert health.status_code == 200 and health.json()["version"]
     code, out = stop(process, signum)
     assert code == 0, out

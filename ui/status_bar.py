@@ -46,8 +46,10 @@ class StatusBar(QStatusBar):
     def show_share(self, core: Any) -> None:
         share = getattr(core, "share", None)
         if share is None:
+            error = getattr(core, "share_error", None)
             self.share.set_text("")
-            self.share.label.setText("Share off")
+            self.share.label.setText(f"Share off: {error}" if error else "Share off")
+            self.share.label.setToolTip("Change the share's port or address in Settings")
             return
         url = lan_url(list(share.urls()))
         self.share.set_text(url)
