@@ -157,3 +157,15 @@ def test_overrides_are_not_saved(tmp_path):
     stop(process)
     saved = tmp_path / "config" / "settings.json"
     assert not saved.exists() or "fr-FR" not in saved.read_text()
+
+
+def test_headless_exits_with_a_clear_message_when_the_share_port_is_taken(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        process = start_headless(tmp_path, port)
+        out, _ = process.communicate(timeout=60)
+    assert process.returncode == 1, out
+    assert f"The share cannot listen on 127.0.0.1 port {port}" in out
+    assert "Traceback" not in out

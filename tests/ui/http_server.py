@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -43,10 +44,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        # The client gives up early on purpose when a body is over the limit.
+        with contextlib.suppress(OSError):
             self.wfile.write(body)
-        except OSError:  # the client gave up early on purpose (a body over the limit)
-            pass
 
     def log_message(self, *args: object) -> None:
         pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,6 +42,23 @@ def test_window_opens_shows_library_and_quits_when_closed(qapp, make_core, paths
     saved = settings_file.load(paths.settings_file)
     assert saved.ui.last_view == "torrents"
     assert saved.ui.geometry
+
+
+def test_a_taken_share_port_leaves_the_library_usable_and_says_why(qapp, make_core):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        core = make_core(**{"share.enabled": "on", "share.port": str(port)})
+
+        async def scenario(reelbox):
+            status = reelbox.window.status.share.label.text()
+            assert status.startswith("Share off:") and f"port {port}" in status, status
+            await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+            rows = lambda: [row.title for row in reelbox.movies_model.rows]  # noqa: E731
+            await until(lambda: rows() == ["Heat"], what="the new movie")
+
+        assert run_app(qapp, core, scenario)[0] == 0
 
 
 def test_window_remembers_its_page_layout_and_size(qapp, make_core):
