@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 SHARE_PASSWORD_ENV = "REELBOX_SHARE_PASSWORD"
 TMDB_KEY_ENV = "REELBOX_TMDB_API_KEY"
+API_TOKEN_ENV = "REELBOX_API_TOKEN"
 T = TypeVar("T")
 
 
@@ -162,7 +163,7 @@ class Core:
             self._start_share()
 
     def api_token(self) -> str:
-        return self.secrets.get_or_create(API_TOKEN, 24)
+        return os.environ.get(API_TOKEN_ENV) or self.secrets.get_or_create(API_TOKEN, 24)
 
     def run_on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run a coroutine on the app's loop from a worker thread (the API's TMDB look-ups)."""

@@ -153,3 +153,13 @@ def test_a_new_share_port_that_cannot_listen_is_rolled_back_unsaved(paths, taken
     assert saved["share"]["port"] == core.settings.share.port
     assert saved["torrents"]["download_rate_limit_kib"] == 123
     assert saved["torrents"]["dht"] is True  # the run's --set dht=off stays unsaved
+
+
+def test_environment_secrets_win_over_the_keyring_for_headless_use(paths, monkeypatch):
+    core = make_core(paths, free_port())
+    generated = core.api_token()
+    monkeypatch.setenv("REELBOX_API_TOKEN", "token-from-env")
+    monkeypatch.setenv("REELBOX_SHARE_PASSWORD", "password-from-env")
+    assert (core.api_token(), core.share_password()) == ("token-from-env", "password-from-env")
+    monkeypatch.delenv("REELBOX_API_TOKEN")
+    assert core.api_token() == generated

@@ -3,6 +3,8 @@ are saved and only the parts whose settings changed restart; secrets go to the k
 
 from __future__ import annotations
 
+import socket
+
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import settings as settings_file
@@ -81,8 +83,19 @@ def test_changing_the_share_port_restarts_only_the_share(qapp, make_core):
         core = reelbox.core
         engine, old_url = core.torrents, reelbox.window.status.share.text()
         assert old_url.startswith("http://127.0.0.1:")
-        new_port = free_port()
+        old_port = core.share.port
         dialog = await open_settings(reelbox)
+        assert dialog.api_token.text() == core.api_token()
+        with socket.socket() as holder:  # a port another program holds: said, nothing lost
+            holder.bind(("127.0.0.1", 0))
+            holder.listen()
+            taken = holder.getsockname()[1]
+            dialog.fields["share.port"].setText(str(taken))
+            click(dialog.buttons, OK)
+            await until(lambda: "Could not apply" in dialog.status.text(), what="the error")
+        assert f"port {taken}" in dialog.status.text() and dialog.isVisible()
+        assert core.share.port == old_port and reelbox.window.status.share.text() == old_url
+        new_port = free_port()
         dialog.fields["share.port"].setText(str(new_port))
         click(dialog.buttons, OK)
         await until(lambda: reelbox.actions.dialog is None, what="the dialog to close")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import Settings, SettingsError, describe
 from ui.tasks import run_dialog
+from ui.widgets import CopyField
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,9 @@ class SettingsDialog(QDialog):
                 self.password = QLineEdit(core.share_password())
                 self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
                 form.addRow("Password", self.password)
+                self.api_token = CopyField(core.api_token())
+                self.api_token.setToolTip("For scripts: Authorization: Bearer <token> on /api/")
+                form.addRow("API token", self.api_token)
             if tab == "Library":
                 self.tmdb_key = QLineEdit(core.tmdb_key() or "")
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
