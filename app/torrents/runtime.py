@@ -82,7 +82,10 @@ class Runtime:
         mt = self._mt(alert)
         if mt is not None:
             mt.mark_resume_dirty()
-            self.service.emit("finished", mt.info_hash)
+            # libtorrent says "finished" whenever the pieces asked for so far are all here,
+            # which on-demand streaming reaches again and again; only a whole torrent counts.
+            if mt.handle.status(0).is_seeding:
+                self.service.emit("finished", mt.info_hash)
 
     def _state(self, alert) -> None:
         mt = self._mt(alert)

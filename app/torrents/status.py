@@ -42,7 +42,9 @@ class TorrentStatus:
     name: str
     total_size: int
     progress: float  # 0..1 of the whole torrent
-    state: str  # "metadata", "checking", "downloading", "finished", "seeding", "paused", "idle", "error"
+    # "metadata", "checking", "downloading", "ready" (has every piece asked for so far),
+    # "finished" (has every piece), "seeding", "paused", "idle", "error"
+    state: str
     paused: bool
     download_rate: int  # bytes/s
     upload_rate: int

@@ -150,4 +150,8 @@ class ManagedTorrent:
             return "idle"
         if self.info is None:
             return "metadata"
-        return _STATES.get(st.state, "downloading")
+        state = _STATES.get(st.state, "downloading")
+        if state == "finished" and st.num_pieces < self.info.num_pieces:
+            # Every piece asked for so far is here; the rest waits for a player to read it.
+            return "ready"
+        return state

@@ -109,6 +109,8 @@ def test_get_or_add(service, make_seeder):
 
 def test_status_and_list(service, make_seeder):
     seeder = make_seeder({"Movie/m.mkv": 4 * MiB})
+    events = []
+    service.add_listener(lambda event, info_hash: events.append(event))
     info = service.add(seeder.magnet)
     with service.open_file(info.info_hash, 0) as reader:
         reader.read(MiB)
@@ -119,6 +121,7 @@ def test_status_and_list(service, make_seeder):
     assert status.name == "Movie" and status.total_size == 4 * MiB
     assert status.progress == pytest.approx(1.0)
     assert status.state in ("finished", "seeding")
+    assert wait_until(lambda: "finished" in events)  # the whole torrent is here
     assert status.num_pieces == info.num_pieces and status.error is None
     assert status.pieces == bytes([PIECE_HAVE]) * info.num_pieces
     assert status.last_streamed is not None and status.active_readers == 0
