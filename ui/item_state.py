@@ -42,15 +42,19 @@ class ItemState:
         return COLORS[self.kind]
 
 
-def item_state(info_hash: str | None, status: Any) -> ItemState:
-    """The state of an item whose active assignment uses `info_hash` (None: no source)."""
+def item_state(info_hash: str | None, status: Any, file_index: int | None = None) -> ItemState:
+    """The state of an item whose active assignment uses `info_hash` (None: no source).
+
+    `file_index` is the item's file in the torrent: in a season pack only the episode being
+    played is streaming, not all of them.
+    """
     if not info_hash:
         return ItemState(NOT_ASSIGNED, "not assigned")
     if status is None:
         return ItemState(READY, "ready")
     if status.error:
         return ItemState(ERROR, f"error: {status.error}")
-    if status.active_readers:
+    if status.active_readers and (file_index is None or file_index in status.streaming_files):
         return ItemState(STREAMING, "streaming")
     if status.download_rate > 0 and status.progress < 1:
         return ItemState(DOWNLOADING, f"downloading {int(status.progress * 100)} %")
@@ -69,3 +73,10 @@ def aggregate(states: list[ItemState]) -> ItemState:
     if not assigned:
         return ItemState(NOT_ASSIGNED, "not assigned")
     return ItemState(READY, f"{assigned} of {len(states)} ready")
+
+
+def source_state(source: Any, board: Any) -> ItemState:
+    """The state of an item from its snapshot Source (None: no source) and the live statuses."""
+    if source is None:
+        return item_state(None, None)
+    return item_state(source.info_hash, board.get(source.info_hash), source.file_index)

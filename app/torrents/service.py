@@ -234,11 +234,15 @@ class TorrentService:
             raise TorrentError(f"{mt.info.name} has no file number {file_index}")
         with mt.lock:
             mt.readers += 1
+            mt.read_files[file_index] += 1
         idle.touch(mt, self.settings.dht)
 
         def closed() -> None:
             with mt.lock:
                 mt.readers -= 1
+                mt.read_files[file_index] -= 1
+                if not mt.read_files[file_index]:
+                    del mt.read_files[file_index]
             self.save_state(mt)
 
         return TorrentFileReader(

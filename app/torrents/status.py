@@ -59,3 +59,4 @@ class TorrentStatus:
     last_streamed: float | None  # time.time() of the last read, kept across restarts
     health: tuple[HealthEvent, ...]
     pieces: bytes | None = None  # PIECE_* per piece, None before metadata
+    streaming_files: frozenset[int] = frozenset()  # indexes of the files being read

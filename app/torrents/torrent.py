@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import libtorrent as lt
@@ -47,6 +48,7 @@ class ManagedTorrent:
     fetcher: PieceFetcher | None = None
     failure: TorrentError | None = None  # set when the torrent is gone (timeout, removal)
     readers: int = 0
+    read_files: Counter[int] = field(default_factory=Counter)  # file index -> open readers
     idle_level: int = ACTIVE
     user_paused: bool = False
     error: str | None = None
@@ -136,6 +138,7 @@ class ManagedTorrent:
             stalled=self.health.stalled,
             keep_full_copy=self.state.keep_full_copy,
             active_readers=self.readers,
+            streaming_files=frozenset(self.read_files),
             last_streamed=self.state.last_streamed,
             health=self.health.history(),
             pieces=pieces,

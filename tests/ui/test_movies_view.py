@@ -161,7 +161,11 @@ def test_state_updates_repaint_in_place_without_reset(qtbot):
     assert changed.args[0].row() == 0 and changed.args[1].column() == STATE
     assert model.state(row).text == "downloading 25 %"
     assert "downloading 25 %" in page.detail.state.text()
-    board.statuses = {HASH: status(active_readers=2)}
+    board.statuses = {HASH: status(active_readers=2, streaming_files=frozenset({5}))}
+    board.updated.emit()
+    assert model.state(row).text == "downloading 25 %"  # another file of the torrent plays
+    playing = frozenset({row.source.file_index})
+    board.statuses = {HASH: status(active_readers=2, streaming_files=playing)}
     board.updated.emit()
     assert model.state(row).text == "streaming"
     board.statuses = {HASH: status(error="disk full")}

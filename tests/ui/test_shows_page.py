@@ -3,6 +3,7 @@ that add up from episodes to seasons and shows, updated in place."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QModelIndex
@@ -28,7 +29,7 @@ SOURCE = Source(
 
 def shows() -> list[ShowRow]:
     episodes = (
-        EpisodeRow(1, 1, 1, 1, "Secrets"),
+        EpisodeRow(1, 1, 1, 1, "Secrets", replace(SOURCE, assignment_id=6, file_index=0)),
         EpisodeRow(2, 1, 1, 2, "Lies", SOURCE),
         EpisodeRow(3, 1, 1, 3, ""),
     )
@@ -63,14 +64,16 @@ def test_tree_search_and_states(qtbot):
     dark = page.proxy.index(0, 0)
     season = page.proxy.index(0, 0, dark)
     assert texts(page, season) == ["1. Secrets", "2. Lies", "3. Episode 3"]
-    assert page.proxy.index(0, 1).data() == "1 of 3 ready"
+    assert page.proxy.index(0, 1).data() == "2 of 3 ready"
     assert page.proxy.index(1, 1, season).data() == "ready"
-    assert page.proxy.index(0, 1, season).data() == "not assigned"
+    assert page.proxy.index(2, 1, season).data() == "not assigned"
     assert page.proxy.index(1, 1).data() == "not assigned"
     # Live status of the episode's torrent bubbles up to its season and show.
-    board.statuses = {HASH: status(active_readers=1)}
+    # A season pack: only the episode being played streams.
+    board.statuses = {HASH: status(active_readers=1, streaming_files=frozenset({1}))}
     board.updated.emit()
     assert page.proxy.index(1, 1, season).data() == "streaming"
+    assert page.proxy.index(0, 1, season).data() == "downloading 25 %"
     assert page.proxy.index(0, 1).data() == "streaming"
     # Selecting an episode fills the detail pane; a rebuild keeps selection and expansion.
     page.tree.expand(dark)

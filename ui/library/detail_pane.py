@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.item_state import aggregate, item_state
+from ui.item_state import aggregate, source_state
 from ui.library.posters import POSTER_SIZE
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
 from ui.widgets import CopyField, breakable, human_size
@@ -171,18 +171,10 @@ class DetailPane(QWidget):
         if isinstance(row, (MovieRow, EpisodeRow)):
             info_hash = row.source.info_hash if row.source else None
             status = self.board.get(info_hash)
-            state = item_state(info_hash, status)
+            state = source_state(row.source, self.board)
             if row.source is not None:
                 name = status.name if status is not None else row.source.info_hash
                 self.torrent.setText(breakable(name))
         else:
-            state = aggregate(
-                [
-                    item_state(
-                        e.source.info_hash if e.source else None,
-                        self.board.get(e.source.info_hash if e.source else None),
-                    )
-                    for e in episodes_of(row)
-                ]
-            )
+            state = aggregate([source_state(e.source, self.board) for e in episodes_of(row)])
         self.state.setText(f"<span style='color:{state.color.name()}'>●</span> {state.text}")

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from ui.item_state import item_state
+from ui.item_state import source_state
 from ui.library.snapshot import MovieRow
 
 logger = logging.getLogger(__name__)
@@ -133,8 +133,7 @@ class MoviesModel(QAbstractTableModel):
         return None
 
     def state(self, row: MovieRow) -> Any:
-        info_hash = row.source.info_hash if row.source else None
-        return item_state(info_hash, self.board.get(info_hash))
+        return source_state(row.source, self.board)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)

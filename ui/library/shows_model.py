@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from ui.item_state import aggregate, item_state
+from ui.item_state import aggregate, source_state
 from ui.library.movies_model import DROP_TYPES, ROW_ROLE, STATE_ROLE
 from ui.library.snapshot import EpisodeRow, SeasonRow, ShowRow
 
@@ -66,8 +66,7 @@ class ShowsModel(QStandardItemModel):
 
     def state_of(self, row: Any) -> Any:
         if isinstance(row, EpisodeRow):
-            info_hash = row.source.info_hash if row.source else None
-            return item_state(info_hash, self.board.get(info_hash))
+            return source_state(row.source, self.board)
         episodes = (
             row.episodes
             if isinstance(row, SeasonRow)

@@ -115,7 +115,7 @@ def test_status_and_list(service, make_seeder):
     with service.open_file(info.info_hash, 0) as reader:
         reader.read(MiB)
         status = service.status(info.info_hash)
-        assert status.active_readers == 1
+        assert status.active_readers == 1 and status.streaming_files == {0}
     assert wait_until(lambda: service.status(info.info_hash).pieces_done == info.num_pieces)
     status = service.status(info.info_hash)
     assert status.name == "Movie" and status.total_size == 4 * MiB
@@ -125,6 +125,7 @@ def test_status_and_list(service, make_seeder):
     assert status.num_pieces == info.num_pieces and status.error is None
     assert status.pieces == bytes([PIECE_HAVE]) * info.num_pieces
     assert status.last_streamed is not None and status.active_readers == 0
+    assert status.streaming_files == frozenset()
     assert not status.stalled and not status.keep_full_copy
     assert [s.info_hash for s in service.list()] == [info.info_hash]
     with pytest.raises(TorrentNotFound):
