@@ -67,6 +67,8 @@ class Assigner:
 
     def discard(self, info_hash: str) -> bool:
         """Remove a torrent that no active assignment uses (after a cancelled inspect)."""
+        if not info_hash:  # a local file's assignment: no torrent behind it
+            return False
         if self.library.assignments_for_hash(info_hash, active_only=True):
             return False
         if self.torrents.get(info_hash) is None:
@@ -154,7 +156,7 @@ class Assigner:
         item_type = _check_type(item_type)
         active = self.library.active_assignment(item_type, item_id)
         if active is None:
-            raise NotAssigned(f"this {item_type} has no torrent assigned")
+            raise NotAssigned(f"this {item_type} has no source assigned")
         assignment = self.library.deactivate(active.id)
         self.discard(active.info_hash)
         return assignment

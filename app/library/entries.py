@@ -16,23 +16,24 @@ from app.library.records import ActiveEntry
 logger = logging.getLogger(__name__)
 
 _TIME = UtcDateTimeField()
-_COLUMNS = [field.name for field in fields(ActiveEntry)][1:]  # all but kind
+_COLUMNS = [field.name for field in fields(ActiveEntry)][1:]  # all but kind, in select order
 
 
 def load_active_entries(db: peewee.SqliteDatabase) -> list[ActiveEntry]:
     common = (
         "a.id, a.info_hash, a.file_index, a.file_path, a.file_size, a.magnet_uri, "
         "a.torrent_data IS NOT NULL, a.resolution, a.source, a.created_at"
-        # the selects list ActiveEntry's fields in order, the item's added_at last
+        # the selects list ActiveEntry's fields in order, the item's added_at after these
     )
+    local = "a.source_kind, a.local_path"
     movies = db.execute_sql(
-        f"SELECT m.id, m.title, m.year, NULL, NULL, NULL, NULL, {common}, m.added_at "
+        f"SELECT m.id, m.title, m.year, NULL, NULL, NULL, NULL, {common}, m.added_at, {local} "
         "FROM assignment a JOIN movie m ON a.item_type = 'movie' AND m.id = a.item_id "
         "WHERE a.active = 1"
     ).fetchall()
     episodes = db.execute_sql(
         f"SELECT e.id, s.title, s.year, s.id, se.number, e.number, e.title, "
-        f"{common}, s.added_at FROM assignment a "
+        f"{common}, s.added_at, {local} FROM assignment a "
         "JOIN episode e ON a.item_type = 'episode' AND e.id = a.item_id "
         "JOIN season se ON se.id = e.season_id JOIN show s ON s.id = se.show_id "
         "WHERE a.active = 1"

@@ -2,7 +2,9 @@
 
 Each step is plain SQL (plus Python for backfills) and runs in its own transaction, so a crash
 leaves the database at the last finished version. Version 1 is the first release's schema;
-version 2 adds sort titles, update times and an index for lookups by info hash. A database
+version 2 adds sort titles, update times and an index for lookups by info hash; version 3
+adds local files as a source kind (files in watched folders, served from disk) and the
+sync_source table (per-source sync intervals and modes). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -115,6 +117,73 @@ CREATE INDEX assignment_info_hash ON assignment (info_hash);
 """
 
 
+# SQLite cannot change a CHECK constraint in place: the assignment table is rebuilt (the
+# triggers that name it are dropped first and recreated after, or the rename would fail).
+_V3 = """
+DROP TRIGGER movie_delete_assignments;
+DROP TRIGGER episode_delete_assignments;
+CREATE TABLE assignment_v3 (
+    id INTEGER PRIMARY KEY,
+    item_type TEXT NOT NULL CHECK (item_type IN ('movie', 'episode')),
+    item_id INTEGER NOT NULL,
+    source_kind TEXT NOT NULL DEFAULT 'torrent' CHECK (source_kind IN ('torrent', 'local')),
+    info_hash TEXT NOT NULL,
+    magnet_uri TEXT,
+    torrent_data BLOB,
+    file_index INTEGER NOT NULL CHECK (file_index >= 0),
+    file_path TEXT NOT NULL,
+    file_size INTEGER NOT NULL CHECK (file_size >= 0),
+    resolution TEXT,
+    source TEXT,
+    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    local_path TEXT,
+    CHECK (
+        (source_kind = 'torrent' AND length(info_hash) = 40
+            AND info_hash NOT GLOB '*[^0-9a-f]*' AND local_path IS NULL)
+        OR (source_kind = 'local' AND info_hash = '' AND coalesce(local_path, '') <> '')
+    )
+);
+INSERT INTO assignment_v3 (id, item_type, item_id, source_kind, info_hash, magnet_uri,
+    torrent_data, file_index, file_path, file_size, resolution, source, active, created_at)
+SELECT id, item_type, item_id, source_kind, info_hash, magnet_uri, torrent_data, file_index,
+    file_path, file_size, resolution, source, active, created_at FROM assignment;
+DROP TABLE assignment;
+ALTER TABLE assignment_v3 RENAME TO assignment;
+CREATE INDEX assignment_item ON assignment (item_type, item_id);
+CREATE UNIQUE INDEX assignment_one_active ON assignment (item_type, item_id) WHERE active = 1;
+CREATE INDEX assignment_info_hash ON assignment (info_hash);
+CREATE UNIQUE INDEX assignment_local_path ON assignment (item_type, item_id, local_path)
+    WHERE local_path IS NOT NULL;
+CREATE TRIGGER assignment_item_exists BEFORE INSERT ON assignment
+WHEN (NEW.item_type = 'movie' AND NOT EXISTS (SELECT 1 FROM movie WHERE id = NEW.item_id))
+  OR (NEW.item_type = 'episode' AND NOT EXISTS (SELECT 1 FROM episode WHERE id = NEW.item_id))
+BEGIN
+    SELECT RAISE(ABORT, 'assignment refers to an item that does not exist');
+END;
+CREATE TRIGGER movie_delete_assignments AFTER DELETE ON movie
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'movie' AND item_id = OLD.id;
+END;
+CREATE TRIGGER episode_delete_assignments AFTER DELETE ON episode
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'episode' AND item_id = OLD.id;
+END;
+CREATE TABLE sync_source (
+    name TEXT PRIMARY KEY CHECK (name <> ''),
+    kind TEXT NOT NULL CHECK (kind IN ('tmdb', 'folder')),
+    path TEXT UNIQUE,
+    mode TEXT NOT NULL CHECK (mode IN ('watch', 'poll', 'manual')),
+    interval_minutes INTEGER NOT NULL CHECK (interval_minutes >= 0),
+    created_at TEXT NOT NULL,
+    CHECK ((kind = 'folder') = (path IS NOT NULL))
+);
+"""
+
+# The TMDB refresh exists from the start, once a day.
+TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
+
+
 def _run_script(db: peewee.SqliteDatabase, script: str) -> None:
     # sqlite3's executescript() would COMMIT our transaction first, so run statement by
     # statement; complete_statement() keeps trigger bodies (with their inner ';') whole.
@@ -144,7 +213,16 @@ def _to_v2(db: peewee.SqliteDatabase) -> None:
             )
 
 
-STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {1: _to_v1, 2: _to_v2}
+def _to_v3(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V3)
+    db.execute_sql(
+        "INSERT INTO sync_source (name, kind, path, mode, interval_minutes, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (*TMDB_SOURCE, utc_now().isoformat()),
+    )
+
+
+STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 CURRENT_VERSION = max(STEPS)
 
 

@@ -15,7 +15,9 @@ import peewee
 logger = logging.getLogger(__name__)
 
 ITEM_TYPES = ("movie", "episode")
-SOURCE_KINDS = ("torrent",)
+SOURCE_KINDS = ("torrent", "local")
+SYNC_KINDS = ("tmdb", "folder")
+SYNC_MODES = ("watch", "poll", "manual")
 
 
 def utc_now() -> datetime:
@@ -121,9 +123,24 @@ class Assignment(peewee.Model):
     source = peewee.TextField(null=True)
     active = peewee.BooleanField(default=False)
     created_at = UtcDateTimeField(default=utc_now)
+    local_path = peewee.TextField(null=True)  # source_kind "local": the file on disk
 
     class Meta:
         table_name = "assignment"
 
 
-MODELS = (SchemaVersion, Movie, Show, Season, Episode, Assignment)
+class SyncSourceRecord(peewee.Model):
+    """A sync source: the TMDB refresh or a watched folder, with its own interval and mode."""
+
+    name = peewee.TextField(primary_key=True)
+    kind = peewee.TextField()
+    path = peewee.TextField(null=True, unique=True)
+    mode = peewee.TextField()
+    interval_minutes = peewee.IntegerField()  # 0: no periodic sync
+    created_at = UtcDateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "sync_source"
+
+
+MODELS = (SchemaVersion, Movie, Show, Season, Episode, Assignment, SyncSourceRecord)

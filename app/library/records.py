@@ -46,3 +46,5 @@ class ActiveEntry:
     source: str | None
     created_at: datetime
     added_at: datetime
+    source_kind: str = "torrent"  # or "local": a file on disk, at local_path
+    local_path: str | None = None

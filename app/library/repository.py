@@ -8,10 +8,13 @@ outermost write the listeners are called on the writer's thread, outside the loc
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
+
+from peewee import fn
 
 from app.library.db import LibraryDatabase
 from app.library.entries import load_active_entries
@@ -36,6 +39,7 @@ from app.library.queries import (
     upsert_episode,
 )
 from app.library.records import ActiveEntry, EpisodeData
+from app.library.sync_sources import SyncSourcesMixin
 from app.library.validation import (
     check_date,
     check_fields,
@@ -61,7 +65,7 @@ MOVIE_FIELDS = {"title", "year", "tmdb_id", "imdb_id", "overview", "poster_path"
 SHOW_FIELDS = {"title", "year", "tmdb_id", "overview", "poster_path"}
 
 
-class Library:
+class Library(SyncSourcesMixin):
     """Repository over one library database (see db.open_database)."""
 
     def __init__(self, db: LibraryDatabase) -> None:
@@ -357,6 +361,67 @@ class Library:
                 created_at=utc_now(),
             )
 
+    def assign_local(
+        self,
+        item_type: str,
+        item_id: int,
+        path: str | os.PathLike,
+        *,
+        size: int,
+        resolution: str | None = None,
+        source: str | None = None,
+    ) -> Assignment:
+        """Make a file on disk the item's active source (a watched folder's video file).
+
+        Like assign(): the current active assignment is kept, inactive; the same file again
+        reactivates its row and refreshes its size.
+        """
+        item_type = check_item_type(item_type)
+        size = check_number(size, "file size")
+        local_path = str(path).strip() if path is not None else ""
+        if not local_path or not os.path.isabs(local_path):
+            raise InvalidValue(f"a local file needs an absolute path, not {str(path)!r}")
+        with self._writing():
+            self._get_item(item_type, item_id)
+            same = Assignment.get_or_none(
+                item_type=item_type, item_id=item_id, local_path=local_path
+            )
+            deactivate_item(item_type, item_id)
+            if same is not None:
+                refresh = {"active": True, "file_size": size}
+                refresh.update(
+                    {k: v for k, v in (("resolution", resolution), ("source", source)) if v}
+                )
+                Assignment.update(**refresh).where(Assignment.id == same.id).execute()
+                return Assignment.get_by_id(same.id)
+            return Assignment.create(
+                item_type=item_type,
+                item_id=item_id,
+                source_kind="local",
+                info_hash="",
+                file_index=0,
+                file_path=os.path.basename(local_path),
+                file_size=size,
+                resolution=resolution,
+                source=source,
+                active=True,
+                created_at=utc_now(),
+                local_path=local_path,
+            )
+
+    def local_assignments(
+        self, folder: str | os.PathLike | None = None, active_only: bool = False
+    ) -> list[Assignment]:
+        """Assignments of files on disk, those inside `folder` (at any depth) when given."""
+        query = Assignment.select().where(Assignment.source_kind == "local")
+        if folder is not None:
+            prefix = os.path.join(str(folder), "")
+            # substr, not LIKE: paths may hold % and _
+            query = query.where(fn.substr(Assignment.local_path, 1, len(prefix)) == prefix)
+        if active_only:
+            query = query.where(Assignment.active == 1)
+        return list(query.order_by(Assignment.local_path, Assignment.id))
+
     def assignments_of(self, item_type: str, item_id: int) -> list[Assignment]:
         """The item's assignments, the active one first, then newest first."""
         item_type = check_item_type(item_type)
@@ -378,7 +443,11 @@ class Library:
 
     def info_hashes(self, active_only: bool = False) -> set[str]:
         """Every torrent the library refers to (the torrent service keeps these)."""
-        query = Assignment.select(Assignment.info_hash).distinct()
+        query = (
+            Assignment.select(Assignment.info_hash)
+            .where(Assignment.source_kind == "torrent")
+            .distinct()
+        )
         if active_only:
             query = query.where(Assignment.active == 1)
         return {row.info_hash for row in query}

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from app.library.errors import InvalidValue
-from app.library.models import ITEM_TYPES
+from app.library.models import ITEM_TYPES, SYNC_MODES
 from app.library.records import EpisodeData
 
 logger = logging.getLogger(__name__)
@@ -121,3 +121,26 @@ def check_date(value: date | str | None) -> date | None:
         except ValueError:
             pass
     raise InvalidValue(f"{value!r} is not a date like 2008-01-20")
+
+
+def sync_interval(value: Any) -> int:
+    """Minutes between syncs: 0 (no periodic sync) or a whole number of at least 1."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise InvalidValue(f"sync interval must be 0 or at least 1 minute, not {value!r}")
+    return number
+
+
+def sync_mode(kind: str, mode: Any) -> str:
+    """How a source syncs: folders watch, poll or wait for the user; TMDB polls or waits."""
+    allowed = SYNC_MODES if kind == "folder" else ("poll", "manual")
+    if mode not in allowed:
+        raise InvalidValue(f"sync mode must be one of {', '.join(allowed)}, not {mode!r}")
+    return mode

@@ -189,3 +189,18 @@ def test_discard_after_a_cancelled_inspect(assigner, torrents, seed):
     assert assigner.discard(seeder.info_hash) is True
     assert torrents.get(seeder.info_hash) is None
     assert assigner.discard(seeder.info_hash) is False
+
+
+def test_local_files_mix_with_torrents(assigner, library, torrents, seed, tmp_path):
+    seeder = seed({"Heat.1995.1080p.mkv": 100 * KiB})
+    movie = library.add_movie("Heat", 1995)
+    assigner.assign("movie", movie.id, seeder.magnet)
+    # A watched folder's file replaces the torrent, which nothing uses any more.
+    library.assign_local("movie", movie.id, tmp_path / "Heat.1995.mkv", size=5)
+    assigner.discard(seeder.info_hash)
+    assert torrents.get(seeder.info_hash) is None
+    assert assigner.unassign("movie", movie.id).source_kind == "local"
+    with pytest.raises(NotAssigned, match="no source assigned"):
+        assigner.unassign("movie", movie.id)
+    assigner.delete_item("movie", movie.id)  # a local file has no torrent to discard
+    assert library.list_movies() == []

@@ -75,7 +75,7 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
 
     db = open_database(path)
     try:
-        assert schema_version(db) == CURRENT_VERSION == 2
+        assert schema_version(db) == CURRENT_VERSION == 3
         library = Library(db)
         matrix = library.get_movie(1)
         assert (
@@ -130,9 +130,24 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
         assert (new.torrent_data, new.file_index, new.active) == (b"d4:infod4:name1:xee", 3, True)
         assert library.active_assignment("episode", 2).file_path == "BB/S01E02.mkv"
         assert {a.assignment_id for a in library.active_entries()} == {2, 3}
-        # the v2 schema keeps v1's guarantees
+        # the rebuilt assignment table of v3 keeps v1's guarantees
         with pytest.raises(peewee.IntegrityError):
             db.execute_sql("UPDATE assignment SET active = 1 WHERE id = 1")
+        with pytest.raises(peewee.IntegrityError, match="CHECK"):
+            db.execute_sql("UPDATE assignment SET info_hash = 'nothex' WHERE id = 1")
+        with pytest.raises(peewee.IntegrityError, match="does not exist"):
+            db.execute_sql(
+                "INSERT INTO assignment (item_type, item_id, info_hash, file_index, file_path, "
+                "file_size, created_at) VALUES ('movie', 99, ?, 0, 'x.mkv', 1, ?)",
+                (HASH_A, ADDED),
+            )
+        assert [a.source_kind for a in library.assignments_of("movie", 1)] == ["torrent"] * 2
+        assert [
+            (s.name, s.kind, s.path, s.mode, s.interval_minutes) for s in library.sync_sources()
+        ] == [("tmdb", "tmdb", None, "poll", 1440)]
+        library.delete_movie(1)  # the delete triggers were recreated with the table
+        assert not library.assignments_of("movie", 1)
+        assert library.get_assignment(3).file_path == "BB/S01E02.mkv"
     finally:
         close_database(db)
 
