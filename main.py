@@ -32,8 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: stream your movie and TV library from torrents to the "
         "players you already own (Infuse, VLC, Kodi, Finder, rclone) over a WebDAV share.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # dedent before the keys go in: they are not indented like the template
         epilog=textwrap.dedent(
-            f"""\
+            """\
             Settings you can override with --set section.key=value:
             {keys}
 
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
               reelbox --headless --set share.port=9000  run the share on a server, no window
               reelbox "magnet:?xt=urn:btih:..."         hand a link to the running window
             """
-        ),
+        ).format(keys=keys),
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(

@@ -48,7 +48,7 @@ def test_help_documents_every_option_and_setting(capsys):
     from app.settings import all_keys
 
     for key in all_keys():
-        assert key in text
+        assert f"\n  {key} " in text, f"{key} is not listed on its own indented line"
 
 
 @pytest.mark.parametrize(
