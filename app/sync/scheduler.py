@@ -1,29 +1,62 @@
 """The sync scheduler: named sources refreshed on one-shot timers that re-arm after each run.
 
-Owns when sources sync, never what they do. Each source's countdown starts when its last run
-finished, manual or automatic, so "Sync now" pushes the next automatic run a full interval
-away (qui's re-armed one-shot timer, not a ticker). Asking for a sync while one runs joins
-that run instead of starting a second (go-qbittorrent's shared refresh). Every source keeps
-its last attempt, last success, last error and summary apart, and listeners hear of every
-change. Everything runs on the app's asyncio loop (qasync's in the GUI); no Qt import.
+Owns when sources sync, never what they do. Each source has an interval in minutes (0: no
+timer) and a mode: `poll` runs on the timer, `watch` starts the source's own watcher (the
+source asks for runs when something changes), `manual` runs only when asked. A source's
+countdown starts when its last run ended, whatever started it (timer, Refresh, API, a watched
+change, the app), so a refresh pushes the next timed run a full interval away (qui's re-armed
+one-shot timer, not a ticker); a new interval applies at once, counted from the last run.
+Asking for a run while one is going joins it (go-qbittorrent's shared refresh). A failing
+source backs off (longer waits, see state.backoff_period) without holding up the others.
+The whole scheduler can be paused: no run starts while paused, timers that fire and requests
+that arrive wait for resume(); running ones finish. Each source keeps its last attempt, last
+success, last error and summary apart, and a short history; listeners hear of every change.
+
+Everything runs on the app's asyncio loop (qasync's in the GUI) and every method but stop()
+must be called there; the clock is injectable (see clock.py) so tests check the timing rules
+to the second. `minute` (seconds per minute, 60) lets real-time tests use tiny intervals.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+import math
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from app.settings import SyncSettings
+from app.sync.clock import Clock, LoopClock, TimerHandle
+from app.sync.state import (
+    HISTORY_LENGTH,
+    MODES,
+    REASONS,
+    SourceState,
+    SyncRun,
+    backoff_period,
+    check_interval_minutes,
+    check_mode,
+    check_reason,
+)
+
+__all__ = ["MODES", "REASONS", "SourceState", "SyncError", "SyncRun", "SyncScheduler"]
 
 logger = logging.getLogger(__name__)
 
+# Minutes between timed runs for sources without their own interval.
+DEFAULT_INTERVAL_MINUTES = 60
+
 
 class SyncSource(Protocol):
-    """Anything with a unique `name` and `async def sync() -> str` (a one-line summary)."""
+    """Anything with a unique `name` and `async def sync() -> str` (a one-line summary).
+
+    Optional: `detail() -> dict` (shown in the state), `start_watching()` and
+    `stop_watching()` (called as the source enters and leaves `watch` mode while the
+    scheduler runs).
+    """
 
     name: str
 
@@ -35,43 +68,34 @@ class SyncError(Exception):
     all (no traceback is logged); sync_now() raises it naming the source."""
 
 
-@dataclass(frozen=True)
-class SourceState:
-    """A snapshot of one source, for the Sync view; times are aware UTC datetimes."""
-
-    name: str
-    enabled: bool
-    interval: float
-    running: bool
-    last_attempt: datetime | None
-    last_success: datetime | None
-    last_error: str | None
-    last_summary: str | None
-    next_due: datetime | None
-
-
 Listener = Callable[[SourceState], None]
+_Outcome = tuple[SyncRun, BaseException | None]
 
 
 class _Entry:
     """The scheduler's mutable record of one source."""
 
-    def __init__(self, source: SyncSource, interval: float | None) -> None:
+    def __init__(self, source: SyncSource, interval: float | None, mode: str) -> None:
         self.source = source
-        self.interval = interval
-        self.timer: asyncio.TimerHandle | None = None
-        self.task: asyncio.Task[tuple[str | None, BaseException | None]] | None = None
-        # Loop time the countdown runs from: the end of the last run, or when timing began.
+        self.interval = interval  # seconds; None: the scheduler's default; 0: no timer
+        self.mode = mode
+        self.timer: TimerHandle | None = None
+        self.task: asyncio.Task[_Outcome] | None = None
+        # Clock time the countdown runs from: the end of the last run, or when timing began.
         self.countdown_from: float | None = None
+        self.due_at: float | None = None
+        self.pending: str | None = None  # reason of a run waiting for resume()
+        self.watching = False
         self.last_attempt: datetime | None = None
         self.last_success: datetime | None = None
         self.last_error: str | None = None
         self.last_summary: str | None = None
-        self.next_due: datetime | None = None
+        self.failures = 0
+        self.history: deque[SyncRun] = deque(maxlen=HISTORY_LENGTH)
 
 
 class SyncScheduler:
-    """Runs each source every `interval` seconds after its previous run ended."""
+    """Runs each source an interval after its previous run ended; see the module docstring."""
 
     def __init__(
         self,
@@ -80,24 +104,41 @@ class SyncScheduler:
         interval: float | None = None,
         enabled: bool | None = None,
         first_delay: float | None = None,
+        clock: Clock | None = None,
+        minute: float = 60.0,
     ) -> None:
-        """`interval` (seconds) and `enabled` override `settings`; `first_delay` is the wait
-        before each source's first automatic run after start() (default: one interval)."""
+        """`interval` (seconds) is the default for sources added without one (60 minutes);
+        `enabled` overrides settings.enabled (timers on or off); `first_delay` is the wait
+        before each source's first timed run after start() (default: its interval); `clock`
+        defaults to the running loop's (LoopClock); `minute` is seconds per minute."""
         settings = settings or SyncSettings()
+        self._minute = _positive(minute)
         self._interval = _positive(
-            interval if interval is not None else settings.interval_minutes * 60.0
+            interval if interval is not None else DEFAULT_INTERVAL_MINUTES * self._minute
         )
         self._enabled = settings.enabled if enabled is None else bool(enabled)
         self._first_delay = first_delay
+        self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
+        self._pauses: Counter[str] = Counter()
+        self._resumed = asyncio.Event()
+        self._resumed.set()
 
     # ---- sources ------------------------------------------------------------------------
 
-    def add_source(self, source: SyncSource, *, interval: float | None = None) -> None:
-        """Register a source; `interval` (seconds) overrides the scheduler's for it alone."""
+    def add_source(
+        self,
+        source: SyncSource,
+        *,
+        interval: float | None = None,
+        interval_minutes: int | None = None,
+        mode: str = "poll",
+    ) -> None:
+        """Register a source with its own interval (`interval_minutes`, 0 for no timer, or
+        `interval` in seconds; neither: the scheduler's default) and mode."""
         name = getattr(source, "name", None)
         if not isinstance(name, str) or not name:
             raise ValueError(f"sync source {source!r} has no name")
@@ -105,10 +146,16 @@ class SyncScheduler:
             raise ValueError(f"sync source {name!r} has no sync() method")
         if name in self._entries:
             raise ValueError(f"a sync source named {name!r} is already registered")
-        entry = _Entry(source, _positive(interval) if interval is not None else None)
+        if interval is not None and interval_minutes is not None:
+            raise ValueError("give interval or interval_minutes, not both")
+        seconds = _positive(interval) if interval is not None else None
+        if interval_minutes is not None:
+            seconds = check_interval_minutes(interval_minutes) * self._minute
+        entry = _Entry(source, seconds, check_mode(mode))
         self._entries[name] = entry
         if self._started:
             self._start_countdown(entry)
+            self._watch(entry)
         self._notify(entry)
 
     def remove_source(self, name: str) -> None:
@@ -116,6 +163,7 @@ class SyncScheduler:
         if entry is None:
             return
         self._disarm(entry)
+        self._unwatch(entry)
         if entry.task is not None:
             entry.task.cancel()
 
@@ -124,16 +172,28 @@ class SyncScheduler:
 
     def state(self, name: str) -> SourceState:
         entry = self._entry(name)
+        seconds = self._interval_of(entry)
+        # Whole minutes as the user set them; a sub-minute test interval shows as 1.
+        minutes = math.ceil(seconds / self._minute - 1e-9)
+        next_due = self._wall(entry.due_at) if entry.due_at is not None else None
         return SourceState(
             name=name,
             enabled=self._enabled,
-            interval=self._interval_of(entry),
+            interval=seconds,
             running=entry.task is not None,
             last_attempt=entry.last_attempt,
             last_success=entry.last_success,
             last_error=entry.last_error,
             last_summary=entry.last_summary,
-            next_due=entry.next_due,
+            next_due=next_due,
+            interval_minutes=minutes,
+            mode=entry.mode,
+            failures=entry.failures,
+            backoff_until=next_due if entry.failures else None,
+            history=tuple(entry.history),
+            paused=self.paused,
+            pending=entry.pending,
+            detail=_detail(entry.source),
         )
 
     def states(self) -> list[SourceState]:
@@ -149,10 +209,11 @@ class SyncScheduler:
         if callback in self._listeners:
             self._listeners.remove(callback)
 
-    # ---- settings -----------------------------------------------------------------------
+    # ---- intervals, modes, settings -----------------------------------------------------
 
     @property
     def interval(self) -> float:
+        """The default interval in seconds, for sources added without their own."""
         return self._interval
 
     @property
@@ -160,12 +221,11 @@ class SyncScheduler:
         return self._enabled
 
     def apply_settings(self, settings: SyncSettings) -> None:
-        self.set_interval(settings.interval_minutes * 60.0)
         self.set_enabled(settings.enabled)
 
     def set_interval(self, seconds: float) -> None:
-        """Change the interval live: pending countdowns keep their start, so a shorter
-        interval that has already elapsed syncs at once."""
+        """Change the default interval live: pending countdowns keep their start, so a
+        shorter interval that has already elapsed syncs at once."""
         seconds = _positive(seconds)
         if seconds == self._interval:
             return
@@ -175,8 +235,24 @@ class SyncScheduler:
                 self._arm(entry)
                 self._notify(entry)
 
+    def set_source_interval(self, name: str, minutes: int) -> None:
+        """A source's interval in minutes (0: no timer), applied at once: the old timer
+        stops and the new one counts from the source's last run."""
+        entry = self._entry(name)
+        entry.interval = check_interval_minutes(minutes) * self._minute
+        self._arm(entry)
+        self._notify(entry)
+
+    def set_mode(self, name: str, mode: str) -> None:
+        """`poll` (timer), `watch` (the source's watcher asks for runs) or `manual`."""
+        entry = self._entry(name)
+        entry.mode = check_mode(mode)
+        self._watch(entry)
+        self._arm(entry)
+        self._notify(entry)
+
     def set_enabled(self, enabled: bool) -> None:
-        """Turn the timers on or off; "Sync now" works either way."""
+        """Turn the timers on or off; requested runs and watched changes work either way."""
         enabled = bool(enabled)
         if enabled == self._enabled:
             return
@@ -185,37 +261,116 @@ class SyncScheduler:
             self._arm(entry)
             self._notify(entry)
 
+    # ---- pausing --------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._pauses)
+
+    @property
+    def pause_reasons(self) -> list[str]:
+        return sorted(self._pauses)
+
+    def pause(self, reason: str = "user") -> None:
+        """No run starts until every pause is resumed (pauses nest; each names its reason).
+        Timers that fire and requests that arrive meanwhile run on resume; running ones go on."""
+        was_paused = self.paused
+        self._pauses[reason] += 1
+        if not was_paused:
+            self._resumed.clear()
+            logger.info("Sync paused (%s)", reason)
+            self._notify_all()
+
+    def resume(self, reason: str = "user") -> None:
+        """End one pause(reason); the last one starts the runs that waited."""
+        if self._pauses[reason] <= 0:
+            del self._pauses[reason]
+            return
+        self._pauses[reason] -= 1
+        if self._pauses[reason] == 0:
+            del self._pauses[reason]
+        if self.paused:
+            return
+        logger.info("Sync resumed")
+        self._resumed.set()
+        for entry in self._entries.values():
+            if entry.pending is not None and entry.task is None:
+                self._launch(entry, entry.pending)
+        self._notify_all()
+
+    @contextlib.asynccontextmanager
+    async def paused_while(self, reason: str) -> AsyncIterator[None]:
+        """Pause, wait for the runs already going to end (they are not cancelled), run the
+        block, resume: nothing syncs against half-applied settings."""
+        self.pause(reason)
+        try:
+            running = [e.task for e in self._entries.values() if e.task is not None]
+            if running:
+                await asyncio.wait([asyncio.shield(task) for task in running])
+            yield
+        finally:
+            self.resume(reason)
+
     # ---- running ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the countdowns; call on the loop that will run the syncs."""
-        self._loop = asyncio.get_running_loop()
+        """Start the countdowns and watchers; call on the loop that will run the syncs."""
+        self._bind_loop()
         self._started = True
         for entry in self._entries.values():
             self._start_countdown(entry)
+            self._watch(entry)
             self._notify(entry)
 
-    async def sync_now(self, name: str) -> str:
-        """Sync `name` at once (or join the run in progress) and return its summary.
+    async def run(self, name: str, reason: str = "manual") -> SyncRun:
+        """Run `name` now, or join the run in progress, and return that run's record.
 
-        The countdown to the next automatic run restarts when this run ends. Raises
-        SyncError if the sync failed. Cancelling the caller does not cancel the run.
+        While paused the request waits for resume(). The countdown to the next timed run
+        restarts when the run ends. Cancelling the caller does not cancel the run.
         """
-        entry = self._entry(name)
-        task = entry.task or self._launch(entry)
-        summary, error = await asyncio.shield(task)
-        if error is not None:
-            raise SyncError(f"{name}: {_describe(error)}") from error
-        return summary or ""
+        run, _ = await self._run_or_join(name, reason)
+        return run
 
-    def trigger(self, name: str) -> None:
-        """Fire-and-forget "Sync now" for buttons and the API; the outcome lands in the state."""
+    async def sync_now(self, name: str, reason: str = "manual") -> str:
+        """run() and return the summary; raises SyncError naming the source if it failed."""
+        run, error = await self._run_or_join(name, reason)
+        if run.outcome == "error":
+            raise SyncError(f"{name}: {run.error}") from error
+        return run.summary
+
+    def trigger(self, name: str, reason: str = "manual") -> None:
+        """Fire-and-forget run for buttons, the API and watchers; the outcome lands in the
+        state. Joins a run in progress; while paused it waits for resume()."""
+        check_reason(reason)
         entry = self._entry(name)
-        if entry.task is None:
-            self._launch(entry)
+        if entry.task is not None:
+            return
+        if self.paused:
+            if entry.pending is None:
+                entry.pending = reason
+                self._notify(entry)
+            return
+        self._launch(entry, reason)
+
+    async def rescan_all(self, reason: str = "manual") -> dict[str, str]:
+        """Run every source at once, each on its own: one failing stops none of the others.
+        Returns {name: summary, or the error for a failed run}."""
+        names = list(self._entries)
+        results = await asyncio.gather(
+            *(self.run(name, reason) for name in names), return_exceptions=True
+        )
+        report: dict[str, str] = {}
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BaseException):
+                report[name] = f"error: {_describe(result)}"
+            elif result.outcome == "ok":
+                report[name] = result.summary
+            else:
+                report[name] = f"{result.outcome}: {result.error}"
+        return report
 
     def stop(self) -> None:
-        """Cancel the timers and running syncs; safe to call from any thread."""
+        """Cancel the timers, watchers and running syncs; safe to call from any thread."""
         loop = self._loop
         if loop is None or loop.is_closed():
             self._stop_here()
@@ -238,6 +393,18 @@ class SyncScheduler:
 
     # ---- internals ----------------------------------------------------------------------
 
+    async def _run_or_join(self, name: str, reason: str) -> _Outcome:
+        check_reason(reason)
+        entry = self._entry(name)
+        while self.paused and entry.task is None:
+            if entry.pending is None:
+                entry.pending = reason
+                self._notify(entry)
+            await self._resumed.wait()
+            entry = self._entry(name)
+        task = entry.task or self._launch(entry, reason)
+        return await asyncio.shield(task)
+
     def _entry(self, name: str) -> _Entry:
         try:
             return self._entries[name]
@@ -245,93 +412,173 @@ class SyncScheduler:
             known = ", ".join(self._entries) or "none"
             raise SyncError(f"no sync source named {name!r} (known: {known})") from None
 
+    def _bind_loop(self) -> Clock:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.get_running_loop()
+        if self._clock is None or (
+            isinstance(self._clock, LoopClock) and self._clock.loop is not self._loop
+        ):
+            self._clock = LoopClock(self._loop)
+        return self._clock
+
+    def _wall(self, at: float) -> datetime:
+        assert self._clock is not None
+        return self._clock.now() + timedelta(seconds=at - self._clock.time())
+
     def _interval_of(self, entry: _Entry) -> float:
         return entry.interval if entry.interval is not None else self._interval
 
+    def _period(self, entry: _Entry) -> float | None:
+        """Seconds from the last run to the next timed one; None when no timer applies."""
+        interval = self._interval_of(entry)
+        if entry.mode != "poll" or interval <= 0:
+            return None
+        return backoff_period(interval, entry.failures, self._minute)
+
     def _start_countdown(self, entry: _Entry) -> None:
-        assert self._loop is not None
-        entry.countdown_from = self._loop.time()
-        if self._first_delay is not None:
+        clock = self._bind_loop()
+        entry.countdown_from = clock.time()
+        period = self._period(entry)
+        if self._first_delay is not None and period is not None:
             # Shift the start so the first countdown ends after first_delay, not an interval.
-            entry.countdown_from += self._first_delay - self._interval_of(entry)
+            entry.countdown_from += self._first_delay - period
         self._arm(entry)
 
     def _arm(self, entry: _Entry) -> None:
-        """(Re)arm the one-shot timer, or leave it off when stopped, disabled or running."""
+        """(Re)arm the one-shot timer, or leave it off when stopped, disabled, running,
+        already due (waiting for resume), or the mode or interval has no timer."""
+        if entry.pending is not None or self._entries.get(entry.source.name) is not entry:
+            return
         self._disarm(entry)
-        loop = self._loop
+        period = self._period(entry)
+        clock = self._clock
         if (
             not self._started
             or not self._enabled
             or entry.task is not None
-            or loop is None
+            or clock is None
             or entry.countdown_from is None
+            or period is None
         ):
             return
-        delay = max(0.0, entry.countdown_from + self._interval_of(entry) - loop.time())
-        entry.timer = loop.call_later(delay, self._timer_fired, entry)
-        entry.next_due = datetime.now(UTC) + timedelta(seconds=delay)
+        entry.due_at = entry.countdown_from + period
+        delay = max(0.0, entry.due_at - clock.time())
+        entry.timer = clock.call_later(delay, self._timer_fired, entry)
 
     def _disarm(self, entry: _Entry) -> None:
         if entry.timer is not None:
             entry.timer.cancel()
             entry.timer = None
-        entry.next_due = None
+        entry.due_at = None
 
     def _timer_fired(self, entry: _Entry) -> None:
         entry.timer = None
-        if entry.task is None and self._entries.get(entry.source.name) is entry:
-            self._launch(entry)
+        if entry.task is not None or self._entries.get(entry.source.name) is not entry:
+            return
+        if self.paused:
+            entry.pending = (
+                entry.pending or "timer"
+            )  # due_at stays: the state shows since when it waits
+            self._notify(entry)
+            return
+        self._launch(entry, "timer")
 
-    def _launch(self, entry: _Entry) -> asyncio.Task[tuple[str | None, BaseException | None]]:
+    def _launch(self, entry: _Entry, reason: str) -> asyncio.Task[_Outcome]:
         self._disarm(entry)
-        loop = self._loop or asyncio.get_running_loop()
-        entry.task = loop.create_task(self._run(entry), name=f"sync {entry.source.name}")
+        entry.pending = None
+        self._bind_loop()
+        assert self._loop is not None
+        entry.task = self._loop.create_task(
+            self._run(entry, reason), name=f"sync {entry.source.name}"
+        )
         return entry.task
 
-    async def _run(self, entry: _Entry) -> tuple[str | None, BaseException | None]:
-        """One sync; never raises (but for cancellation), so a timer run needs no awaiter."""
+    async def _run(self, entry: _Entry, reason: str) -> _Outcome:
+        """One run; never raises (but for cancellation), so a timer run needs no awaiter."""
+        clock = self._bind_loop()
         name = entry.source.name
-        entry.last_attempt = datetime.now(UTC)
+        began = clock.time()
+        entry.last_attempt = clock.now()
         self._notify(entry)
-        summary: str | None = None
-        error: BaseException | None = None
+        outcome, summary, error = "error", "", None
         try:
-            logger.info("Sync %s started", name)
+            logger.info("Sync %s started (%s)", name, reason)
             summary = str(await entry.source.sync())
-            entry.last_success = datetime.now(UTC)
+            outcome = "ok"
+            entry.last_success = clock.now()
             entry.last_summary = summary
             entry.last_error = None
+            entry.failures = 0
             logger.info("Sync %s done: %s", name, summary)
         except asyncio.CancelledError:
+            outcome = "cancelled"
             entry.last_error = "cancelled"
             raise
         except Exception as exc:
             error = exc
             entry.last_error = _describe(exc)
+            entry.failures += 1
             logger.warning(
-                "Sync %s failed: %s",
+                "Sync %s failed (%d in a row): %s",
                 name,
+                entry.failures,
                 entry.last_error,
                 exc_info=not isinstance(exc, SyncError),
             )
         finally:
+            run = SyncRun(
+                started=entry.last_attempt,
+                duration=max(0.0, clock.time() - began),
+                reason=reason,
+                outcome=outcome,
+                summary=summary,
+                error=entry.last_error if outcome != "ok" else None,
+            )
+            entry.history.appendleft(run)
             entry.task = None
-            if self._loop is not None:
-                entry.countdown_from = self._loop.time()
+            entry.countdown_from = clock.time()
             self._arm(entry)
             self._notify(entry)
-        return summary, error
+        return run, error
+
+    def _watch(self, entry: _Entry) -> None:
+        """Start or stop the source's watcher to match its mode."""
+        if self._started and entry.mode == "watch":
+            if entry.watching:
+                return
+            entry.watching = True
+            start = getattr(entry.source, "start_watching", None)
+            if start is not None:
+                try:
+                    start()
+                except Exception as exc:
+                    entry.last_error = f"cannot watch for changes: {_describe(exc)}"
+                    logger.warning("Sync %s: %s", entry.source.name, entry.last_error)
+        else:
+            self._unwatch(entry)
+
+    def _unwatch(self, entry: _Entry) -> None:
+        if not entry.watching:
+            return
+        entry.watching = False
+        stop = getattr(entry.source, "stop_watching", None)
+        if stop is not None:
+            try:
+                stop()
+            except Exception:
+                logger.exception("Sync %s: stopping the watcher failed", entry.source.name)
 
     def _stop_here(self) -> None:
         self._started = False
         for entry in self._entries.values():
             self._disarm(entry)
+            self._unwatch(entry)
+            entry.pending = None
             if entry.task is not None:
                 entry.task.cancel()
 
     def _notify(self, entry: _Entry) -> None:
-        if self._entries.get(entry.source.name) is not entry:
+        if not self._listeners or self._entries.get(entry.source.name) is not entry:
             return
         state = self.state(entry.source.name)
         for callback in list(self._listeners):
@@ -339,6 +586,21 @@ class SyncScheduler:
                 callback(state)
             except Exception:
                 logger.exception("Sync listener %r failed", callback)
+
+    def _notify_all(self) -> None:
+        for entry in list(self._entries.values()):
+            self._notify(entry)
+
+
+def _detail(source: SyncSource) -> dict[str, Any]:
+    detail = getattr(source, "detail", None)
+    if detail is None:
+        return {}
+    try:
+        return dict(detail())
+    except Exception as exc:
+        logger.warning("Sync %s: detail() failed: %s", source.name, exc)
+        return {"error": _describe(exc)}
 
 
 def _positive(seconds: float) -> float:

@@ -198,12 +198,12 @@ def test_disabling_live_stops_the_timers():
     assert len(source.starts) == seen
 
 
-def test_interval_changes_live_and_settings_are_in_minutes():
+def test_default_interval_changes_live_and_settings_turn_timers_off():
     source = Source()
 
     async def main():
-        scheduler = SyncScheduler(SyncSettings(interval_minutes=30))
-        assert scheduler.interval == 1800
+        scheduler = SyncScheduler()
+        assert scheduler.interval == 3600  # sources without their own: 60 minutes
         scheduler.add_source(source)
         scheduler.start()
         await asyncio.sleep(0.1)
@@ -212,8 +212,8 @@ def test_interval_changes_live_and_settings_are_in_minutes():
         scheduler.set_interval(0.05)
         await asyncio.sleep(0.02)
         assert len(source.starts) == 1
-        scheduler.apply_settings(SyncSettings(enabled=True, interval_minutes=5))
-        assert scheduler.interval == 300
+        scheduler.apply_settings(SyncSettings(enabled=False))
+        assert not scheduler.enabled and scheduler.state("demo").next_due is None
         seen = len(source.starts)
         await asyncio.sleep(0.2)
         assert len(source.starts) == seen
@@ -317,3 +317,41 @@ def test_bad_input_is_refused_clearly():
         scheduler.state("nope")
     with pytest.raises(SyncError, match="nope"):
         run(scheduler.sync_now("nope"))
+
+
+def test_real_qtimers_on_the_qasync_loop_at_millisecond_intervals(qapp):
+    """The app's loop: qasync turns call_later into QTimers. A "minute" is 50 ms here."""
+    import qasync
+
+    minute = 0.05
+    ticks, steady = Source("ticks"), Source("steady")
+
+    async def main():
+        assert isinstance(asyncio.get_running_loop(), qasync.QEventLoop)
+        scheduler = SyncScheduler(minute=minute)
+        scheduler.add_source(ticks, interval_minutes=1)
+        scheduler.add_source(steady, interval_minutes=0)
+        scheduler.start()
+        await asyncio.sleep(0.1)
+        assert len(ticks.starts) >= 1
+        # A refresh restarts the countdown: no timed run for a whole interval after it.
+        await scheduler.sync_now("ticks")
+        refreshed = time.monotonic()
+        count = len(ticks.starts)
+        await asyncio.sleep(minute * 0.5)
+        assert len(ticks.starts) == count
+        # A longer interval applies at once, counted from the refresh.
+        scheduler.set_source_interval("ticks", 4)
+        await asyncio.sleep(minute * 1.5)
+        assert len(ticks.starts) == count
+        await asyncio.sleep(minute * 4)  # T+6: the run at T+4 happened, the next is at T+8
+        assert len(ticks.starts) == count + 1
+        state = scheduler.state("ticks")
+        await scheduler.aclose()
+        return refreshed, state
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        refreshed, state = runner.run(main())
+    assert ticks.starts[-1] - refreshed >= 4 * minute * 0.95
+    assert state.interval_minutes == 4 and state.history[0].reason == "timer"
+    assert steady.starts == []  # interval 0: no timer at all
