@@ -21,7 +21,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 MiB = 1024 * 1024
 
 
@@ -98,8 +98,8 @@ class TmdbSettings:
 
 @dataclass
 class SyncSettings:
-    enabled: bool = _opt(True, "sync sources on a timer")
-    interval_minutes: int = _opt(60, "minutes between syncs", min=1, max=10080)
+    # Each source's interval and mode live in the library (table sync_source), not here.
+    enabled: bool = _opt(True, "sync sources on their timers")
 
 
 @dataclass
@@ -275,7 +275,11 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     version = data.pop("version", SETTINGS_VERSION)
     if not isinstance(version, int) or version > SETTINGS_VERSION:
         raise SettingsError(f"settings version {version!r} is newer than this app understands")
-    # Version 1 is the first; later versions add their steps here, oldest first.
+    if version < 2:
+        # Sync intervals moved to the library, one per source: the old global one goes.
+        sync = data.get("sync")
+        if isinstance(sync, dict):
+            sync.pop("interval_minutes", None)
     return data
 
 

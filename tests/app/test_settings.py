@@ -141,3 +141,16 @@ def test_every_setting_has_help_text_and_a_valid_default():
 
     Settings().validate()
     assert all(describe(key) for key in all_keys())
+
+
+def test_a_version_1_file_with_the_old_sync_interval_loads_quietly(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    old = {"version": 1, "sync": {"enabled": False, "interval_minutes": 30}, "share": {"port": 9}}
+    path.write_text(json.dumps(old))
+    with caplog.at_level(logging.WARNING):
+        settings = settings_file.load(path)
+    assert settings.sync.enabled is False and settings.share.port == 9
+    assert caplog.text == ""  # intervals live in the library now: nothing to warn about
+    settings_file.save(settings, path)
+    saved = json.loads(path.read_text())
+    assert saved["version"] == 2 and saved["sync"] == {"enabled": False}

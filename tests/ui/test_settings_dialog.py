@@ -34,7 +34,6 @@ def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
         fields["torrents.connections_limit"].setText("1")
         fields["share.port"].setText("99999")
         fields["share.bind_address"].setText("my-laptop")
-        fields["sync.interval_minutes"].setText("often")
         click(dialog.buttons, OK)
         assert dialog.isVisible()  # nothing applied, the dialog stays
         assert "between 2 and 65535" in errors["torrents.connections_limit"].text()
@@ -42,14 +41,12 @@ def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
         assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Share"  # the first problem
         assert "between 1 and 65535" in errors["share.port"].text()
         assert "not an IP address" in errors["share.bind_address"].text()
-        assert "expected a number" in errors["sync.interval_minutes"].text()
         assert errors["torrents.active_limit"].isHidden()
         assert not paths.settings_file.exists()  # nothing was saved
         for name, value in {
             "torrents.connections_limit": "120",
             "share.port": str(core.settings.share.port),
             "share.bind_address": "127.0.0.1",
-            "sync.interval_minutes": "30",
             "torrents.upload_rate_limit_kib": "500",
         }.items():
             fields[name].setText(value)
@@ -61,9 +58,8 @@ def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
         assert core.settings.torrents.connections_limit == 120
         assert core.settings.torrents.upload_rate_limit_kib == 500
         assert core.torrents is engine  # settings applied live, the engine was not rebuilt
-        assert core.sync.interval == 30 * 60  # the scheduler took the new interval
         saved = settings_file.load(paths.settings_file)
-        assert saved.torrents.connections_limit == 120 and saved.sync.interval_minutes == 30
+        assert saved.torrents.connections_limit == 120
         assert saved.torrents.dht is True  # the test's --set overrides are never written
         assert core.tmdb_key() == "0123456789abcdef0123456789abcdef"
         assert core.tmdb is not None and reelbox.posters.cache.client is core.tmdb

@@ -53,8 +53,7 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
         ("torrents.start_paused", "Start with torrents paused"),
     ),
     "Library": (
-        ("sync.enabled", "Sync with TMDB on a timer"),
-        ("sync.interval_minutes", "Minutes between syncs"),
+        ("sync.enabled", "Sync sources on their timers (intervals are set in the Sync view)"),
     ),
     "Window": (("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),),
 }
