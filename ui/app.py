@@ -110,7 +110,10 @@ class ReelboxApp(QObject):
         self.movies_page = MoviesPage(self.movies_model, self.board)
         self.shows_page = ShowsPage(self.board, self.posters)
         self.torrents_page = TorrentsPage(self.board)
-        self.sync_view = SyncView()
+        self.sync_view = SyncView(
+            snapshot=lambda: self.snapshot,
+            assign_link=lambda row, link: self.actions.assign(row, link),
+        )
         self.window = MainWindow(
             {
                 "movies": self.movies_page,

@@ -1,119 +1,336 @@
-"""The Sync page: every source of the sync scheduler with its last attempt, last success,
-last error and a countdown to the next run, and a "Sync now" button per source.
+"""The Sync page: every source the scheduler runs (TMDB refresh, watched folders) with its
+mode, interval, live countdown and state, a Refresh button each and "Rescan all"; the
+selected source's history and a folder's unmatched files (Assign… links one to a movie or an
+episode); and the folder editor: add a folder, edit a source's mode and interval, remove a
+folder.
+
+The view only shows the scheduler's states and calls the core; blocking calls run in worker
+threads, dialogs are awaited without nesting the loop, and every refusal is shown in words.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.tasks import spawn
+from ui.assign_flow import message_box
+from ui.dialogs.folder_dialog import FolderDialog, FolderValues
+from ui.library.detail_pane import title_of
+from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow
+from ui.sync.item_choice import ItemChooser
+from ui.sync.source_detail import SourceDetail
+from ui.sync.sources_table import SourcesTable, source_label
+from ui.tasks import run_dialog, spawn
 
 logger = logging.getLogger(__name__)
 
-HEADERS = ("Source", "Last attempt", "Last success", "Next in", "Result")
-
-
-def when(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def countdown(due: datetime | None, running: bool, enabled: bool = True) -> str:
-    if running:
-        return "running…"
-    if due is None or not enabled:
-        return "off"
-    left = max(0, int((due - datetime.now(UTC)).total_seconds()))
-    return f"{left // 3600:d}:{left % 3600 // 60:02d}:{left % 60:02d}"
+NOTE = (
+    "Sources keep the library current: TMDB refreshes titles, posters and new episodes; "
+    "watched folders add the videos and .torrent files dropped into them. A source's "
+    "countdown starts again after every sync, whatever started it."
+)
 
 
 class SyncView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        snapshot: Callable[[], LibrarySnapshot] | None = None,
+        assign_link: Callable[[Any, str], Awaitable[bool]] | None = None,
+    ) -> None:
+        """`snapshot` gives the library's current rows (for Assign…), `assign_link(row,
+        link)` runs the app's torrent assignment (for an unmatched .torrent file)."""
         super().__init__(parent)
         self.core: Any = None
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(
-            len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch
-        )
-        self.sync_button = QPushButton("Sync now")
-        self.sync_button.clicked.connect(self.sync_selected)
-        self.note = QLabel(
-            "Keeps movies and shows added from TMDB up to date (new episodes appear). "
-            "The countdown starts again after every sync, manual or automatic."
-        )
+        self.snapshot = snapshot or LibrarySnapshot
+        self.assign_link = assign_link
+        self.sources: dict[str, tuple[str, str | None]] = {}  # name -> (kind, path)
+        self.dialog: Any = None  # the dialog waiting for the user, for tests
+        self.chooser = ItemChooser(self)
+        self.busy: set[str] = set()
+        self._loading = False
+        self._names: frozenset[str] = frozenset()
+
+        self.note = QLabel(NOTE)
         self.note.setWordWrap(True)
+        self.add_button = QPushButton("Add folder…")
+        self.add_button.setToolTip("Watch a folder of videos or .torrent files")
+        self.add_button.clicked.connect(lambda: spawn(self.add_folder(), "add folder"))
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("Change the selected source's mode and interval")
+        self.edit_button.clicked.connect(lambda: spawn(self.edit_selected(), "edit source"))
+        self.remove_button = QPushButton("Remove folder")
+        self.remove_button.setToolTip(
+            "Stop watching the selected folder (its items keep their sources)"
+        )
+        self.remove_button.clicked.connect(lambda: spawn(self.remove_selected(), "remove"))
+        self.rescan_button = QPushButton("Rescan all")
+        self.rescan_button.setToolTip("Sync every source now, each on its own")
+        self.rescan_button.clicked.connect(lambda: spawn(self.rescan_all(), "rescan all"))
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.table = SourcesTable()
+        self.table.refresh_requested.connect(lambda name: spawn(self.sync(name), "refresh"))
+        self.table.selected_changed.connect(lambda _name: self.refresh())
+        self.table.doubleClicked.connect(lambda _index: spawn(self.edit_selected(), "edit"))
+        self.detail = SourceDetail()
+        self.detail.assign_requested.connect(
+            lambda path, kind: spawn(self.assign_file(path, kind), "assign file")
+        )
+
         bar = QHBoxLayout()
         bar.addWidget(self.note, 1)
-        bar.addWidget(self.sync_button)
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.edit_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.rescan_button)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([220, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
         self._timer = QTimer(self, interval=1000)
         self._timer.timeout.connect(self.refresh)
+        self.refresh()
+
+    # ---- showing ---------------------------------------------------------------------
 
     def set_core(self, core: Any) -> None:
         self.core = core
-        self._timer.start()
-        self.refresh()
+        if self.isVisible():
+            self._timer.start()
+        self.refresh()  # learns the sources' kinds and paths from the library
+
+    # The countdown ticks only while the page is shown (the window hides at shutdown too).
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.core is not None:
+            self._timer.start()
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
 
     def states(self) -> list[Any]:
         sync = getattr(self.core, "sync", None)
         return list(sync.states()) if sync is not None else []
 
+    def state(self, name: str) -> Any | None:
+        return next((state for state in self.states() if state.name == name), None)
+
+    async def load_sources(self) -> None:
+        """Read each source's kind and path from the library (a worker thread)."""
+        library = getattr(self.core, "library", None)
+        if library is None:
+            return
+        self._loading = True
+        try:
+            records = await asyncio.to_thread(library.sync_sources)
+        finally:
+            self._loading = False
+        self.sources = {record.name: (record.kind, record.path) for record in records}
+        self.refresh()
+
+    def _load_soon(self) -> None:
+        if not self._loading and getattr(self.core, "library", None) is not None:
+            self._loading = True
+            spawn(self.load_sources(), "load sync sources")
+
+    def kind(self, name: str) -> str:
+        if name in self.sources:
+            return self.sources[name][0]
+        return "tmdb" if name == "tmdb" else "folder"
+
+    def label(self, name: str) -> str:
+        kind, path = self.sources.get(name, (self.kind(name), None))
+        state = self.state(name)
+        if state is not None:
+            path = state.detail.get("path") or path
+        return source_label(name, kind, path)
+
     def refresh(self) -> None:
         states = self.states()
-        self.sync_button.setEnabled(bool(states))
         if self.core is not None and getattr(self.core, "sync", None) is None:
             self.note.setText("Sync is not running: Reelbox did not start completely.")
-        self.table.setRowCount(len(states))
-        for number, state in enumerate(states):
-            error = state.last_error
-            values = (
-                state.name,
-                when(state.last_attempt),
-                when(state.last_success),
-                countdown(state.next_due, state.running, state.enabled),
-                f"error: {error}" if error else (state.last_summary or ""),
-            )
-            for column, text in enumerate(values):
-                item = self.table.item(number, column)
-                if item is None:
-                    self.table.setItem(number, column, QTableWidgetItem(text))
-                elif item.text() != text:
-                    item.setText(text)
-        if states and self.table.currentRow() < 0:
-            self.table.selectRow(0)
+        ready = getattr(self.core, "sync", None) is not None
+        names = frozenset(state.name for state in states)
+        if names != self._names:  # a folder added elsewhere (the API): learn its kind and path
+            self._names = names
+            self._load_soon()
+        self.table.show_states(states, self.sources)
+        selected = self.table.selected()
+        state = next((s for s in states if s.name == selected), None)
+        folder = state is not None and self.kind(selected) == "folder"
+        self.detail.show_state(state, self.label(selected) if state else "", folder)
+        self.add_button.setEnabled(ready)
+        self.edit_button.setEnabled(state is not None)
+        self.remove_button.setEnabled(folder)
+        self.rescan_button.setEnabled(bool(states) and "*" not in self.busy)
 
-    def sync_selected(self) -> None:
-        row = self.table.currentRow()
-        states = self.states()
-        if 0 <= row < len(states):
-            spawn(self._sync(states[row].name), "sync now")
+    def say(self, text: str) -> None:
+        self.message.setText(text)
 
-    async def _sync(self, name: str) -> None:
+    # ---- running -----------------------------------------------------------------------
+
+    async def sync(self, name: str) -> None:
+        """The Refresh button: run the source now (or join its run); the countdown restarts."""
+        if name in self.table.buttons:
+            self.table.buttons[name].setEnabled(False)
         try:
-            await self.core.sync.sync_now(name)
-        except Exception as exc:  # recorded by the scheduler as last_error too
+            summary = await self.core.sync.sync_now(name, "manual")
+        except Exception as exc:  # recorded by the scheduler in the state and history too
             logger.info("Sync of %s failed: %s", name, exc)
+            self.say(f"{self.label(name)}: {exc}")
+        else:
+            self.say(f"{self.label(name)}: {summary or 'done'}")
+        self.refresh()
+
+    async def rescan_all(self) -> None:
+        self.busy.add("*")
+        self.refresh()
+        self.say("Rescanning every source…")
+        try:
+            report = await self.core.sync.rescan_all("manual")
+        except Exception as exc:
+            self.say(f"Rescan all failed: {exc}")
+        else:
+            self.say("; ".join(f"{self.label(name)}: {text}" for name, text in report.items()))
+        finally:
+            self.busy.discard("*")
+            self.refresh()
+
+    # ---- the folder editor -------------------------------------------------------------
+
+    async def _open(self, dialog: Any) -> int:
+        self.dialog = dialog
+        try:
+            return await run_dialog(dialog)
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+
+    async def add_folder(self) -> None:
+        """ "Add folder…": path, mode and interval; the core saves it and starts the source."""
+
+        async def save(values: FolderValues) -> None:
+            await asyncio.to_thread(
+                self.core.add_folder, values.path, values.mode, values.interval_minutes
+            )
+            await self.load_sources()
+
+        if await self._open(FolderDialog(save, self)) == FolderDialog.DialogCode.Accepted:
+            names = [name for name, (kind, _path) in self.sources.items() if kind == "folder"]
+            self.refresh()
+            if names:
+                self.table.select(names[-1])
+            self.say("The folder was added; its first scan runs now.")
+
+    async def edit_selected(self) -> None:
+        name = self.table.selected()
+        state = self.state(name)
+        if state is None:
+            return
+        kind, path = self.sources.get(name, (self.kind(name), None))
+
+        async def save(values: FolderValues) -> None:
+            await asyncio.to_thread(
+                self.core.update_source,
+                name,
+                interval_minutes=values.interval_minutes,
+                mode=values.mode,
+            )
+
+        dialog = FolderDialog(
+            save,
+            self,
+            name=name,
+            path=path or source_label(name, kind, path),
+            mode=state.mode,
+            interval_minutes=state.interval_minutes,
+            modes=("poll", "manual") if kind == "tmdb" else ("watch", "poll", "manual"),
+            kind=kind,
+        )
+        if await self._open(dialog) == FolderDialog.DialogCode.Accepted:
+            self.refresh()
+            self.say(f"{self.label(name)}: saved.")
+
+    async def remove_selected(self) -> None:
+        name = self.table.selected()
+        if not name or self.kind(name) != "folder":
+            return
+        label = self.label(name)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove folder",
+            f"Stop watching {label}?\n\nThe files stay on disk and the items already "
+            "linked to them keep their sources.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        if await self._open(box) != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            await asyncio.to_thread(self.core.remove_folder, name)
+        except Exception as exc:
+            logger.info("Removing %s failed: %s", name, exc)
+            message_box(self, "Could not remove the folder", f"{exc}\n\nNothing was changed.")
+            return
+        await self.load_sources()
+        self.say(f"{label} is no longer watched.")
+
+    # ---- unmatched files -----------------------------------------------------------------
+
+    async def assign_file(self, path: str, kind: str) -> None:
+        """Assign… on an unmatched file: ask for the item, then link the file to it (a
+        video as a local source, a .torrent through the app's usual torrent assignment)."""
+        snapshot = self.snapshot()
+        torrent = kind == "torrent"
+        if not snapshot.movies and not snapshot.shows:
+            message_box(
+                self, "Nothing to assign to", "Add the movie or the show first, then assign."
+            )
+            return
+        row = await self.chooser.choose(path, snapshot, whole_shows=torrent)
+        if row is None:
+            return
+        if torrent:
+            if self.assign_link is not None and await self.assign_link(row, path):
+                self.say(f"{title_of(row)} now plays from {path}.")
+            return
+        item_type = "movie" if isinstance(row, MovieRow) else "episode"
+        if not isinstance(row, (MovieRow, EpisodeRow)):
+            return
+        try:
+            await asyncio.to_thread(self.core.assign_local_file, path, item_type, row.id)
+        except Exception as exc:  # the file vanished, the item was deleted, ...
+            logger.info("Assigning %s failed: %s", path, exc)
+            message_box(self, "Could not assign the file", f"{exc}\n\nNothing was changed.")
+            return
+        self.say(f"{title_of(row)} now plays from {path}.")
         self.refresh()

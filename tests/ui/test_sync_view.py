@@ -1,50 +1,153 @@
-"""The Sync page shows the scheduler's sources (last attempt, success, error, countdown)
-and its "Sync now" button runs a source at once."""
+"""The Sync page, driven like a user: the TMDB source with its mode, interval and a countdown
+that ticks every second; Refresh runs it and starts the countdown again; the history shows
+each run; Edit… changes the interval and mode (bad values are shown beside the field and not
+saved); a failing source says it is backing off; the Settings dialog points to this page."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+
+from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.ui.conftest import run_app, until
-from ui.sync_view import countdown, when
+from tests.ui.helpers import click
+from ui.dialogs.folder_dialog import FolderDialog
+from ui.dialogs.settings_dialog import SettingsDialog
+from ui.sync.sources_table import INTERVAL, MODE, NEXT, RESULT, SOURCE, STATE, SUCCESS
+
+OK = QDialogButtonBox.StandardButton.Ok
 
 
-def cells(view, row: int) -> list[str]:
-    return [view.table.item(row, column).text() for column in range(view.table.columnCount())]
+def seconds(text: str) -> int:
+    hours, minutes, secs = (int(part) for part in text.split(":"))
+    return hours * 3600 + minutes * 60 + secs
 
 
-def test_sources_listed_and_sync_now_records_the_outcome(qapp, make_core):
+def history(view) -> list[list[str]]:
+    table = view.detail.history
+    return [
+        [table.item(row, column).text() for column in range(table.columnCount())]
+        for row in range(table.rowCount())
+    ]
+
+
+async def edit(view, name: str) -> FolderDialog:
+    view.table.select(name)
+    view.edit_button.click()
+    return await until(lambda: isinstance(view.dialog, FolderDialog) and view.dialog, what="edit")
+
+
+async def saved_interval(core, name: str) -> int:
+    record = await asyncio.to_thread(core.library.get_sync_source, name)
+    return record.interval_minutes
+
+
+def test_countdown_ticks_edit_interval_refresh_restarts_it(qapp, make_core):
     async def scenario(reelbox):
-        view = reelbox.sync_view
+        core, view = reelbox.core, reelbox.sync_view
         reelbox.window.show_page("sync")
-        await until(lambda: view.table.rowCount() == 1, what="the TMDB source")
-        name, attempt, success, due, result = cells(view, 0)
-        assert (name, attempt, success) == ("tmdb", "never", "never")
-        assert due.count(":") == 2  # a countdown to the next run
-        view.table.selectRow(0)
-        view.sync_button.click()
-        await until(lambda: cells(view, 0)[2] != "never", what="the sync's outcome")
-        name, attempt, success, due, result = cells(view, 0)
-        assert result == "no shows or movies are linked to TMDB"
-        assert attempt <= success  # same format, so text order is time order
-        assert due.count(":") == 2 and due != "running…"  # the countdown starts again
-        # A linked movie and no key: the run fails, says why, and the timer keeps going.
-        await asyncio.to_thread(reelbox.core.library.add_movie, "The Matrix", 1999, tmdb_id=603)
-        view.sync_button.click()
-        await until(lambda: cells(view, 0)[4].startswith("error:"), what="the failed run")
-        assert "TMDB API key" in cells(view, 0)[4]
-        assert cells(view, 0)[2] == success  # the last success stays what it was
+        await until(lambda: view.table.names == ["tmdb"], what="the TMDB source")
+        await until(lambda: view.table.cell("tmdb", SOURCE).startswith("TMDB"), what="its kind")
+        assert view.table.cell("tmdb", MODE) == "poll"
+        assert view.table.cell("tmdb", INTERVAL) == "every 1 day"
+        assert view.table.cell("tmdb", STATE) == "not run yet"
+        assert not view.remove_button.isEnabled()  # TMDB cannot be removed
+        assert view.detail.unmatched_box.isHidden()  # no unmatched files for TMDB
+        first = seconds(view.table.cell("tmdb", NEXT))
+        assert 86390 < first <= 86400
+        await until(lambda: seconds(view.table.cell("tmdb", NEXT)) < first, 3, "a tick")
+
+        # Edit…: bad intervals are shown beside the field and nothing is saved.
+        dialog = await edit(view, "tmdb")
+        modes = [dialog.mode.itemData(i) for i in range(dialog.mode.count())]
+        assert modes == ["poll", "manual"]  # TMDB has nothing to watch
+        for bad in ("often", "1.5", "-3"):
+            dialog.interval.setText(bad)
+            click(dialog.buttons, OK)
+            assert dialog.isVisible()
+            assert "must be 0 or at least 1 minute" in dialog.errors["interval"].text()
+            assert not dialog.errors["interval"].isHidden()
+        assert await saved_interval(core, "tmdb") == 1440
+        dialog.interval.setText("2")
+        click(dialog.buttons, OK)
+        await until(lambda: view.dialog is None, what="the dialog to close")
+        assert await saved_interval(core, "tmdb") == 2
+        await until(lambda: view.table.cell("tmdb", INTERVAL) == "every 2 min", what="2 min")
+        # The new interval counts from the last sync (here: the start), so it is already due
+        # in less than two minutes.
+        assert seconds(view.table.cell("tmdb", NEXT)) < 120
+
+        # Refresh: the run is recorded and the countdown starts again from a full interval.
+        await asyncio.sleep(1.1)
+        before = seconds(view.table.cell("tmdb", NEXT))
+        view.table.buttons["tmdb"].click()
+        await until(lambda: view.table.cell("tmdb", SUCCESS) != "never", what="the run")
+        await until(lambda: view.table.cell("tmdb", NEXT) != "running…", what="a countdown")
+        after = seconds(view.table.cell("tmdb", NEXT))
+        assert after > before and after >= 118
+        assert view.table.cell("tmdb", RESULT) == "no shows or movies are linked to TMDB"
+        assert view.table.cell("tmdb", STATE) == "ok"
+        [run] = history(view)
+        assert run[2:] == ["Refresh", "ok", "no shows or movies are linked to TMDB"]
+        assert view.detail.history_title.text().endswith("the last 1 run")
+
+        # Interval 0 turns the timer off; manual mode waits for Refresh.
+        dialog = await edit(view, "tmdb")
+        dialog.interval.setText("0")
+        click(dialog.buttons, OK)
+        await until(lambda: view.table.cell("tmdb", NEXT) == "off", what="no timer")
+        assert view.table.cell("tmdb", INTERVAL) == "off"
+        dialog = await edit(view, "tmdb")
+        dialog.mode.setCurrentIndex(dialog.mode.findData("manual"))
+        dialog.interval.setText("30")
+        click(dialog.buttons, OK)
+        await until(lambda: view.table.cell("tmdb", NEXT) == "on Refresh", what="manual")
+        assert view.table.cell("tmdb", MODE) == "manual"
+        record = await asyncio.to_thread(core.library.get_sync_source, "tmdb")
+        assert (record.mode, record.interval_minutes) == ("manual", 30)
 
     assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
 
 
-def test_countdown_and_times_in_words():
-    now = datetime.now(UTC)
-    assert countdown(now + timedelta(minutes=61, seconds=5), False).startswith("1:01:0")
-    assert countdown(now - timedelta(seconds=5), False) == "0:00:00"
-    assert countdown(now, True) == "running…"
-    assert countdown(None, False) == "off"
-    assert countdown(now + timedelta(minutes=5), False, enabled=False) == "off"
-    assert when(None) == "never"
-    assert when(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)).startswith("2026-01-0")
+def test_a_failing_source_shows_its_backoff_and_error(qapp, make_core):
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.table.names == ["tmdb"], what="the TMDB source")
+        # A linked movie and no key: the run fails, says why, and the source backs off.
+        await asyncio.to_thread(core.library.add_movie, "The Matrix", 1999, tmdb_id=603)
+        view.table.buttons["tmdb"].click()
+        await until(lambda: view.table.cell("tmdb", RESULT).startswith("error:"), what="failure")
+        assert "TMDB API key" in view.table.cell("tmdb", RESULT)
+        assert view.table.cell("tmdb", SUCCESS) == "never"
+        state = view.table.cell("tmdb", STATE)
+        assert state.startswith("failing (1 time), backing off until "), state
+        [run] = history(view)
+        assert run[2:4] == ["Refresh", "error"] and "TMDB API key" in run[4]
+        assert "TMDB API key" in view.message.text()  # said in words above the table too
+        # Rescan all runs every source and reports each.
+        view.rescan_button.click()
+        await until(lambda: len(history(view)) == 2, what="the second run")
+        await until(lambda: view.rescan_button.isEnabled(), what="rescan all to end")
+        assert "TMDB" in view.message.text() and "error" in view.message.text()
+        assert view.table.cell("tmdb", STATE).startswith("failing (2 times)")
+
+    assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
+
+
+def test_settings_library_tab_points_to_the_sync_view(qapp, make_core):
+    async def scenario(reelbox):
+        reelbox.window.show_page("movies")
+        reelbox.window.settings_action.trigger()
+        dialog = await until(
+            lambda: isinstance(reelbox.actions.dialog, SettingsDialog) and reelbox.actions.dialog,
+            what="the settings dialog",
+        )
+        tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+        dialog.tabs.setCurrentIndex(tabs.index("Library"))
+        assert dialog.sync_view_button.isVisible()
+        dialog.sync_view_button.click()
+        await until(lambda: reelbox.actions.dialog is None, what="the dialog to close")
+        assert reelbox.window.current_page == "sync"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0

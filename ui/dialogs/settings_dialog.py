@@ -14,13 +14,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -60,6 +63,8 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class SettingsDialog(QDialog):
+    sync_view_requested = Signal()  # the Library tab's pointer to the folder editor
+
     def __init__(
         self,
         core: Any,
@@ -110,6 +115,7 @@ class SettingsDialog(QDialog):
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
                 self.tmdb_key.setPlaceholderText("TMDB API key (v3) or read access token (v4)")
                 form.addRow("TMDB key", self.tmdb_key)
+                form.addRow(self._sync_pointer())
             tabs.addTab(page, tab)
         self.tabs = tabs
         self.status = QLabel("")
@@ -127,6 +133,21 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.applied: asyncio.Task[Any] | None = None
+
+    def _sync_pointer(self) -> QWidget:
+        """Watched folders and each source's interval live in the Sync view: say so here."""
+        pointer = QLabel(
+            "Watched folders, and how often each source syncs, are set in the Sync view."
+        )
+        pointer.setWordWrap(True)
+        self.sync_view_button = QPushButton("Close and open the Sync view")
+        self.sync_view_button.clicked.connect(self.sync_view_requested)
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 8, 0, 0)
+        row.addWidget(pointer, 1)
+        row.addWidget(self.sync_view_button)
+        return box
 
     def collect(self) -> Settings | None:
         """The settings as typed, or None after showing every bad value beside its field."""
@@ -204,6 +225,12 @@ async def open_settings(reelbox: Any) -> None:
         return
     dialog = SettingsDialog(reelbox.core, reelbox.window, reelbox.settings_applied)
     reelbox.actions.dialog = dialog
+
+    def open_sync_view() -> None:
+        reelbox.window.show_page("sync")
+        dialog.reject()
+
+    dialog.sync_view_requested.connect(open_sync_view)
     try:
         await run_dialog(dialog)
     finally:

@@ -1,0 +1,164 @@
+"""The pane under the Sync view's table: the selected source's recent runs (start, duration,
+reason, outcome, what changed or the error) and, for a watched folder, the files it could not
+match to a library item, each with an Assign… action.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.sync.texts import run_cells
+
+logger = logging.getLogger(__name__)
+
+HISTORY_HEADERS = ("Started", "Took", "Why", "Outcome", "What changed / error")
+UNMATCHED_HEADERS = ("File", "Kind", "Why it waits")
+
+
+def _table(headers: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    """Replace the rows only when they differ, so the selection survives the 1 s refresh."""
+    current = [
+        tuple(table.item(r, c).text() for c in range(table.columnCount()))
+        for r in range(table.rowCount())
+    ]
+    if current == rows:
+        return
+    selected = table.currentRow()
+    table.setRowCount(len(rows))
+    for row, cells in enumerate(rows):
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(row, column, item)
+    if 0 <= selected < len(rows):
+        table.selectRow(selected)
+
+
+class SourceDetail(QWidget):
+    assign_requested = Signal(str, str)  # (file path, kind "video" | "torrent")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.history_title = QLabel("History")
+        self.history = _table(HISTORY_HEADERS)
+        self.unmatched_title = QLabel("Unmatched files")
+        self.folder_error = QLabel("")
+        self.folder_error.setStyleSheet("color: #d0413c")
+        self.folder_error.setWordWrap(True)
+        self.folder_error.hide()
+        self.unmatched = _table(UNMATCHED_HEADERS)
+        self.unmatched.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.assign_button = QPushButton("Assign…")
+        self.assign_button.setToolTip("Choose the movie or episode this file is")
+        self.assign_button.setEnabled(False)
+        self.assign_button.clicked.connect(self._assign_selected)
+        self.unmatched.itemSelectionChanged.connect(self._selection_changed)
+        self.unmatched.itemDoubleClicked.connect(lambda _item: self._assign_selected())
+        self.files: list[dict[str, Any]] = []
+
+        history_box = QWidget()
+        history_layout = QVBoxLayout(history_box)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(self.history_title)
+        history_layout.addWidget(self.history, 1)
+        self.unmatched_box = QWidget()
+        unmatched_layout = QVBoxLayout(self.unmatched_box)
+        unmatched_layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(self.unmatched_title, 1)
+        bar.addWidget(self.assign_button)
+        unmatched_layout.addLayout(bar)
+        unmatched_layout.addWidget(self.folder_error)
+        unmatched_layout.addWidget(self.unmatched, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(history_box)
+        self.splitter.addWidget(self.unmatched_box)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.unmatched_box.hide()
+
+    def show_state(self, state: Any | None, label: str = "", folder: bool = False) -> None:
+        if state is None:
+            self.history_title.setText("History")
+            _fill(self.history, [])
+            self.unmatched_box.hide()
+            return
+        count = len(state.history)
+        self.history_title.setText(
+            f"History of {label}: the last {count} run" + ("s" if count != 1 else "")
+            if count
+            else f"History of {label}: no runs yet"
+        )
+        _fill(self.history, [run_cells(run) for run in state.history])
+        self.unmatched_box.setVisible(folder)
+        if not folder:
+            return
+        detail = state.detail or {}
+        self.files = list(detail.get("unmatched") or [])
+        error = detail.get("error")
+        self.folder_error.setText(f"The folder cannot be scanned: {error}" if error else "")
+        self.folder_error.setVisible(bool(error))
+        self.unmatched_title.setText(
+            f"Unmatched files ({len(self.files)}): not linked to any library item"
+            if self.files
+            else "Unmatched files: none, every file found its item"
+        )
+        _fill(
+            self.unmatched,
+            [
+                (
+                    PurePath(str(entry.get("path", ""))).name,
+                    str(entry.get("kind", "")),
+                    str(entry.get("reason", "")),
+                )
+                for entry in self.files
+            ],
+        )
+        for row, entry in enumerate(self.files):
+            self.unmatched.item(row, 0).setToolTip(str(entry.get("path", "")))
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.assign_button.setEnabled(0 <= self._selected_row() < len(self.files))
+
+    def _selected_row(self) -> int:
+        rows = self.unmatched.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _assign_selected(self) -> None:
+        row = self._selected_row()
+        if 0 <= row < len(self.files):
+            entry = self.files[row]
+            self.assign_requested.emit(str(entry.get("path", "")), str(entry.get("kind", "")))

@@ -1,0 +1,131 @@
+"""The Sync view's table: one row per source with its mode, interval, live countdown, state,
+last attempt, last success and last result, and a Refresh button of its own.
+
+Rows are updated in place every second (only the cells whose text changed), so the selection
+and the scroll position survive the countdown; rows are rebuilt only when sources come or go.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from ui.sync.texts import interval_text, next_sync, result_text, state_text, when
+
+logger = logging.getLogger(__name__)
+
+HEADERS = (
+    "Source",
+    "Mode",
+    "Interval",
+    "Next sync in",
+    "State",
+    "Last attempt",
+    "Last success",
+    "Last result",
+    "",
+)
+SOURCE, MODE, INTERVAL, NEXT, STATE, ATTEMPT, SUCCESS, RESULT, BUTTON = range(len(HEADERS))
+
+
+def source_label(name: str, kind: str, path: str | None) -> str:
+    if kind == "tmdb":
+        return "TMDB (titles, posters, episodes)"
+    return path or name
+
+
+class SourcesTable(QTableWidget):
+    refresh_requested = Signal(str)  # source name
+    selected_changed = Signal(str)  # source name, "" when none
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(HEADERS), parent)
+        self.setHorizontalHeaderLabels(list(HEADERS))
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(SOURCE, 260)
+        self.names: list[str] = []
+        self.buttons: dict[str, QPushButton] = {}
+        self.itemSelectionChanged.connect(lambda: self.selected_changed.emit(self.selected()))
+
+    def selected(self) -> str:
+        row = self.currentRow()
+        selected = self.selectionModel().selectedRows()
+        if not selected or not 0 <= row < len(self.names):
+            return ""
+        return self.names[row]
+
+    def select(self, name: str) -> None:
+        if name in self.names:
+            self.selectRow(self.names.index(name))
+
+    def row_of(self, name: str) -> int:
+        return self.names.index(name)
+
+    def cell(self, name: str, column: int) -> str:
+        return self.item(self.row_of(name), column).text()
+
+    def show_states(self, states: list[Any], sources: dict[str, tuple[str, str | None]]) -> None:
+        """Show `states`; `sources` maps a name to (kind, path) from the library."""
+        names = [state.name for state in states]
+        if names != self.names:
+            self._rebuild(names)
+        for row, state in enumerate(states):
+            kind, path = sources.get(state.name, ("folder", state.detail.get("path")))
+            path = state.detail.get("path") or path
+            texts = (
+                source_label(state.name, kind, path),
+                state.mode,
+                interval_text(state.interval_minutes),
+                next_sync(state),
+                state_text(state),
+                when(state.last_attempt),
+                when(state.last_success),
+                result_text(state),
+            )
+            for column, text in enumerate(texts):
+                item = self.item(row, column)
+                if item.text() != text:
+                    item.setText(text)
+                    item.setToolTip(text)
+            self.item(row, SOURCE).setToolTip(f"{state.name}: {path}" if path else state.name)
+            self.buttons[state.name].setEnabled(not state.running)
+
+    def _rebuild(self, names: list[str]) -> None:
+        current = self.selected()
+        self.setRowCount(0)
+        self.buttons.clear()
+        self.names = names
+        self.setRowCount(len(names))
+        for row, name in enumerate(names):
+            for column in range(BUTTON):
+                self.setItem(row, column, QTableWidgetItem(""))
+            button = QPushButton("Refresh")
+            button.setToolTip("Sync this source now; its countdown starts again afterwards")
+            button.clicked.connect(
+                lambda _checked=False, name=name: self.refresh_requested.emit(name)
+            )
+            self.buttons[name] = button
+            self.setCellWidget(row, BUTTON, button)
+        if current in names:
+            self.select(current)
+        elif names:
+            self.selectRow(0)

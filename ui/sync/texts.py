@@ -1,0 +1,123 @@
+"""How the Sync view words a source's state: times, countdowns, intervals, modes, outcomes.
+
+Pure functions of a SourceState (app/sync/state.py) and the clock, so the view stays a thin
+table and the wording is tested without a window.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+MODE_LABELS = {
+    "watch": "watch (on change)",
+    "poll": "poll (on a timer)",
+    "manual": "manual (Refresh only)",
+}
+REASON_LABELS = {
+    "timer": "timer",
+    "manual": "Refresh",
+    "api": "API",
+    "watch": "file change",
+    "app": "app",
+}
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def clock_time(moment: datetime) -> str:
+    """A time of day for "backing off until 14:05" (with the date when not today)."""
+    local = moment.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def countdown(due: datetime | None, running: bool, enabled: bool = True) -> str:
+    if running:
+        return "running…"
+    if due is None or not enabled:
+        return "off"
+    left = max(0, int((due - datetime.now(UTC)).total_seconds()))
+    return f"{left // 3600:d}:{left % 3600 // 60:02d}:{left % 60:02d}"
+
+
+def interval_text(minutes: int) -> str:
+    if minutes <= 0:
+        return "off"
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"every {days} day" + ("s" if days > 1 else "")
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"every {hours} hour" + ("s" if hours > 1 else "")
+    return f"every {minutes} min"
+
+
+def next_sync(state: Any) -> str:
+    """The "Next sync in" cell: a live countdown, or why there is none."""
+    if state.running:
+        return "running…"
+    if state.paused or state.pending:
+        return "paused"
+    if state.mode == "watch" and state.next_due is None:
+        return "on change"
+    if state.mode == "manual":
+        return "on Refresh"
+    if state.interval_minutes <= 0:
+        return "off"
+    if not state.enabled:
+        return "off (timers off)"
+    return countdown(state.next_due, False)
+
+
+def state_text(state: Any) -> str:
+    """running / paused / failing with backoff until … / watching / ok / error / not run yet."""
+    if state.running:
+        return "running"
+    if state.paused or state.pending:
+        return "paused (waiting to run)" if state.pending else "paused"
+    if state.failures:
+        times = f"{state.failures} time" + ("s" if state.failures > 1 else "")
+        if state.backoff_until is not None:
+            return f"failing ({times}), backing off until {clock_time(state.backoff_until)}"
+        return f"failing ({times})"
+    if state.last_error:
+        return "failed"
+    if state.mode == "watch":
+        return "watching"
+    if state.last_success is not None:
+        return "ok"
+    return "not run yet"
+
+
+def result_text(state: Any) -> str:
+    if state.last_error:
+        return f"error: {state.last_error}"
+    return state.last_summary or ""
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds) // 60} min {int(seconds) % 60} s"
+
+
+def run_cells(run: Any) -> tuple[str, str, str, str, str]:
+    """One history row: started, duration, reason, outcome, summary or error."""
+    return (
+        when(run.started),
+        duration_text(run.duration),
+        REASON_LABELS.get(run.reason, run.reason),
+        run.outcome,
+        run.error if run.error else run.summary,
+    )
