@@ -1,0 +1,98 @@
+"""The Sync view's wording of a source's state, and the preselected item for Assign…:
+pure functions, checked without a window."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from app.sync.state import SourceState, SyncRun
+from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow, SeasonRow, ShowRow
+from ui.sync.item_choice import best_guess, targets
+from ui.sync.texts import countdown, interval_text, next_sync, run_cells, state_text, when
+
+NOW = datetime.now(UTC)
+IDLE = SourceState(
+    name="folder-1",
+    enabled=True,
+    interval=600.0,
+    running=False,
+    last_attempt=None,
+    last_success=None,
+    last_error=None,
+    last_summary=None,
+    next_due=NOW + timedelta(minutes=10),
+    interval_minutes=10,
+    mode="poll",
+)
+
+
+def test_countdown_and_times_in_words():
+    assert countdown(NOW + timedelta(minutes=61, seconds=5), False).startswith("1:01:0")
+    assert countdown(NOW - timedelta(seconds=5), False) == "0:00:00"
+    assert countdown(NOW, True) == "running…"
+    assert countdown(None, False) == "off"
+    assert countdown(NOW + timedelta(minutes=5), False, enabled=False) == "off"
+    assert when(None) == "never"
+    assert when(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)).startswith("2026-01-0")
+
+
+def test_intervals_in_words():
+    assert interval_text(0) == "off"
+    assert interval_text(1) == "every 1 min"
+    assert interval_text(90) == "every 90 min"
+    assert interval_text(120) == "every 2 hours"
+    assert interval_text(1440) == "every 1 day"
+
+
+def test_next_sync_and_state_for_each_situation():
+    assert next_sync(IDLE).startswith("0:09:5") or next_sync(IDLE) == "0:10:00"
+    assert state_text(IDLE) == "not run yet"
+    running = replace(IDLE, running=True, next_due=None)
+    assert (next_sync(running), state_text(running)) == ("running…", "running")
+    assert next_sync(replace(IDLE, interval_minutes=0, next_due=None)) == "off"
+    assert next_sync(replace(IDLE, enabled=False, next_due=None)) == "off (timers off)"
+    assert next_sync(replace(IDLE, mode="manual", next_due=None)) == "on Refresh"
+    watching = replace(IDLE, mode="watch", next_due=None, last_success=NOW)
+    assert (next_sync(watching), state_text(watching)) == ("on change", "watching")
+    assert state_text(replace(IDLE, last_success=NOW)) == "ok"
+    paused = replace(IDLE, paused=True, next_due=None)
+    assert (next_sync(paused), state_text(paused)) == ("paused", "paused")
+    assert state_text(replace(paused, pending="timer")) == "paused (waiting to run)"
+    backoff = NOW.replace(microsecond=0) + timedelta(minutes=20)
+    failing = replace(IDLE, failures=2, backoff_until=backoff, last_error="folder missing")
+    assert state_text(failing) == (
+        f"failing (2 times), backing off until {backoff.astimezone():%H:%M:%S}"
+        if backoff.astimezone().date() == datetime.now().astimezone().date()
+        else f"failing (2 times), backing off until {backoff.astimezone():%Y-%m-%d %H:%M}"
+    )
+
+
+def test_history_rows():
+    ok = SyncRun(NOW, 0.25, "manual", "ok", "2 added, 1 unmatched", None)
+    failed = SyncRun(NOW, 75.0, "watch", "error", "", "folder missing")
+    assert run_cells(ok)[1:] == ("250 ms", "Refresh", "ok", "2 added, 1 unmatched")
+    assert run_cells(failed)[1:] == ("1 min 15 s", "file change", "error", "folder missing")
+
+
+def test_assign_preselects_the_item_the_file_name_carries():
+    heat = MovieRow(1, "Heat", "Heat", 1995, None, None, "")
+    up = MovieRow(2, "Up", "Up", 2009, None, None, "")
+    episodes = tuple(EpisodeRow(10 + n, 5, 1, n, f"Part {n}") for n in (1, 2))
+    dark = ShowRow(5, "Dark", "Dark", 2017, None, None, "", (SeasonRow(7, 5, 1, "", episodes),))
+    snapshot = LibrarySnapshot((heat, up), (dark,))
+    choices = targets(snapshot)
+    labels = [label for label, _row in choices]
+    assert labels == [
+        "Heat (1995)",
+        "Up (2009)",
+        "Dark (2017) · S01E01 · Part 1",
+        "Dark (2017) · S01E02 · Part 2",
+    ]
+    titles = {5: "Dark"}
+    assert best_guess("/films/Up.2009.1080p.BluRay.mkv", choices, titles) == 1
+    assert best_guess("/tv/Dark.S01E02.720p.WEB-DL.mkv", choices, titles) == 3
+    assert best_guess("/tv/dark 1x01.mkv", choices, titles) == 2
+    assert best_guess("/home/holiday.mp4", choices, titles) == 0  # nothing fits: the first
+    with_shows = [label for label, _row in targets(snapshot, whole_shows=True)]
+    assert "Dark (2017) (whole show)" in with_shows and "Dark (2017) · Season 1" in with_shows
