@@ -236,20 +236,23 @@ class SyncView(QWidget):
             dialog.deleteLater()
 
     async def add_folder(self) -> None:
-        """ "Add folder…": path, mode and interval; the core saves it and starts the source."""
+        """Add folder…: path, mode and interval; the core saves the folder and starts its
+        source, then it is scanned at once (whatever its mode) so its files show up now."""
+        added: list[str] = []
 
         async def save(values: FolderValues) -> None:
-            await asyncio.to_thread(
+            state = await asyncio.to_thread(
                 self.core.add_folder, values.path, values.mode, values.interval_minutes
             )
-            await self.load_sources()
+            added.append(state.name)
 
-        if await self._open(FolderDialog(save, self)) == FolderDialog.DialogCode.Accepted:
-            names = [name for name, (kind, _path) in self.sources.items() if kind == "folder"]
-            self.refresh()
-            if names:
-                self.table.select(names[-1])
-            self.say("The folder was added; its first scan runs now.")
+        if await self._open(FolderDialog(save, self)) != FolderDialog.DialogCode.Accepted:
+            return
+        name = added[-1]
+        await self.load_sources()
+        self.table.select(name)
+        self.core.sync.trigger(name, "app")
+        self.say(f"{self.label(name)} was added; its first scan is running.")
 
     async def edit_selected(self) -> None:
         name = self.table.selected()

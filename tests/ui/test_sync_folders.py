@@ -1,0 +1,141 @@
+"""Watched folders from the Sync view, driven like a user: Add folder… (bad values shown
+beside their field, nothing saved), the folder appears as a source and its file waits as
+unmatched, Assign… links it to a movie (which then has a local source), a file that vanished
+is reported in words, Remove folder forgets it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from tests.ui.conftest import run_app, until
+from tests.ui.helpers import click, message_boxes, message_text
+from ui.dialogs.folder_dialog import FolderDialog
+from ui.sync.sources_table import MODE, SOURCE
+
+OK = QDialogButtonBox.StandardButton.Ok
+CANCEL = QDialogButtonBox.StandardButton.Cancel
+
+
+async def open_add_dialog(view) -> FolderDialog:
+    view.add_button.click()
+    return await until(lambda: isinstance(view.dialog, FolderDialog) and view.dialog, what="add")
+
+
+async def folder_names(core) -> list[str]:
+    records = await asyncio.to_thread(core.library.sync_sources)
+    return [record.name for record in records if record.kind == "folder"]
+
+
+def unmatched(view) -> list[str]:
+    table = view.detail.unmatched
+    return [table.item(row, 0).text() for row in range(table.rowCount())]
+
+
+def test_bad_folder_values_are_shown_beside_their_field_and_nothing_is_saved(qapp, make_core):
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.add_button.isEnabled(), what="the core")
+        dialog = await open_add_dialog(view)
+        assert [dialog.mode.itemData(i) for i in range(dialog.mode.count())] == [
+            "watch",
+            "poll",
+            "manual",
+        ]
+        dialog.interval.setText("0.5")
+        click(dialog.buttons, OK)
+        assert dialog.isVisible()
+        assert dialog.errors["path"].text() == "Choose a folder."
+        assert "must be 0 or at least 1 minute" in dialog.errors["interval"].text()
+        assert not dialog.errors["path"].isHidden() and not dialog.errors["interval"].isHidden()
+        assert await folder_names(core) == []
+        click(dialog.buttons, CANCEL)
+        await until(lambda: view.dialog is None, what="the dialog to close")
+        assert await folder_names(core) == [] and view.table.names == ["tmdb"]
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tmp_path):
+    pytest.importorskip("app.sync.folders", reason="watched folders (FolderSource) not landed")
+    folder = tmp_path / "Incoming"
+    folder.mkdir()
+    video = folder / "home-video.mkv"
+    video.write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 4096)
+    gone = folder / "clip.mkv"
+    gone.write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 1024)
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        movie = await asyncio.to_thread(core.library.add_movie, "The Matrix", 1999)
+        await reelbox.reload_library_now()
+        reelbox.window.show_page("sync")
+        await until(lambda: view.add_button.isEnabled(), what="the core")
+
+        dialog = await open_add_dialog(view)
+        dialog.path.setText(str(folder))
+        dialog.mode.setCurrentIndex(dialog.mode.findData("poll"))
+        dialog.interval.setText("5")
+        click(dialog.buttons, OK)
+        await until(lambda: view.dialog is None, what="the folder to be added")
+        [name] = await folder_names(core)
+        await until(lambda: name in view.table.names, what="the folder's row")
+        assert view.table.cell(name, SOURCE) == str(folder)
+        assert view.table.cell(name, MODE) == "poll"
+        assert view.table.selected() == name  # the new folder is selected
+        await until(lambda: sorted(unmatched(view)) == ["clip.mkv", "home-video.mkv"], 15)
+        assert not view.detail.unmatched_box.isHidden()
+        assert view.remove_button.isEnabled()
+
+        # The same folder again: said beside the path, nothing added.
+        dialog = await open_add_dialog(view)
+        dialog.path.setText(str(folder))
+        click(dialog.buttons, OK)
+        await until(lambda: not dialog.errors["path"].isHidden(), what="the duplicate error")
+        assert "already watched" in dialog.errors["path"].text()
+        assert dialog.isVisible() and await folder_names(core) == [name]
+        click(dialog.buttons, CANCEL)
+        await until(lambda: view.dialog is None, what="the dialog to close")
+
+        # A file that vanished before it was assigned: said in words, nothing changes.
+        gone.unlink()
+        view.detail.unmatched.selectRow(unmatched(view).index("clip.mkv"))
+        view.detail.assign_button.click()
+        chooser = await until(lambda: view.chooser.dialog, what="the item choice")
+        chooser.setTextValue("The Matrix (1999)")
+        chooser.accept()
+        await until(lambda: message_boxes(view), what="the error")
+        assert "Could not assign" in message_boxes(view)[0].windowTitle()
+        assert "clip.mkv" in message_text(view) and "Nothing was changed" in message_text(view)
+        message_boxes(view)[0].button(QMessageBox.StandardButton.Ok).click()
+        assert await asyncio.to_thread(core.library.active_assignment, "movie", movie.id) is None
+
+        # Assign… the video to the movie: it becomes the movie's local source.
+        view.detail.unmatched.selectRow(unmatched(view).index("home-video.mkv"))
+        view.detail.assign_button.click()
+        chooser = await until(lambda: view.chooser.dialog, what="the item choice")
+        assert chooser.textValue() == "The Matrix (1999)"  # the only movie
+        chooser.accept()
+        await until(lambda: "now plays from" in view.message.text(), what="the assignment")
+        active = await asyncio.to_thread(core.library.active_assignment, "movie", movie.id)
+        assert active is not None and active.local_path == str(video)
+        await until(
+            lambda: reelbox.snapshot.movies and reelbox.snapshot.movies[0].source is not None,
+            what="the movie to show its source",
+        )
+        await until(lambda: "home-video.mkv" not in unmatched(view), 15, "the rescan")
+
+        # Remove folder: asked first, then gone from the view and the library.
+        view.table.select(name)
+        view.remove_button.click()
+        box = await until(lambda: isinstance(view.dialog, QMessageBox) and view.dialog, what="ask")
+        assert str(folder) in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+        await until(lambda: view.table.names == ["tmdb"], what="the row to go")
+        assert await folder_names(core) == []
+        assert view.table.selected() == "tmdb"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
