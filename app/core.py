@@ -12,8 +12,10 @@ import logging
 import os
 import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
+from app import on_loop
 from app import settings as settings_file
 from app.paths import Paths
 from app.secrets import API_TOKEN, SHARE_PASSWORD, TMDB_API_KEY, Secrets
@@ -54,6 +56,7 @@ class Core:
         self.tmdb = None
         self.posters = None
         self.sync = None
+        self.sync_manager = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -76,14 +79,15 @@ class Core:
     async def start_async(self) -> None:
         """Start the parts that live on the asyncio loop: TMDB client, posters, sync."""
         from app.metadata.posters import PosterCache
+        from app.sync.manager import SyncManager
         from app.sync.scheduler import SyncScheduler
 
         self.loop = asyncio.get_running_loop()
         self._make_tmdb_client()
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
         self.sync = SyncScheduler(self.settings.sync)
-        self._register_sync_sources()
-        self.sync.start()
+        self.sync_manager = SyncManager(self.library, self.sync, self._make_sync_source)
+        self.sync_manager.start()
 
     def stop(self) -> None:
         """Stop in reverse order; each part flushes its state (resume data, WAL)."""
@@ -100,6 +104,7 @@ class Core:
         logger.info("Core stopped")
 
     async def stop_async(self) -> None:
+        self.sync_manager = None
         if self.sync is not None:
             await self.sync.aclose()
             self.sync = None
@@ -114,12 +119,24 @@ class Core:
 
         Command-line overrides stay in force for this run but are never written to the file.
         A share that cannot listen on its new address goes back to the old one and nothing is
-        saved. Sync and TMDB changes must be made on the app's loop (their timers live there).
+        saved. Any thread: the sync and TMDB parts are changed on the app's loop (their timers
+        live there), and the scheduler is paused meanwhile so no sync runs against
+        half-applied settings (runs already going finish).
         """
         new.validate()
         changed = self.settings.diff(new)
         if not changed:
             return set()
+        scheduler = self.sync
+        if scheduler is not None:
+            self.call_on_loop(scheduler.pause, "settings")
+        try:
+            return self._apply_settings(new, changed)
+        finally:
+            if scheduler is not None:
+                self.call_on_loop(scheduler.resume, "settings")
+
+    def _apply_settings(self, new: Settings, changed: set[str]) -> set[str]:
         sections = {name.split(".")[0] for name in changed}
         old, self.settings = self.settings, new.copy()
         if "share" in sections and self.library is not None:
@@ -137,9 +154,9 @@ class Core:
         if "torrents" in sections and self.torrents is not None:
             self.torrents.apply_settings(self.settings.torrents)
         if "sync" in sections and self.sync is not None:
-            self.sync.apply_settings(self.settings.sync)
+            self.call_on_loop(self.sync.apply_settings, self.settings.sync)
         if "tmdb" in sections and self.loop is not None:
-            self._make_tmdb_client()
+            self.call_on_loop(self._make_tmdb_client)
         logger.info("Settings changed: %s", ", ".join(sorted(changed)))
         return sections
 
@@ -149,7 +166,7 @@ class Core:
         else:
             self.secrets.delete(TMDB_API_KEY)
         if self.loop is not None:
-            self._make_tmdb_client()
+            self.call_on_loop(self._make_tmdb_client)
 
     def tmdb_key(self) -> str | None:
         return os.environ.get(TMDB_KEY_ENV) or self.secrets.get(TMDB_API_KEY)
@@ -167,10 +184,48 @@ class Core:
 
     def run_on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run a coroutine on the app's loop from a worker thread (the API's TMDB look-ups)."""
-        if self.loop is None:
-            coro.close()
-            raise RuntimeError("the app's event loop is not running")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        return on_loop.run_on_loop(self.loop, coro, timeout)
+
+    def call_on_loop(self, fn: Any, *args: Any) -> Any:
+        """fn(*args) on the app's loop thread from any thread (directly when already there)."""
+        return on_loop.call_on_loop(self.loop, fn, *args)
+
+    # ---- sync sources -------------------------------------------------------------------------
+    # Callable from the Qt thread (which runs the app's loop: they act at once) or from any
+    # worker thread (they save in the library there, then hop onto the loop and wait).
+
+    def add_folder(
+        self, path: str | Path, mode: str = "watch", interval_minutes: int | str = 10
+    ) -> Any:
+        """Watch a folder for .torrent and video files; returns its SourceState. Bad values
+        raise InvalidValue ("must be 0 or at least 1 minute"), a folder already watched
+        DuplicateItem."""
+        return self._sync_sources().add_folder(path, mode, interval_minutes)
+
+    def remove_folder(self, name: str) -> None:
+        """Stop watching folder source `name` ("folder-2"); its items keep their sources."""
+        self._sync_sources().remove_folder(name)
+
+    def update_source(
+        self, name: str, *, interval_minutes: int | str | None = None, mode: str | None = None
+    ) -> Any:
+        """Save a source's interval and/or mode and apply them live; returns its SourceState."""
+        return self._sync_sources().update_source(
+            name, interval_minutes=interval_minutes, mode=mode
+        )
+
+    def assign_local_file(self, path: str | Path, item_type: str, item_id: int) -> Any:
+        """Make a video file on disk a movie's or episode's source (a folder's unmatched
+        file); returns the Assignment."""
+        return self._sync_sources().assign_local_file(path, item_type, item_id)
+
+    def _sync_sources(self) -> Any:
+        from app.sync.manager import SyncUnavailable
+
+        manager = self.sync_manager
+        if manager is None:
+            raise SyncUnavailable("sync is not running (the app is starting or stopping)")
+        return manager
 
     # ---- parts ------------------------------------------------------------------------------
 
@@ -198,6 +253,7 @@ class Core:
             assigner=self.assigner,
             tmdb_movie=lambda tmdb_id: self._tmdb_lookup("movie", tmdb_id),
             tmdb_show=lambda tmdb_id: self._tmdb_lookup("show", tmdb_id),
+            sync=lambda: self.sync_manager,
             storage_dir=self.torrents.storage_dir,
             started_at=self.started_at,
         )
@@ -243,7 +299,21 @@ class Core:
         if self.posters is not None:
             self.posters.client = self.tmdb
 
-    def _register_sync_sources(self) -> None:
+    def _make_sync_source(self, record: Any, on_change: Any) -> Any:
+        """The scheduler source for a library sync_source row (SyncManager's factory)."""
         from app.sync.sources import TmdbLibrarySource
 
-        self.sync.add_source(TmdbLibrarySource(self.library, lambda: self.tmdb))
+        if record.kind == "tmdb":
+            return TmdbLibrarySource(self.library, lambda: self.tmdb)
+        if record.kind == "folder":
+            try:
+                from app.sync.folders import FolderSource
+            except ModuleNotFoundError as exc:
+                if exc.name != "app.sync.folders":
+                    raise
+                logger.warning("Watched folders are not available in this build")
+                return None
+            return FolderSource(
+                self.library, self.torrents, self.assigner, record, on_change=on_change
+            )
+        return None

@@ -1,4 +1,5 @@
-"""The JSON API under /api/: health, movies, shows, assignments and torrents.
+"""The JSON API under /api/: health, movies, shows, assignments and torrents (and the sync
+sources, in api_sync.py).
 
 Handlers run on the share's cheroot workers and call the library, the Assigner and the
 torrent service directly (all thread-safe). TMDB look-ups come in as *sync* callables that
@@ -42,6 +43,7 @@ from app.assign import (
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
 from app.share import api_fields as fields
 from app.share import api_json as js
+from app.share.api_sync import SyncApi, SyncService
 from app.share.routes import ApiError, Request, Router
 from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
 
@@ -96,6 +98,7 @@ class ApiApp:
         *,
         tmdb_movie: Callable[[int], dict] | None = None,
         tmdb_show: Callable[[int], dict] | None = None,
+        sync: Callable[[], SyncService | None] | None = None,
         urls: Callable[[], list[str]] = list,
         share_path: Callable[[int], str | None] = lambda assignment_id: None,
         storage_dir: Path | None = None,
@@ -130,6 +133,8 @@ class ApiApp:
         r("DELETE", "/api/torrents/{hash:hash}", self.delete_torrent)
         r("POST", "/api/torrents/{hash:hash}/pause", self.pause_torrent)
         r("POST", "/api/torrents/{hash:hash}/resume", self.resume_torrent)
+        self.sync = SyncApi(library, sync)
+        self.sync.register(self.router)
 
     def __call__(self, environ: dict, start_response: Callable):
         return self.router(environ, start_response)

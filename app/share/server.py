@@ -19,6 +19,7 @@ import psutil
 from cheroot import wsgi
 
 from app.settings import ShareSettings
+from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.guard import Guard
 from app.share.live import LiveTree
@@ -178,7 +179,8 @@ class ShareServer:
     """WebDAV share and JSON API on one port, with Basic auth (or anonymous) and a bearer token.
 
     The caller passes the password and token (from the keyring) and optional TMDB look-ups
-    (sync callables run on the server's worker threads; see app/share/api.py). storage_dir is
+    (sync callables run on the server's worker threads; see app/share/api.py); `sync` returns
+    the app's sync service, or None while there is none (see app/share/api_sync.py). storage_dir is
     where /api/health measures free disk space (default: the torrent service's), started_at
     the app's start time for its uptime (default: now). opener replaces the torrent reader
     (tests serve files from disk).
@@ -195,6 +197,7 @@ class ShareServer:
         assigner=None,
         tmdb_movie: Callable[[int], dict] | None = None,
         tmdb_show: Callable[[int], dict] | None = None,
+        sync: Callable[[], SyncService | None] | None = None,
         storage_dir: Path | None = None,
         started_at: float | None = None,
         opener: Opener | None = None,
@@ -220,6 +223,7 @@ class ShareServer:
             assigner,
             tmdb_movie=tmdb_movie,
             tmdb_show=tmdb_show,
+            sync=sync,
             urls=self.urls,
             share_path=lambda assignment_id: self.live_tree.current.path_of(assignment_id),
             storage_dir=storage_dir,

@@ -42,7 +42,15 @@ from app.sync.state import (
     check_reason,
 )
 
-__all__ = ["MODES", "REASONS", "SourceState", "SyncError", "SyncRun", "SyncScheduler"]
+__all__ = [
+    "MODES",
+    "REASONS",
+    "SourceState",
+    "SyncError",
+    "SyncRun",
+    "SyncScheduler",
+    "UnknownSource",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +74,10 @@ class SyncSource(Protocol):
 class SyncError(Exception):
     """A sync could not run or failed. Sources raise it for failures whose message says it
     all (no traceback is logged); sync_now() raises it naming the source."""
+
+
+class UnknownSource(SyncError, LookupError):
+    """No source has that name (it may have been removed meanwhile)."""
 
 
 Listener = Callable[[SourceState], None]
@@ -410,7 +422,7 @@ class SyncScheduler:
             return self._entries[name]
         except KeyError:
             known = ", ".join(self._entries) or "none"
-            raise SyncError(f"no sync source named {name!r} (known: {known})") from None
+            raise UnknownSource(f"no sync source named {name!r} (known: {known})") from None
 
     def _bind_loop(self) -> Clock:
         if self._loop is None or self._loop.is_closed():

@@ -163,3 +163,101 @@ def test_environment_secrets_win_over_the_keyring_for_headless_use(paths, monkey
     assert (core.api_token(), core.share_password()) == ("token-from-env", "password-from-env")
     monkeypatch.delenv("REELBOX_API_TOKEN")
     assert core.api_token() == generated
+
+
+def test_sync_sources_are_changed_through_the_core_and_its_api(paths):
+    from app.library.errors import InvalidValue
+
+    core = make_core(paths, free_port())
+
+    async def scenario(core: Core) -> None:
+        assert core.sync.names() == ["tmdb"]
+        assert core.sync.state("tmdb").interval_minutes == 1440  # seeded by the migration
+        base = core.share.urls()[0]
+        token = {"Authorization": f"Bearer {core.api_token()}"}
+        async with httpx.AsyncClient(timeout=10, headers=token) as client:
+            # The handler runs on a share worker; the change is applied on this loop.
+            reply = await client.put(base + "api/sync/tmdb", json={"interval_minutes": 30})
+            assert reply.status_code == 200, reply.text
+            assert core.sync.state("tmdb").interval_minutes == 30
+            bad = await client.put(base + "api/sync/tmdb", json={"interval_minutes": -1})
+            assert bad.status_code == 422 and "must be 0 or at least 1 minute" in bad.text
+            # No key and nothing linked to TMDB: the run succeeds with nothing to do.
+            ran = await client.post(base + "api/sync/tmdb/run")
+            assert ran.status_code == 200, ran.text
+            assert ran.json()["run"]["summary"] == "no shows or movies are linked to TMDB"
+            core.library.add_movie("The Matrix", 1999, tmdb_id=603)
+            failed = (await client.post(base + "api/sync/tmdb/run")).json()
+            assert failed["run"]["outcome"] == "error" and "no TMDB API key" in failed["last_error"]
+            listed = (await client.get(base + "api/sync")).json()["sources"]
+            assert [(s["name"], s["failures"]) for s in listed] == [("tmdb", 1)]
+        # The Qt thread (this loop's) and worker threads both may call the core.
+        state = core.update_source("tmdb", mode="manual")
+        assert state.mode == "manual" and state.next_due is None
+        state = await asyncio.to_thread(lambda: core.update_source("tmdb", mode="poll"))
+        assert state.mode == "poll" and core.library.get_sync_source("tmdb").mode == "poll"
+        with pytest.raises(InvalidValue, match="must be 0 or at least 1 minute"):
+            await asyncio.to_thread(lambda: core.update_source("tmdb", interval_minutes=0.5))
+        assert core.sync.state("tmdb").interval_minutes == 30
+
+    run(core, scenario)
+
+
+def test_settings_apply_while_the_scheduler_is_paused(paths):
+    core = make_core(paths, free_port())
+
+    async def scenario(core: Core) -> None:
+        seen = []
+        core.sync.add_listener(
+            lambda s: seen.append((s.paused, s.enabled, core.sync.pause_reasons))
+        )
+        new = core.settings.copy()
+        new.sync.enabled = True  # the test's overrides turn the timers off
+        new.torrents.upload_rate_limit_kib = 50
+        assert await asyncio.to_thread(core.update_settings, new) == {"sync", "torrents"}
+        # paused first, the timers turned on while paused, then resumed
+        assert seen[0] == (True, False, ["settings"])
+        assert (True, True, ["settings"]) in seen
+        assert seen[-1] == (False, True, [])
+        assert not core.sync.paused and core.sync.state("tmdb").next_due is not None
+
+    run(core, scenario)
+
+
+def test_watched_folders_through_the_core(paths, tmp_path):
+    pytest.importorskip("app.sync.folders")
+    core = make_core(paths, free_port())
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "Some.Unknown.Film.2010.1080p.mkv").write_bytes(b"x" * 1000)
+
+    def unmatched(name: str) -> list[str]:
+        return sorted(u["path"] for u in core.sync.state(name).detail.get("unmatched", []))
+
+    async def scenario(core: Core) -> None:
+        state = await asyncio.to_thread(core.add_folder, folder, "watch", 10)
+        assert (state.name, state.mode, state.interval_minutes) == ("folder-1", "watch", 10)
+        assert core.sync.names() == ["tmdb", "folder-1"]
+        assert core.library.get_sync_source("folder-1").path == str(folder.resolve())
+        # scanned at once when added, then again when the watcher sees a new file
+        await until(lambda: len(core.sync.state("folder-1").history) == 1)
+        assert core.sync.state("folder-1").history[0].reason == "app"
+        assert len(unmatched("folder-1")) == 1
+        (folder / "Another.Unknown.Film.2011.720p.mkv").write_bytes(b"y" * 1000)
+        await until(lambda: core.sync.state("folder-1").history[0].reason == "watch")
+        assert len(unmatched("folder-1")) == 2
+        state = core.update_source("folder-1", mode="poll", interval_minutes=5)
+        assert (state.mode, state.interval_minutes) == ("poll", 5)
+        await asyncio.to_thread(core.remove_folder, "folder-1")
+        assert core.sync.names() == ["tmdb"]
+        assert [r.name for r in core.library.sync_sources()] == ["tmdb"]
+
+    run(core, scenario)
+
+
+async def until(predicate, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {predicate}")
