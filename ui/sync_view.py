@@ -85,6 +85,7 @@ class SyncView(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
 
         self.table = SourcesTable()
         self.table.refresh_requested.connect(lambda name: spawn(self.sync(name), "refresh"))
@@ -106,7 +107,7 @@ class SyncView(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([220, 300])
+        splitter.setSizes([180, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -195,6 +196,7 @@ class SyncView(QWidget):
 
     def say(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     # ---- running -----------------------------------------------------------------------
 

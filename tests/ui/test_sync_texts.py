@@ -11,29 +11,33 @@ from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow, SeasonRow
 from ui.sync.item_choice import best_guess, targets
 from ui.sync.texts import countdown, interval_text, next_sync, run_cells, state_text, when
 
-NOW = datetime.now(UTC)
-IDLE = SourceState(
-    name="folder-1",
-    enabled=True,
-    interval=600.0,
-    running=False,
-    last_attempt=None,
-    last_success=None,
-    last_error=None,
-    last_summary=None,
-    next_due=NOW + timedelta(minutes=10),
-    interval_minutes=10,
-    mode="poll",
-)
+
+def idle() -> SourceState:
+    """A poll source due in ten minutes from now (built per test: the clock moves)."""
+    return SourceState(
+        name="folder-1",
+        enabled=True,
+        interval=600.0,
+        running=False,
+        last_attempt=None,
+        last_success=None,
+        last_error=None,
+        last_summary=None,
+        next_due=datetime.now(UTC) + timedelta(minutes=10),
+        interval_minutes=10,
+        mode="poll",
+    )
 
 
 def test_countdown_and_times_in_words():
-    assert countdown(NOW + timedelta(minutes=61, seconds=5), False).startswith("1:01:0")
-    assert countdown(NOW - timedelta(seconds=5), False) == "0:00:00"
-    assert countdown(NOW, True) == "running…"
+    now = datetime.now(UTC)
+    assert countdown(now + timedelta(minutes=61, seconds=5), False).startswith("1:01:0")
+    assert countdown(now - timedelta(seconds=5), False) == "0:00:00"
+    assert countdown(now, True) == "running…"
     assert countdown(None, False) == "off"
-    assert countdown(NOW + timedelta(minutes=5), False, enabled=False) == "off"
+    assert countdown(now + timedelta(minutes=5), False, enabled=False) == "off"
     assert when(None) == "never"
+    assert when(now) == now.astimezone().strftime("%H:%M:%S")  # today: the time only
     assert when(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)).startswith("2026-01-0")
 
 
@@ -46,31 +50,34 @@ def test_intervals_in_words():
 
 
 def test_next_sync_and_state_for_each_situation():
-    assert next_sync(IDLE).startswith("0:09:5") or next_sync(IDLE) == "0:10:00"
-    assert state_text(IDLE) == "not run yet"
-    running = replace(IDLE, running=True, next_due=None)
+    now = datetime.now(UTC)
+    base = idle()
+    assert next_sync(base).startswith("0:09:5") or next_sync(base) == "0:10:00"
+    assert state_text(base) == "not run yet"
+    running = replace(base, running=True, next_due=None)
     assert (next_sync(running), state_text(running)) == ("running…", "running")
-    assert next_sync(replace(IDLE, interval_minutes=0, next_due=None)) == "off"
-    assert next_sync(replace(IDLE, enabled=False, next_due=None)) == "off (timers off)"
-    assert next_sync(replace(IDLE, mode="manual", next_due=None)) == "on Refresh"
-    watching = replace(IDLE, mode="watch", next_due=None, last_success=NOW)
+    assert next_sync(replace(base, interval_minutes=0, next_due=None)) == "off"
+    assert next_sync(replace(base, enabled=False, next_due=None)) == "off (timers off)"
+    assert next_sync(replace(base, mode="manual", next_due=None)) == "on Refresh"
+    watching = replace(base, mode="watch", next_due=None, last_success=now)
     assert (next_sync(watching), state_text(watching)) == ("on change", "watching")
-    assert state_text(replace(IDLE, last_success=NOW)) == "ok"
-    paused = replace(IDLE, paused=True, next_due=None)
+    assert state_text(replace(base, last_success=now)) == "ok"
+    paused = replace(base, paused=True, next_due=None)
     assert (next_sync(paused), state_text(paused)) == ("paused", "paused")
     assert state_text(replace(paused, pending="timer")) == "paused (waiting to run)"
-    backoff = NOW.replace(microsecond=0) + timedelta(minutes=20)
-    failing = replace(IDLE, failures=2, backoff_until=backoff, last_error="folder missing")
+    backoff = now.replace(microsecond=0) + timedelta(minutes=20)
+    failing = replace(base, failures=2, backoff_until=backoff, last_error="folder missing")
     assert state_text(failing) == (
-        f"failing (2 times), backing off until {backoff.astimezone():%H:%M:%S}"
+        f"failing (2×), backoff until {backoff.astimezone():%H:%M:%S}"
         if backoff.astimezone().date() == datetime.now().astimezone().date()
-        else f"failing (2 times), backing off until {backoff.astimezone():%Y-%m-%d %H:%M}"
+        else f"failing (2×), backoff until {backoff.astimezone():tomorrow %H:%M}"
     )
 
 
 def test_history_rows():
-    ok = SyncRun(NOW, 0.25, "manual", "ok", "2 added, 1 unmatched", None)
-    failed = SyncRun(NOW, 75.0, "watch", "error", "", "folder missing")
+    now = datetime.now(UTC)
+    ok = SyncRun(now, 0.25, "manual", "ok", "2 added, 1 unmatched", None)
+    failed = SyncRun(now, 75.0, "watch", "error", "", "folder missing")
     assert run_cells(ok)[1:] == ("250 ms", "Refresh", "ok", "2 added, 1 unmatched")
     assert run_cells(failed)[1:] == ("1 min 15 s", "file change", "error", "folder missing")
 

@@ -121,7 +121,7 @@ def test_a_failing_source_shows_its_backoff_and_error(qapp, make_core):
         assert "TMDB API key" in view.table.cell("tmdb", RESULT)
         assert view.table.cell("tmdb", SUCCESS) == "never"
         state = view.table.cell("tmdb", STATE)
-        assert state.startswith("failing (1 time), backing off until "), state
+        assert state.startswith("failing (1×), backoff until tomorrow "), state
         [run] = history(view)
         assert run[2:4] == ["Refresh", "error"] and "TMDB API key" in run[4]
         assert "TMDB API key" in view.message.text()  # said in words above the table too
@@ -130,7 +130,7 @@ def test_a_failing_source_shows_its_backoff_and_error(qapp, make_core):
         await until(lambda: len(history(view)) == 2, what="the second run")
         await until(lambda: view.rescan_button.isEnabled(), what="rescan all to end")
         assert "TMDB" in view.message.text() and "error" in view.message.text()
-        assert view.table.cell("tmdb", STATE).startswith("failing (2 times)")
+        assert view.table.cell("tmdb", STATE).startswith("failing (2×)")
 
     assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
 

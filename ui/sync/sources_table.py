@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
-from ui.sync.texts import interval_text, next_sync, result_text, state_text, when
+from ui.sync.texts import full_time, interval_text, next_sync, result_text, state_text, when
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,14 @@ def source_label(name: str, kind: str, path: str | None) -> str:
     return path or name
 
 
+class _MiddleElide(QStyledItemDelegate):
+    """Paths keep their start and their end (the folder's own name) when cut."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class SourcesTable(QTableWidget):
     refresh_requested = Signal(str)  # source name
     selected_changed = Signal(str)  # source name, "" when none
@@ -56,12 +66,16 @@ class SourcesTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setItemDelegateForColumn(SOURCE, _MiddleElide(self))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.Interactive)
+        # Long texts (a deep path, a backoff, an error) are elided, in full in the tooltip;
+        # the last result takes what is left.
+        for column, width in ((SOURCE, 250), (STATE, 270)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(column, width)
         header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(SOURCE, 260)
+        header.setMinimumSectionSize(40)
         self.names: list[str] = []
         self.buttons: dict[str, QPushButton] = {}
         self.itemSelectionChanged.connect(lambda: self.selected_changed.emit(self.selected()))
@@ -101,31 +115,45 @@ class SourcesTable(QTableWidget):
                 when(state.last_success),
                 result_text(state),
             )
+            tips = dict(enumerate(texts))
+            tips[SOURCE] = f"{state.name}: {path}" if path else state.name
+            tips[ATTEMPT] = full_time(state.last_attempt)
+            tips[SUCCESS] = full_time(state.last_success)
+            if state.last_error:
+                tips[STATE] = f"{texts[STATE]}\nLast error: {state.last_error}"
             for column, text in enumerate(texts):
                 item = self.item(row, column)
                 if item.text() != text:
                     item.setText(text)
-                    item.setToolTip(text)
-            self.item(row, SOURCE).setToolTip(f"{state.name}: {path}" if path else state.name)
+                if item.toolTip() != tips[column]:
+                    item.setToolTip(tips[column])
             self.buttons[state.name].setEnabled(not state.running)
 
     def _rebuild(self, names: list[str]) -> None:
         current = self.selected()
-        self.setRowCount(0)
-        self.buttons.clear()
-        self.names = names
-        self.setRowCount(len(names))
-        for row, name in enumerate(names):
-            for column in range(BUTTON):
-                self.setItem(row, column, QTableWidgetItem(""))
-            button = QPushButton("Refresh")
-            button.setToolTip("Sync this source now; its countdown starts again afterwards")
-            button.clicked.connect(
-                lambda _checked=False, name=name: self.refresh_requested.emit(name)
-            )
-            self.buttons[name] = button
-            self.setCellWidget(row, BUTTON, button)
-        if current in names:
-            self.select(current)
-        elif names:
-            self.selectRow(0)
+        # Emptying the table changes the selection; its signal must not re-enter show_states()
+        # (a nested rebuild in the middle of setRowCount() crashes Qt).
+        blocked = self.blockSignals(True)
+        try:
+            self.names = names
+            self.buttons.clear()
+            self.setRowCount(0)
+            self.setRowCount(len(names))
+            for row, name in enumerate(names):
+                for column in range(BUTTON):
+                    self.setItem(row, column, QTableWidgetItem(""))
+                button = QPushButton("Refresh")
+                button.setToolTip("Sync this source now; its countdown starts again afterwards")
+                button.clicked.connect(
+                    lambda _checked=False, name=name: self.refresh_requested.emit(name)
+                )
+                self.buttons[name] = button
+                self.setCellWidget(row, BUTTON, button)
+            if current in names:
+                self.select(current)
+            elif names:
+                self.selectRow(0)
+        finally:
+            self.blockSignals(blocked)
+        if self.selected() != current:
+            self.selected_changed.emit(self.selected())

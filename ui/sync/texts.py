@@ -27,16 +27,27 @@ REASON_LABELS = {
 
 
 def when(moment: datetime | None) -> str:
+    """A past moment, short: the time for today, the date and time otherwise."""
     if moment is None:
         return "never"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def clock_time(moment: datetime) -> str:
-    """A time of day for "backing off until 14:05" (with the date when not today)."""
     local = moment.astimezone()
     if local.date() == datetime.now().astimezone().date():
         return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def full_time(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def clock_time(moment: datetime) -> str:
+    """A coming moment for "backing off until 14:05" (tomorrow, or a date, when not today)."""
+    local = moment.astimezone()
+    days = (local.date() - datetime.now().astimezone().date()).days
+    if days == 0:
+        return local.strftime("%H:%M:%S")
+    if days == 1:
+        return local.strftime("tomorrow %H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
 
 
@@ -85,9 +96,9 @@ def state_text(state: Any) -> str:
     if state.paused or state.pending:
         return "paused (waiting to run)" if state.pending else "paused"
     if state.failures:
-        times = f"{state.failures} time" + ("s" if state.failures > 1 else "")
+        times = f"{state.failures}×"
         if state.backoff_until is not None:
-            return f"failing ({times}), backing off until {clock_time(state.backoff_until)}"
+            return f"failing ({times}), backoff until {clock_time(state.backoff_until)}"
         return f"failing ({times})"
     if state.last_error:
         return "failed"
