@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -314,6 +315,7 @@ class SyncView(QWidget):
     async def assign_file(self, path: str, kind: str) -> None:
         """Assign… on an unmatched file: ask for the item, then link the file to it (a
         video as a local source, a .torrent through the app's usual torrent assignment)."""
+        folder = self.table.selected()
         snapshot = self.snapshot()
         torrent = kind == "torrent"
         if not snapshot.movies and not snapshot.shows:
@@ -325,8 +327,12 @@ class SyncView(QWidget):
         if row is None:
             return
         if torrent:
+            # The folder already added the torrent to the engine: the usual assignment
+            # (choose the file, confirm the episodes) links it; a rescan then drops it here.
             if self.assign_link is not None and await self.assign_link(row, path):
-                self.say(f"{title_of(row)} now plays from {path}.")
+                self.say(f"{title_of(row)} now plays from the torrent {PurePath(path).name}.")
+                if folder in self.table.names:
+                    self.core.sync.trigger(folder, "app")
             return
         item_type = "movie" if isinstance(row, MovieRow) else "episode"
         if not isinstance(row, (MovieRow, EpisodeRow)):

@@ -1,7 +1,8 @@
 """Watched folders from the Sync view, driven like a user: Add folder… (bad values shown
 beside their field, nothing saved), the folder appears as a source and its file waits as
 unmatched, Assign… links it to a movie (which then has a local source), a file that vanished
-is reported in words, Remove folder forgets it."""
+is reported in words, Remove folder forgets it; an unmatched .torrent goes through the
+app's usual file choice."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import asyncio
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
+from tests.support.swarm import KiB, MiB, make_files, make_torrent
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click, message_boxes, message_text
 from ui.dialogs.folder_dialog import FolderDialog
+from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.sync.sources_table import MODE, SOURCE
 
 OK = QDialogButtonBox.StandardButton.Ok
@@ -137,5 +140,51 @@ def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tm
         await until(lambda: view.table.names == ["tmdb"], what="the row to go")
         assert await folder_names(core) == []
         assert view.table.selected() == "tmdb"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_an_unmatched_torrent_is_assigned_through_the_file_choice(qapp, make_core, tmp_path):
+    pytest.importorskip("app.sync.folders", reason="watched folders (FolderSource) not landed")
+    content = tmp_path / "content"
+    make_files(content, {"Random.Upload.2021/Random.Upload.2021.mkv": 2 * MiB})
+    folder = tmp_path / "Torrents"
+    folder.mkdir()
+    (folder / "random-upload.torrent").write_bytes(
+        make_torrent(content, "Random.Upload.2021", 256 * KiB)
+    )
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        movie = await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+        await reelbox.reload_library_now()
+        reelbox.window.show_page("sync")
+        await until(lambda: view.add_button.isEnabled(), what="the core")
+        dialog = await open_add_dialog(view)
+        dialog.path.setText(str(folder))
+        dialog.mode.setCurrentIndex(dialog.mode.findData("manual"))
+        click(dialog.buttons, OK)
+        await until(lambda: unmatched(view) == ["random-upload.torrent"], 20, "the torrent")
+        assert view.detail.unmatched.item(0, 1).text() == "torrent"
+        view.detail.unmatched.selectRow(0)
+        view.detail.assign_button.click()
+        chooser = await until(lambda: view.chooser.dialog, what="the item choice")
+        chooser.setTextValue("Heat (1995)")
+        chooser.accept()
+        files = await until(
+            lambda: (
+                (flow := reelbox.actions.flow)
+                and isinstance(flow.dialog, MovieFileDialog)
+                and flow.dialog
+            ),
+            20,
+            "the file choice",
+        )
+        click(files.buttons, OK)
+        active = await until(
+            lambda: core.library.active_assignment("movie", movie.id), 10, "the assignment"
+        )
+        assert active.file_path.endswith("Random.Upload.2021.mkv")
+        await until(lambda: unmatched(view) == [], 15, "the rescan to drop it")
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
