@@ -59,9 +59,9 @@ def session_settings(settings: TorrentSettings, listen_interface: str | None = N
         "enable_outgoing_utp": False,
         "allow_multiple_connections_per_ip": True,
         "user_agent": "Reelbox",
-        # time-critical pieces (a player's seek) are requested on the session's tick; the
-        # default 500 ms tick added up to ~300 ms to a cold seek (bench/stream.py)
-        "tick_interval": 100,
+        # tick_interval stays at libtorrent's 500 ms: time-critical pieces are requested on the
+        # tick, so one cold seek in ten waits ~300 ms (bench/stream.py), but a 100-200 ms tick
+        # made stall recovery fail now and then (tests/app/torrents/test_health.py).
     }
 
 
