@@ -1,16 +1,25 @@
-"""Opening a share file's bytes: a TorrentFileReader for the node's torrent and file index.
+"""Opening a share file's bytes: a TorrentFileReader for the node's torrent and file index,
+or the file itself for a local node (a watched folder's video, read straight from disk).
 
 After a restart the torrent normally comes back from resume data; if it did not (deleted
 resume file, another machine), it is added again from the assignment's magnet or .torrent.
 Torrent errors become HTTP answers here (503 while unavailable, 504 when a read waits too
-long), so the WebDAV layer never turns them into a 500.
+long), and so do disk errors (410 for a local file that is gone, 403 for one that cannot be
+read), so the WebDAV layer never turns them into a 500.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 
-from wsgidav.dav_error import HTTP_GATEWAY_TIMEOUT, HTTP_NOT_FOUND, HTTP_SERVICE_UNAVAILABLE
+from wsgidav.dav_error import (
+    HTTP_FORBIDDEN,
+    HTTP_GATEWAY_TIMEOUT,
+    HTTP_GONE,
+    HTTP_NOT_FOUND,
+    HTTP_SERVICE_UNAVAILABLE,
+)
 
 from app.share.tree import FileNode
 from app.share.webdav import OpenFailed
@@ -20,13 +29,15 @@ logger = logging.getLogger(__name__)
 
 
 class TorrentOpener:
-    """The share's opener (see webdav.Opener) over the torrent service."""
+    """The share's opener (see webdav.Opener) over the torrent service and the disk."""
 
     def __init__(self, library, torrents) -> None:
         self._library = library
         self._torrents = torrents
 
-    def __call__(self, node: FileNode) -> TorrentStream:
+    def __call__(self, node: FileNode) -> TorrentStream | LocalStream:
+        if node.local_path is not None:
+            return open_local(node)
         try:
             if self._torrents.get(node.info_hash) is None:
                 self._torrents.get_or_add(node.info_hash, self._source(node))
@@ -71,3 +82,47 @@ class TorrentStream:
 
     def close(self) -> None:
         self._reader.close()
+
+
+def open_local(node: FileNode) -> LocalStream:
+    """The node's file on disk, checked to still hold the bytes the share announces."""
+    path = node.local_path
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - the stream owns it; wsgidav closes it
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise OpenFailed(
+            f"{path} is no longer on disk; rescan its watched folder", HTTP_GONE
+        ) from None
+    except PermissionError:
+        raise OpenFailed(f"cannot read {path}: permission denied", HTTP_FORBIDDEN) from None
+    except OSError as exc:
+        raise OpenFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    size = os.fstat(handle.fileno()).st_size
+    if size < node.size:
+        # the announced length cannot be served; a longer file (still being copied) can
+        handle.close()
+        raise OpenFailed(
+            f"{path} has {size} bytes, fewer than the {node.size} the share lists; "
+            "rescan its watched folder"
+        )
+    return LocalStream(handle, path)
+
+
+class LocalStream:
+    """A file on disk as wsgidav uses it; a failing disk becomes an OpenFailed (HTTP 503)."""
+
+    def __init__(self, handle, path: str) -> None:
+        self._handle = handle
+        self._path = path
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._handle.read(size)
+        except OSError as exc:
+            raise OpenFailed(f"cannot read {self._path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        self._handle.close()

@@ -3,8 +3,10 @@
 The tree is built from the library's active assignments (Library.active_entries()) with the
 names of app/library/naming.py; live.py rebuilds it whenever the library changes. Readers
 (WebDAV PROPFIND, GET) only ever see one complete snapshot and never query the database.
-Sizes come from the torrent metadata stored with each assignment; modification times and ETags
-derive from assignment data, so they are the same after a restart.
+Sizes come from the torrent metadata stored with each assignment (for a local file, the size
+its watched folder last saw); modification times and ETags derive from assignment data, so
+they are the same after a restart. A local file's node carries its path on disk
+(`local_path`): the opener serves those from disk instead of from a torrent.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class FileNode:
     assignment_id: int
     content_type: str
     sidecar: bool = False  # a subtitle shown next to its video (see subtitles.py)
+    local_path: str | None = None  # a file on disk (a watched folder's), not a torrent's
 
     @property
     def name(self) -> str:
@@ -109,6 +112,7 @@ class FileSpec:
     file_index: int
     assignment_id: int
     sidecar: bool = False
+    local_path: str | None = None
 
 
 class ShareTree:
@@ -201,22 +205,34 @@ def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) 
                 path="/" + "/".join(child_parts),
                 size=value.size,
                 mtime=value.mtime,
-                etag=f"{value.info_hash[:20]}-{value.file_index}-{value.size:x}",
+                etag=_etag(value),
                 info_hash=value.info_hash,
                 file_index=value.file_index,
                 assignment_id=value.assignment_id,
                 content_type=content_type_for(name),
                 sidecar=value.sidecar,
+                local_path=value.local_path,
             )
     mtime = mtimes.get(parts, root_mtime) if parts else root_mtime
     return FolderNode(path="/" + "/".join(parts), mtime=mtime, children=children)
+
+
+def _etag(spec: FileSpec) -> str:
+    if spec.local_path is not None:
+        # no info hash: the assignment names the file, the size tells a rewritten one apart
+        return f"local-{spec.assignment_id}-{spec.size:x}"
+    return f"{spec.info_hash[:20]}-{spec.file_index}-{spec.size:x}"
 
 
 # ---- from library entries ---------------------------------------------------------------
 
 
 class EntryLike(Protocol):
-    """The fields of app.library.records.ActiveEntry the tree uses."""
+    """The fields of app.library.records.ActiveEntry the tree uses.
+
+    Also read when present: `source_kind` ("torrent" by default, or "local") and
+    `local_path` (the file on disk of a local entry).
+    """
 
     kind: str
     item_id: int
@@ -241,7 +257,7 @@ def build_tree(
     """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest.
 
     files_of(info_hash) gives a torrent's files (TorrentFile) when known; its subtitles are
-    then shown beside their videos.
+    then shown beside their videos. Local files (no torrent) get no sidecars.
     """
     entries = sorted(entries, key=lambda e: (e.kind, e.item_id))
     videos: list[tuple[FileSpec, EntryLike]] = []
@@ -256,6 +272,8 @@ def build_tree(
     specs = [spec for spec, _ in videos]
     if files_of is not None:
         for spec, entry in videos:
+            if spec.local_path is not None or not entry.info_hash:
+                continue
             files = files_of(entry.info_hash)
             if files:
                 specs.extend(subtitles.sidecars(spec, entry.file_path, files, spec.path))
@@ -277,7 +295,13 @@ def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, EntryLike]]
     # the run of episodes it holds, as players expect ("S01E01-E02").
     groups: dict[tuple, list[EntryLike]] = {}
     for entry in entries:
-        key = (entry.show_id, entry.season_number, entry.info_hash, entry.file_index)
+        key = (
+            entry.show_id,
+            entry.season_number,
+            entry.info_hash,
+            entry.file_index,
+            _local_path(entry),
+        )
         groups.setdefault(key, []).append(entry)
     specs = []
     for group in groups.values():
@@ -329,7 +353,14 @@ def _spec(entry: EntryLike, path: str) -> FileSpec:
         info_hash=entry.info_hash,
         file_index=entry.file_index,
         assignment_id=entry.assignment_id,
+        local_path=_local_path(entry),
     )
+
+
+def _local_path(entry: EntryLike) -> str | None:
+    if getattr(entry, "source_kind", "torrent") != "local":
+        return None
+    return getattr(entry, "local_path", None) or None
 
 
 def _timestamp(when: datetime | None) -> float:

@@ -1,0 +1,109 @@
+"""Which library movie or show a release name (a .torrent's name, a video's path) is about.
+
+guessit reads the title, year, season and episodes (through app/library/matching.py, which
+keeps guessit to one parse at a time). Titles are compared after folding case, accents and
+punctuation ("Spider-Man: No Way Home" = "spider man no way home"); a year in the name must
+equal the item's when the item has one. A watched folder assigns only when exactly one item
+matches, so lookups return every candidate and the caller decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from app.library import matching
+
+logger = logging.getLogger(__name__)
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a release name says it is."""
+
+    kind: str  # "movie" | "episode"
+    title: str
+    year: int | None = None
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        text = f"{self.title} ({self.year})" if self.year else self.title
+        if self.kind == "episode" and self.season is not None:
+            text += f" S{self.season:02d}" + "".join(f"E{e:02d}" for e in self.episodes)
+        return text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    label: str  # "Heat (1995)"
+
+
+def guess_release(path: str) -> Release | None:
+    """The release a file or torrent name describes; None when guessit finds no title."""
+    # matching._guess holds the lock guessit needs; the module offers no public parse yet.
+    guess = matching._guess(path)
+    title = guess.get("title")
+    if isinstance(title, list):
+        title = title[0] if title else None
+    if not title:
+        return None
+    year = guess.get("year")
+    year = year if isinstance(year, int) else None
+    if guess.get("type") == "episode" or "season" in guess or "episode" in guess:
+        if "episode" not in guess and "/" in path.replace("\\", "/"):
+            # "Show (2017)/Season 1/03 - Title.mkv": guessit sees the episode number only
+            # without the show's folder in front
+            tail = "/".join(path.replace("\\", "/").split("/")[-2:])
+            guess = {**matching._guess(tail, "episode"), **guess}
+        seasons = _ints(guess.get("season"))
+        return Release(
+            "episode",
+            str(title),
+            year,
+            seasons[0] if len(seasons) == 1 else None,
+            tuple(_ints(guess.get("episode"))),
+        )
+    return Release("movie", str(title), year)
+
+
+def fold(title: str) -> str:
+    """A title reduced to lowercase words without accents or punctuation."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("&", " and ")
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+class TitleIndex:
+    """The library's movies and shows by folded title, read once per scan."""
+
+    def __init__(self, library) -> None:
+        self._movies = _index(library.list_movies())
+        self._shows = _index(library.list_shows())
+
+    def candidates(self, release: Release) -> list[Candidate]:
+        table = self._movies if release.kind == "movie" else self._shows
+        return [
+            Candidate(item_id, label)
+            for item_id, year, label in table.get(fold(release.title), [])
+            if release.year is None or year is None or year == release.year
+        ]
+
+
+def _index(items) -> dict[str, list[tuple[int, int | None, str]]]:
+    table: dict[str, list[tuple[int, int | None, str]]] = {}
+    for item in items:
+        label = f"{item.title} ({item.year})" if item.year else item.title
+        table.setdefault(fold(item.title), []).append((item.id, item.year, label))
+    return table
+
+
+def _ints(value) -> list[int]:
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int)]

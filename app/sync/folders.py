@@ -1,0 +1,508 @@
+"""Watched folders: a folder of .torrent and video files kept in step with the library.
+
+FolderSource is one sync source per watched folder (a library SyncSourceRecord). Each sync
+scans the folder (folder_scan.py), compares the scan with the previous one, and applies only
+the difference:
+- a new .torrent file is added to the torrent engine; when its release name matches exactly
+  one library item (or, for a show, episodes) without a source, it is assigned; otherwise it
+  waits unassigned in the Torrents view and is listed as unmatched. Either way the file moves
+  to `processed/`, so it is never added twice; a file that is not a torrent moves to `failed/`
+  with `<name>.reason.txt` beside it.
+- a new video file matched the same way becomes the item's local source (served from disk);
+  samples are skipped; a changed one refreshes its size; a removed one has its assignment
+  deactivated. Unmatched videos are tried again on every sync (the movie may have been added
+  to the library since) and listed in detail() until they match or go.
+The scan state lives in memory: after a restart the first scan sees every file as added, and
+that is harmless (files already assigned stay as they are; nothing is assigned twice).
+A folder that is missing or unreadable fails the sync (FolderUnavailable) before anything
+changes. Nested watched folders: a file belongs to the most specific one only.
+
+Threads: sync() runs the blocking scan, file moves, torrent adds and library writes on a
+worker thread (asyncio.to_thread). In watch mode the watcher calls on_change on its own
+thread, once per burst of changes (300 ms after the last event): the callback must hop to
+the loop itself (SyncManager.changed does, with call_soon_threadsafe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.assign import AssignError
+from app.library import matching
+from app.library.errors import LibraryError
+from app.library.models import Assignment
+from app.sync import folder_scan
+from app.sync.folder_match import Release, TitleIndex, guess_release
+from app.sync.folder_scan import FAILED, PROCESSED, FileState, FolderUnavailable
+from app.sync.folder_watch import DEBOUNCE_SECONDS, FolderWatcher
+from app.torrents.errors import InvalidTorrent, TorrentError
+
+__all__ = ["FolderSource", "FolderUnavailable", "Unmatched"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A file the folder could not assign, and why (shown in the Sync view)."""
+
+    path: str  # for a .torrent: where it is now (in processed/)
+    kind: str  # "torrent" | "video"
+    reason: str
+    info_hash: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "kind": self.kind, "reason": self.reason}
+
+
+@dataclass
+class _Report:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    assigned: int = 0
+    deactivated: int = 0
+    failed: int = 0
+    unmatched: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        files = [
+            f"{count} {word}"
+            for count, word in (
+                (self.added, "added"),
+                (self.changed, "changed"),
+                (self.removed, "removed"),
+            )
+            if count
+        ]
+        results = [
+            f"{count} {word}"
+            for count, word in (
+                (self.assigned, "assigned"),
+                (self.deactivated, "deactivated"),
+                (self.failed, "failed"),
+                (self.unmatched, "unmatched"),
+            )
+            if count
+        ]
+        text = ", ".join(files) or "no changes"
+        if results:
+            text += "; " + ", ".join(results)
+        if self.problems:
+            text += "; " + "; ".join(self.problems)
+        return text
+
+
+class FolderSource:
+    """The sync source of one watched folder; see the module docstring.
+
+    `other_folders()` returns the paths of the other watched folders (default: the library's
+    folder sources); folders nested inside this one are left to their own source. `debounce`
+    is the quiet time that ends a burst of file-system events.
+    """
+
+    def __init__(
+        self,
+        library,
+        torrents,
+        assigner,
+        record,
+        *,
+        on_change: Callable[[], None] | None = None,
+        other_folders: Callable[[], Iterable[str]] | None = None,
+        debounce: float = DEBOUNCE_SECONDS,
+    ) -> None:
+        if not record.path:
+            raise ValueError(f"sync source {record.name} has no folder path")
+        self.library = library
+        self.torrents = torrents
+        self.assigner = assigner
+        self.name: str = record.name
+        self.path = os.path.normpath(os.path.abspath(record.path))
+        self._mode = record.mode
+        self._on_change = on_change
+        self._other_folders = other_folders or self._library_folders
+        self._debounce = debounce
+        self._snapshot: dict[str, FileState] = {}
+        self._unmatched: dict[str, Unmatched] = {}
+        self._error: str | None = None
+        self._lock = threading.Lock()  # guards what detail() reads
+        self._running = threading.Lock()  # one scan at a time, whoever asks
+        self._watcher: FolderWatcher | None = None
+
+    # ---- the scheduler's interface ------------------------------------------------------------
+
+    async def sync(self) -> str:
+        """Scan and apply the changes; raises FolderUnavailable when the folder is gone."""
+        return await asyncio.to_thread(self.sync_blocking)
+
+    def sync_blocking(self) -> str:
+        """sync() on the calling thread (never the event loop's: it reads and writes files)."""
+        with self._running:
+            try:
+                summary = self._sync()
+            except FolderUnavailable as exc:
+                with self._lock:
+                    self._error = str(exc)
+                raise
+            with self._lock:
+                self._error = None
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.rearm()
+        return summary
+
+    def detail(self) -> dict[str, Any]:
+        with self._lock:
+            unmatched = sorted(self._unmatched.values(), key=lambda u: u.path)
+            error = self._error
+        watcher = self._watcher
+        if error is None and watcher is not None:
+            error = watcher.error
+        return {
+            "path": self.path,
+            "mode": self._current_mode(),
+            "unmatched": [u.as_dict() for u in unmatched],
+            "error": error,
+        }
+
+    def start_watching(self) -> None:
+        """Watch the folder for changes; on_change() is called on the watcher's thread once
+        per burst. A folder that does not exist yet is watched for from its parent."""
+        self._mode = "watch"
+        if self._watcher is None:
+            self._watcher = FolderWatcher(self.path, self._changed, delay=self._debounce)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    @property
+    def watching(self) -> bool:
+        return self._watcher is not None and self._watcher.running
+
+    # ---- one sync -------------------------------------------------------------------------
+
+    def _sync(self) -> str:
+        nested = self._nested_folders()
+        current = folder_scan.scan(self.path, exclude=nested)
+        changes = folder_scan.diff(self._snapshot, current)
+        report = _Report(len(changes.added), len(changes.changed), len(changes.removed))
+        index: list[TitleIndex] = []  # built on first use: most syncs match nothing
+
+        def titles() -> TitleIndex:
+            if not index:
+                index.append(TitleIndex(self.library))
+            return index[0]
+
+        kept = dict(current)
+        for path in (*changes.added, *changes.changed):
+            if folder_scan.kind_of(path) == "torrent" and not self._torrent(path, titles, report):
+                kept.pop(path, None)
+
+        local = self._local_assignments(nested)
+        report.deactivated = self._deactivate_missing(local, current)
+        videos = {p: s for p, s in current.items() if folder_scan.kind_of(p) == "video"}
+        largest = _largest_per_folder(videos)
+        touched = set(changes.added) | set(changes.changed)
+        with self._lock:
+            retry = [p for p, u in self._unmatched.items() if u.kind == "video" and p in videos]
+        for path in sorted(touched.union(retry)):
+            if path in videos:
+                self._video(path, videos[path], local, largest, titles, report)
+        self._prune_unmatched(videos)
+        self._snapshot = kept
+        with self._lock:
+            report.unmatched = len(self._unmatched)
+        summary = report.summary()
+        logger.info("Folder %s (%s): %s", self.name, self.path, summary)
+        return summary
+
+    # ---- .torrent files -------------------------------------------------------------------
+
+    def _torrent(self, path: str, titles: Callable[[], TitleIndex], report: _Report) -> bool:
+        """Add, match and move one .torrent; False when it should be seen again next scan."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return False  # gone since the scan
+        except OSError as exc:
+            report.problems.append(f"cannot read {os.path.basename(path)}: {exc.strerror}")
+            return False
+        try:
+            info = self.torrents.add(data)
+        except InvalidTorrent as exc:
+            self._fail(path, str(exc))
+            report.failed += 1
+            return False
+        except TorrentError as exc:  # the engine is not running: try again next scan
+            report.problems.append(f"{os.path.basename(path)} not added yet: {exc}")
+            return False
+        assigned, reason = self._assign_torrent(data, info, guess_release(info.name), titles)
+        report.assigned += assigned
+        moved = self._move(path, PROCESSED)
+        if moved is None:
+            return True  # stays where it is; unchanged, it is not added again
+        if reason:
+            with self._lock:
+                # the same torrent dropped again is listed once, where it is now
+                for old in [p for p, u in self._unmatched.items() if u.info_hash == info.info_hash]:
+                    del self._unmatched[old]
+                self._unmatched[moved] = Unmatched(moved, "torrent", reason, info.info_hash)
+        return False
+
+    def _assign_torrent(
+        self, data: bytes, info, release: Release | None, titles: Callable[[], TitleIndex]
+    ) -> tuple[int, str | None]:
+        """(items assigned, why not) for a torrent already in the engine."""
+        target, reason = _single_candidate(release, titles, info.name)
+        if target is None:
+            return 0, reason
+        try:
+            if release.kind == "movie":
+                if self.library.active_assignment("movie", target.id) is not None:
+                    return 0, f"{target.label} already has a source"
+                self.assigner.assign("movie", target.id, data)
+                return 1, None
+            mapping = self._torrent_episodes(info, release, target.id)
+            if not mapping:
+                return 0, (
+                    f"no file of {info.name} is an episode of {target.label} without a source"
+                )
+            self.assigner.assign_episodes(data, mapping)
+            return len(mapping), None
+        except (AssignError, LibraryError, TorrentError) as exc:
+            return 0, str(exc)
+
+    def _torrent_episodes(self, info, release: Release, show_id: int) -> dict[int, int]:
+        """{episode id: file index} for the show's episodes without a source in this torrent."""
+        free = self._episodes_without_source(show_id)
+        files = [(f.index, f.path, f.size) for f in info.files]
+        found = matching.match_episodes(files, free, season_hint=release.season)
+        if not found and release.season is not None and len(release.episodes) == 1:
+            # "Show.S01E03.mkv" holding a file named otherwise: its one main video
+            key = (release.season, release.episodes[0])
+            main = [c for c in matching.rank_movie_files(files) if c.is_video and not c.is_extra]
+            if key in free and len(main) == 1:
+                found = {key: main[0].index}
+        return {free[key]: index for key, index in found.items()}
+
+    def _episodes_without_source(self, show_id: int) -> dict[tuple[int, int], int]:
+        sourced = {
+            row.item_id
+            for row in Assignment.select(Assignment.item_id).where(
+                Assignment.item_type == "episode", Assignment.active == 1
+            )
+        }
+        return {
+            (season.number, episode.number): episode.id
+            for season in self.library.seasons(show_id)
+            for episode in self.library.episodes(season.id)
+            if episode.id not in sourced
+        }
+
+    def _fail(self, path: str, reason: str) -> None:
+        moved = self._move(path, FAILED)
+        if moved is None:
+            return
+        try:
+            with open(moved + ".reason.txt", "w", encoding="utf-8") as handle:
+                handle.write(reason + "\n")
+        except OSError as exc:
+            logger.warning("Cannot write why %s failed: %s", moved, exc)
+        logger.warning("Folder %s: %s moved to %s/: %s", self.name, path, FAILED, reason)
+
+    def _move(self, path: str, subfolder: str) -> str | None:
+        """Move a handled file into the folder's subfolder (a free name); None if it cannot."""
+        target_dir = os.path.join(self.path, subfolder)
+        stem, ext = os.path.splitext(os.path.basename(path))
+        try:
+            os.makedirs(target_dir, exist_ok=True)
+            target = os.path.join(target_dir, stem + ext)
+            number = 2
+            while os.path.lexists(target):
+                target = os.path.join(target_dir, f"{stem} ({number}){ext}")
+                number += 1
+            shutil.move(path, target)
+        except OSError as exc:
+            logger.warning("Cannot move %s to %s/: %s", path, subfolder, exc)
+            return None
+        return target
+
+    # ---- video files ----------------------------------------------------------------------
+
+    def _video(
+        self,
+        path: str,
+        state: FileState,
+        local: dict[str, list],
+        largest: dict[str, int],
+        titles: Callable[[], TitleIndex],
+        report: _Report,
+    ) -> None:
+        assigned = local.get(path)
+        if assigned:
+            for row in assigned:
+                if row.file_size != state.size:
+                    self.library.assign_local(row.item_type, row.item_id, path, size=state.size)
+            self._forget(path)
+            return
+        relative = os.path.relpath(path, self.path)
+        if matching.is_sample_or_extra(relative, state.size, largest[os.path.dirname(path)]):
+            self._forget(path)
+            return
+        targets, reason = self._video_targets(guess_release(relative), titles, relative)
+        if reason is not None:
+            with self._lock:
+                self._unmatched[path] = Unmatched(path, "video", reason)
+            return
+        name = os.path.basename(path)
+        try:
+            for item_type, item_id in targets:
+                self.library.assign_local(
+                    item_type,
+                    item_id,
+                    path,
+                    size=state.size,
+                    resolution=matching.guess_resolution(relative),
+                    source=matching.guess_source(relative),
+                )
+        except LibraryError as exc:
+            with self._lock:
+                self._unmatched[path] = Unmatched(path, "video", str(exc))
+            return
+        logger.info("Folder %s: %s is now the source of %d item(s)", self.name, name, len(targets))
+        report.assigned += len(targets)
+        self._forget(path)
+
+    def _video_targets(
+        self, release: Release | None, titles: Callable[[], TitleIndex], name: str
+    ) -> tuple[list[tuple[str, int]], str | None]:
+        target, reason = _single_candidate(release, titles, name)
+        if target is None:
+            return [], reason
+        if release.kind == "movie":
+            if self.library.active_assignment("movie", target.id) is not None:
+                return [], f"{target.label} already has a source"
+            return [("movie", target.id)], None
+        if release.season is None or not release.episodes:
+            return [], f"the name does not say which episode of {target.label} it is"
+        targets = []
+        for number in release.episodes:
+            code = f"S{release.season:02d}E{number:02d}"
+            episode = self.library.find_episode(target.id, release.season, number)
+            if episode is None:
+                return [], f"{target.label} has no {code} in the library"
+            if self.library.active_assignment("episode", episode.id) is not None:
+                return [], f"{target.label} {code} already has a source"
+            targets.append(("episode", episode.id))
+        return targets, None
+
+    def _local_assignments(self, nested: list[str]) -> dict[str, list]:
+        """This folder's active local assignments by file path (not the nested folders')."""
+        found: dict[str, list] = {}
+        for row in self.library.local_assignments(self.path, active_only=True):
+            if folder_scan.owner_of(row.local_path, nested) is None:
+                found.setdefault(row.local_path, []).append(row)
+        return found
+
+    def _deactivate_missing(self, local: dict[str, list], current: dict) -> int:
+        """Take files that are gone off the share; returns how many assignments went."""
+        done = 0
+        for path, rows in list(local.items()):
+            # a file the scan skips (hidden, in processed/) still counts while it exists
+            if path in current or os.path.isfile(path):
+                continue
+            for row in rows:
+                self.library.deactivate(row.id)
+                done += 1
+            del local[path]
+            logger.info("Folder %s: %s is gone; its assignment is deactivated", self.name, path)
+        return done
+
+    # ---- unmatched and helpers --------------------------------------------------------------
+
+    def _forget(self, path: str) -> None:
+        with self._lock:
+            self._unmatched.pop(path, None)
+
+    def _prune_unmatched(self, videos: dict[str, FileState]) -> None:
+        """Drop videos that went and torrents assigned or removed since (Torrents view)."""
+        with self._lock:
+            entries = list(self._unmatched.values())
+        for entry in entries:
+            if entry.kind == "video":
+                gone = entry.path not in videos
+            else:
+                gone = self._torrent_settled(entry.info_hash)
+            if gone:
+                self._forget(entry.path)
+
+    def _torrent_settled(self, info_hash: str | None) -> bool:
+        if not info_hash:
+            return True
+        try:
+            if self.library.assignments_for_hash(info_hash, active_only=True):
+                return True
+            return self.torrents.get(info_hash) is None
+        except (LibraryError, TorrentError):
+            return True
+
+    def _nested_folders(self) -> list[str]:
+        """Other watched folders inside this one: their files are theirs."""
+        nested = []
+        for other in self._other_folders():
+            other = os.path.normpath(os.path.abspath(other))
+            if other != self.path and folder_scan.is_inside(other, self.path):
+                nested.append(other)
+        return nested
+
+    def _library_folders(self) -> list[str]:
+        return [
+            record.path
+            for record in self.library.sync_sources()
+            if record.kind == "folder" and record.path and record.name != self.name
+        ]
+
+    def _current_mode(self) -> str:
+        with contextlib.suppress(LookupError):  # removed meanwhile: the last known mode
+            self._mode = self.library.get_sync_source(self.name).mode
+        return self._mode
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+
+def _single_candidate(release: Release | None, titles: Callable[[], TitleIndex], name: str):
+    """(the one library item the release names, None) or (None, why not)."""
+    if release is None:
+        return None, f"the name {name!r} does not say which movie or show it is"
+    candidates = titles().candidates(release)
+    what = "movie" if release.kind == "movie" else "show"
+    if not candidates:
+        return None, f"no {what} in the library matches {release.describe()}"
+    if len(candidates) > 1:
+        labels = ", ".join(sorted(c.label for c in candidates))
+        return None, f"{len(candidates)} {what}s match {release.describe()}: {labels}"
+    return candidates[0], None
+
+
+def _largest_per_folder(videos: dict[str, FileState]) -> dict[str, int]:
+    largest: dict[str, int] = {}
+    for path, state in videos.items():
+        folder = os.path.dirname(path)
+        largest[folder] = max(largest.get(folder, 0), state.size)
+    return largest

@@ -1,0 +1,96 @@
+"""Local files (a watched folder's videos) on the real share: names, sizes, ranges, errors."""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import quote
+
+from tests.app.share.conftest import MiB, propfind, props, responses
+
+D = "{DAV:}"
+
+
+def local_file(tmp_path, name: str, size: int, seed: int = 7):
+    path = tmp_path / "disk" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(random.Random(seed).randbytes(size))
+    return path
+
+
+def test_a_local_file_is_served_from_disk_with_ranges(stack, tmp_path):
+    path = local_file(tmp_path, "Heat.1995.1080p.BluRay.x264-GRP.MKV", 3 * MiB + 17)
+    data = path.read_bytes()
+    movie = stack.library.add_movie("Heat", 1995)
+    stack.library.assign_local("movie", movie.id, str(path), size=len(data))
+    share_path = "/Movies/Heat (1995)/Heat (1995).mkv"
+
+    with stack.client() as client:
+        listing = responses(propfind(client, "/Movies/Heat (1995)/").content)
+        file_props = props(listing[share_path])
+        assert file_props[f"{D}getcontentlength"].text == str(len(data))
+        assert file_props[f"{D}getcontenttype"].text == "video/x-matroska"
+
+        reply = client.get(quote(share_path), headers={"Range": "bytes=1000000-2000123"})
+        assert reply.status_code == 206
+        assert reply.content == data[1000000:2000124]
+        assert reply.headers["Content-Range"] == f"bytes 1000000-2000123/{len(data)}"
+
+        tail = client.get(quote(share_path), headers={"Range": "bytes=-100"})
+        assert tail.status_code == 206 and tail.content == data[-100:]
+
+        head = client.head(quote(share_path))
+        assert head.status_code == 200
+        assert head.headers["Content-Length"] == str(len(data))
+        etag = head.headers["ETag"]
+
+        same = client.get(quote(share_path), headers={"Range": "bytes=0-9", "If-Range": etag})
+        assert same.status_code == 206 and same.content == data[:10]
+        stale = client.get(
+            quote(share_path), headers={"Range": "bytes=0-9", "If-Range": '"another-etag"'}
+        )
+        assert stale.status_code == 200 and stale.content == data
+
+        whole = client.get(quote(share_path))
+        assert whole.status_code == 200 and whole.content == data
+
+
+def test_local_episodes_keep_their_names_and_stay_apart(stack, tmp_path):
+    first = local_file(tmp_path, "Dark.S01E01.mp4", 1000, seed=1)
+    second = local_file(tmp_path, "Dark.S01E02.avi", 2000, seed=2)
+    both = local_file(tmp_path, "Dark.S01E03E04.mkv", 3000, seed=3)
+    show = stack.library.add_show("Dark", 2017, seasons={1: 4})
+    for number, path in ((1, first), (2, second), (3, both), (4, both)):
+        episode = stack.library.find_episode(show.id, 1, number)
+        stack.library.assign_local("episode", episode.id, str(path), size=path.stat().st_size)
+    season = "/TV Shows/Dark (2017)/Season 01/"
+
+    with stack.client() as client:
+        listing = responses(propfind(client, season).content)
+        names = sorted(href[len(season) :] for href in listing if href != season)
+        assert names == [
+            "Dark (2017) - S01E01.mp4",
+            "Dark (2017) - S01E02.avi",
+            "Dark (2017) - S01E03-E04.mkv",
+        ]
+        for name, path in zip(names, (first, second, both), strict=True):
+            reply = client.get(quote(season + name), headers={"Range": "bytes=10-99"})
+            assert reply.status_code == 206
+            assert reply.content == path.read_bytes()[10:100]
+
+
+def test_a_local_file_that_is_gone_or_shorter_is_a_clean_error(stack, tmp_path):
+    path = local_file(tmp_path, "Alien.1979.mkv", 100_000)
+    movie = stack.library.add_movie("Alien", 1979)
+    stack.library.assign_local("movie", movie.id, str(path), size=100_000)
+    share_path = quote("/Movies/Alien (1979)/Alien (1979).mkv")
+
+    with stack.client() as client:
+        path.write_bytes(b"short")  # rewritten on disk, not yet rescanned
+        reply = client.get(share_path, headers={"Range": "bytes=0-99"})
+        assert reply.status_code == 503
+        assert "fewer than the 100000" in reply.text and "Traceback" not in reply.text
+
+        path.unlink()
+        reply = client.get(share_path)
+        assert reply.status_code == 410
+        assert "no longer on disk" in reply.text and "Traceback" not in reply.text
