@@ -12,6 +12,7 @@ user's own Reelbox data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -180,6 +181,45 @@ async def build_library(core, seed_root: Path):
     return ids, shows, seeders, streaming
 
 
+async def shoot_sync(reelbox, folder: Path, settle, save) -> None:
+    """The Sync view: the TMDB source and a watched folder with a few runs in its history,
+    a matched video, an unmatched one selected; then the Add folder dialog with an error."""
+    from ui.dialogs.folder_dialog import FolderDialog
+
+    core, window, view = reelbox.core, reelbox.window, reelbox.sync_view
+    window.show_page("sync")
+    with contextlib.suppress(Exception):  # the sample's TMDB run may fail: it shows as such
+        await core.sync.sync_now("tmdb", "app")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Arrival.2016.1080p.BluRay.x264.mkv").write_bytes(b"\0" * 300_000)
+    state = await asyncio.to_thread(core.add_folder, str(folder), "watch", 10)
+    await core.sync.run(state.name, "app")
+    (folder / "Family.Holiday.2019.mkv").write_bytes(b"\0" * 200_000)
+    (folder / "Whiplash.2014.720p.WEB-DL.mkv").write_bytes(b"\0" * 250_000)
+    await core.sync.run(state.name, "watch")
+    await asyncio.sleep(1.2)  # a later run, so the history shows distinct times
+    await core.sync.run(state.name, "manual")
+    await view.load_sources()
+    view.table.select(state.name)
+    await settle(0.5)
+    if view.detail.unmatched.rowCount():
+        view.detail.unmatched.selectRow(0)
+    await settle()
+    save(window, "sync")
+
+    async def refuse(_values) -> None:
+        raise ValueError(f"{folder} is already watched ({state.name})")
+
+    dialog = FolderDialog(refuse, window)
+    dialog.path.setText(str(folder))
+    dialog.interval.setText("10")
+    dialog.show()
+    dialog.submit()
+    await settle(0.5)
+    save(dialog, "sync-add-folder")
+    dialog.close()
+
+
 async def shoot(reelbox, seed_root: Path) -> list[Path]:
     from ui.dialogs.add_dialog import AddDialog
     from ui.dialogs.episodes_dialog import EpisodesDialog
@@ -232,10 +272,7 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     await settle(2)
     save(window, "torrents")
 
-    window.show_page("sync")
-    reelbox.sync_view.table.selectRow(0)
-    await settle()
-    save(window, "sync")
+    await shoot_sync(reelbox, seed_root.parent / "Incoming", settle, save)
 
     dialog = AddDialog("movie", None, core.posters, window)
     dialog.title.setText("Heat")

@@ -34,9 +34,9 @@ from ui.sync.texts import MODE_LABELS
 logger = logging.getLogger(__name__)
 
 MODE_HINTS = {
-    "watch": "Rescans a moment after files change in the folder.",
+    "watch": "Rescans a moment after files change.",
     "poll": "Rescans every interval, counted from the last scan.",
-    "manual": "Rescans only when you press Refresh or Rescan all.",
+    "manual": "Rescans when you press Refresh or Rescan all.",
 }
 
 
@@ -89,15 +89,18 @@ class FolderDialog(QDialog):
             self.mode.addItem(MODE_LABELS[key], key)
         self.mode.setCurrentIndex(max(0, self.mode.findData(mode)))
         self.mode_hint = QLabel()
-        self.mode_hint.setWordWrap(True)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.interval = QLineEdit(str(interval_minutes))
         self.interval.setToolTip("Whole minutes; 0 turns the timer off")
+        self.interval.setMaximumWidth(100)
+        interval_row = QHBoxLayout()
+        interval_row.addWidget(self.interval)
+        interval_row.addWidget(QLabel("0 = no timer; used in poll mode"), 1)
         self.errors = {key: _error_label() for key in ("path", "mode", "interval")}
         form = QFormLayout()
         form.addRow("Folder" if kind == "folder" else "Source", self._with_error(path_row, "path"))
         form.addRow("Mode", self._with_error(self.mode, "mode", self.mode_hint))
-        form.addRow("Interval (minutes)", self._with_error(self.interval, "interval"))
+        form.addRow("Interval (minutes)", self._with_error(interval_row, "interval"))
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -128,11 +131,7 @@ class FolderDialog(QDialog):
         return box
 
     def _mode_changed(self) -> None:
-        mode = self.mode.currentData()
-        hint = MODE_HINTS[mode]
-        if mode != "poll":
-            hint += " The interval is kept for poll mode."
-        self.mode_hint.setText(hint)
+        self.mode_hint.setText(MODE_HINTS[self.mode.currentData()])
 
     def _browse(self) -> None:
         start = self.path.text().strip() or str(Path.home())

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.sync.elide import MiddleElide
 from ui.sync.texts import run_cells
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class SourceDetail(QWidget):
         self.folder_error.setWordWrap(True)
         self.folder_error.hide()
         self.unmatched = _table(UNMATCHED_HEADERS)
-        self.unmatched.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.unmatched.setItemDelegateForColumn(0, MiddleElide(self.unmatched))
         self.assign_button = QPushButton("Assign…")
         self.assign_button.setToolTip("Choose the movie or episode this file is")
         self.assign_button.setEnabled(False)
@@ -104,6 +105,8 @@ class SourceDetail(QWidget):
         self.splitter.addWidget(history_box)
         self.splitter.addWidget(self.unmatched_box)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 4)  # the unmatched files' reasons need the room
+        self.splitter.setStretchFactor(1, 5)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

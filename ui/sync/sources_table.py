@@ -10,18 +10,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
+from ui.sync.elide import MiddleElide
 from ui.sync.texts import full_time, interval_text, next_sync, result_text, state_text, when
 
 logger = logging.getLogger(__name__)
@@ -46,14 +45,6 @@ def source_label(name: str, kind: str, path: str | None) -> str:
     return path or name
 
 
-class _MiddleElide(QStyledItemDelegate):
-    """Paths keep their start and their end (the folder's own name) when cut."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
-
-
 class SourcesTable(QTableWidget):
     refresh_requested = Signal(str)  # source name
     selected_changed = Signal(str)  # source name, "" when none
@@ -66,14 +57,13 @@ class SourcesTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(False)
-        self.setItemDelegateForColumn(SOURCE, _MiddleElide(self))
+        self.setItemDelegateForColumn(SOURCE, MiddleElide(self))
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # Long texts (a deep path, a backoff, an error) are elided, in full in the tooltip;
         # the last result takes what is left.
-        for column, width in ((SOURCE, 250), (STATE, 270)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.setColumnWidth(column, width)
+        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.Interactive)
+        self.setColumnWidth(SOURCE, 240)
         header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
         self.names: list[str] = []
@@ -108,7 +98,7 @@ class SourcesTable(QTableWidget):
             texts = (
                 source_label(state.name, kind, path),
                 state.mode,
-                interval_text(state.interval_minutes),
+                interval_text(state.interval_minutes) if state.mode == "poll" else "—",
                 next_sync(state),
                 state_text(state),
                 when(state.last_attempt),
@@ -117,6 +107,7 @@ class SourcesTable(QTableWidget):
             )
             tips = dict(enumerate(texts))
             tips[SOURCE] = f"{state.name}: {path}" if path else state.name
+            tips[INTERVAL] = f"{interval_text(state.interval_minutes)} in poll mode"
             tips[ATTEMPT] = full_time(state.last_attempt)
             tips[SUCCESS] = full_time(state.last_success)
             if state.last_error:
