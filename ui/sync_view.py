@@ -80,6 +80,12 @@ class SyncView(QWidget):
             "Stop watching the selected folder (its items keep their sources)"
         )
         self.remove_button.clicked.connect(lambda: spawn(self.remove_selected(), "remove"))
+        self.pause_button = QPushButton("Pause syncing")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip(
+            "No sync starts while paused; timers and Refresh wait until you resume"
+        )
+        self.pause_button.toggled.connect(self.set_paused)
         self.rescan_button = QPushButton("Rescan all")
         self.rescan_button.setToolTip("Sync every source now, each on its own")
         self.rescan_button.clicked.connect(lambda: spawn(self.rescan_all(), "rescan all"))
@@ -103,6 +109,7 @@ class SyncView(QWidget):
         for button in (self.add_button, self.edit_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.rescan_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -194,6 +201,7 @@ class SyncView(QWidget):
         self.edit_button.setEnabled(state is not None)
         self.remove_button.setEnabled(folder)
         self.rescan_button.setEnabled(bool(states) and "*" not in self.busy)
+        self.pause_button.setEnabled(ready)
 
     def say(self, text: str) -> None:
         self.message.setText(text)
@@ -212,6 +220,22 @@ class SyncView(QWidget):
             self.say(f"{self.label(name)}: {exc}")
         else:
             self.say(f"{self.label(name)}: {summary or 'done'}")
+        self.refresh()
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause syncing until the button is released (the scheduler's "user" pause; the
+        app's own pauses, while settings apply, are separate and short)."""
+        sync = getattr(self.core, "sync", None)
+        if sync is None:
+            return
+        if paused:
+            sync.pause("user")
+            self.pause_button.setText("Resume syncing")
+            self.say("Syncing is paused: no source runs until you resume.")
+        else:
+            sync.resume("user")
+            self.pause_button.setText("Pause syncing")
+            self.say("Syncing resumed.")
         self.refresh()
 
     async def rescan_all(self) -> None:

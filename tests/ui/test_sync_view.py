@@ -1,7 +1,8 @@
 """The Sync page, driven like a user: the TMDB source with its mode, interval and a countdown
 that ticks every second; Refresh runs it and starts the countdown again; the history shows
 each run; Edit… changes the interval and mode (bad values are shown beside the field and not
-saved); a failing source says it is backing off; the Settings dialog points to this page."""
+saved); a failing source says it is backing off; Pause holds a Refresh until Resume; the
+Settings dialog points to this page."""
 
 from __future__ import annotations
 
@@ -131,6 +132,30 @@ def test_a_failing_source_shows_its_backoff_and_error(qapp, make_core):
         await until(lambda: view.rescan_button.isEnabled(), what="rescan all to end")
         assert "TMDB" in view.message.text() and "error" in view.message.text()
         assert view.table.cell("tmdb", STATE).startswith("failing (2×)")
+
+    assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
+
+
+def test_pause_holds_refresh_until_resume(qapp, make_core):
+    async def scenario(reelbox):
+        view = reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.table.names == ["tmdb"], what="the TMDB source")
+        view.pause_button.click()
+        assert view.pause_button.isChecked() and view.pause_button.text() == "Resume syncing"
+        await until(lambda: view.table.cell("tmdb", STATE) == "paused", what="paused")
+        assert view.table.cell("tmdb", NEXT) == "paused"
+        view.table.buttons["tmdb"].click()
+        await until(
+            lambda: view.table.cell("tmdb", STATE) == "paused (waiting to run)", what="waiting"
+        )
+        await asyncio.sleep(0.3)
+        assert history(view) == []  # nothing ran while paused
+        view.pause_button.click()
+        await until(lambda: len(history(view)) == 1, what="the run after resume")
+        assert history(view)[0][2] == "Refresh"
+        await until(lambda: view.table.cell("tmdb", STATE) == "ok", what="ok")
+        assert not view.pause_button.isChecked()
 
     assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
 
