@@ -80,20 +80,54 @@ def fold(title: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+@dataclass(frozen=True)
+class Unmatched:
+    """A file a watched folder could not assign, and why (shown in the Sync view)."""
+
+    path: str  # for a .torrent: where it is now (in processed/)
+    kind: str  # "torrent" | "video"
+    reason: str
+    info_hash: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "kind": self.kind, "reason": self.reason}
+
+
 class TitleIndex:
-    """The library's movies and shows by folded title, read once per scan."""
+    """The library's movies and shows by folded title, read once per scan at first use
+    (most scans match nothing)."""
 
     def __init__(self, library) -> None:
-        self._movies = _index(library.list_movies())
-        self._shows = _index(library.list_shows())
+        self._library = library
+        self._movies: dict | None = None
+        self._shows: dict | None = None
 
     def candidates(self, release: Release) -> list[Candidate]:
+        if self._movies is None or self._shows is None:
+            self._movies = _index(self._library.list_movies())
+            self._shows = _index(self._library.list_shows())
         table = self._movies if release.kind == "movie" else self._shows
         return [
             Candidate(item_id, label)
             for item_id, year, label in table.get(fold(release.title), [])
             if release.year is None or year is None or year == release.year
         ]
+
+
+def single_candidate(
+    release: Release | None, titles: TitleIndex, name: str
+) -> tuple[Candidate | None, str | None]:
+    """(the one library movie or show the release names, None) or (None, why not)."""
+    if release is None:
+        return None, f"the name {name!r} does not say which movie or show it is"
+    candidates = titles.candidates(release)
+    what = "movie" if release.kind == "movie" else "show"
+    if not candidates:
+        return None, f"no {what} in the library matches {release.describe()}"
+    if len(candidates) > 1:
+        labels = ", ".join(sorted(c.label for c in candidates))
+        return None, f"{len(candidates)} {what}s match {release.describe()}: {labels}"
+    return candidates[0], None
 
 
 def _index(items) -> dict[str, list[tuple[int, int | None, str]]]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from watchdog.events import (
     EVENT_TYPE_ATTRIB,
     EVENT_TYPE_CLOSED_NO_WRITE,
+    EVENT_TYPE_DELETED,
     EVENT_TYPE_MODIFIED,
     EVENT_TYPE_MOVED,
     EVENT_TYPE_OPENED,
@@ -187,11 +188,16 @@ class FolderWatcher:
         if not self._on_root:
             # only the folder itself (or a parent of it) appearing matters
             return any(p and (p == self.root or is_inside(self.root, p)) for p in (source, dest))
-        if dest and self._handled(dest) and source.lower().endswith(TORRENT_EXTENSION):
-            return False  # the source's own move of a .torrent it has dealt with
-        return self._matters(source, event.is_directory) or (
-            bool(dest) and self._matters(dest, event.is_directory)
-        )
+        if dest and self._matters(dest, event.is_directory):
+            return True
+        if event.event_type in (EVENT_TYPE_MOVED, EVENT_TYPE_DELETED) and (
+            not event.is_directory and source.lower().endswith(TORRENT_EXTENSION)
+        ):
+            # A .torrent leaving needs no work (handled ones were already moved out of the
+            # scan), and the source's own move into processed/ shows up as a deletion when
+            # processed/ is new: its watch is added after the file has arrived.
+            return False
+        return self._matters(source, event.is_directory)
 
     def _matters(self, path: str, is_directory: bool) -> bool:
         if path == self.root:

@@ -3,11 +3,10 @@
 FolderSource is one sync source per watched folder (a library SyncSourceRecord). Each sync
 scans the folder (folder_scan.py), compares the scan with the previous one, and applies only
 the difference:
-- a new .torrent file is added to the torrent engine; when its release name matches exactly
-  one library item (or, for a show, episodes) without a source, it is assigned; otherwise it
-  waits unassigned in the Torrents view and is listed as unmatched. Either way the file moves
-  to `processed/`, so it is never added twice; a file that is not a torrent moves to `failed/`
-  with `<name>.reason.txt` beside it.
+- a new .torrent file is added to the torrent engine and assigned when its release name
+  matches exactly one library item without a source, then moved to `processed/`, or to
+  `failed/` with the reason beside it (folder_torrents.py); an unassigned one waits in the
+  Torrents view and is listed as unmatched.
 - a new video file matched the same way becomes the item's local source (served from disk);
   samples are skipped; a changed one refreshes its size; a removed one has its assignment
   deactivated. Unmatched videos are tried again on every sync (the movie may have been added
@@ -29,38 +28,23 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.assign import AssignError
 from app.library import matching
 from app.library.errors import LibraryError
-from app.library.models import Assignment
 from app.sync import folder_scan
-from app.sync.folder_match import Release, TitleIndex, guess_release
-from app.sync.folder_scan import FAILED, PROCESSED, FileState, FolderUnavailable
+from app.sync.folder_match import Release, TitleIndex, Unmatched, guess_release, single_candidate
+from app.sync.folder_scan import FileState, FolderUnavailable
+from app.sync.folder_torrents import TorrentDrops
 from app.sync.folder_watch import DEBOUNCE_SECONDS, FolderWatcher
-from app.torrents.errors import InvalidTorrent, TorrentError
+from app.torrents.errors import TorrentError
 
 __all__ = ["FolderSource", "FolderUnavailable", "Unmatched"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """A file the folder could not assign, and why (shown in the Sync view)."""
-
-    path: str  # for a .torrent: where it is now (in processed/)
-    kind: str  # "torrent" | "video"
-    reason: str
-    info_hash: str | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "kind": self.kind, "reason": self.reason}
 
 
 @dataclass
@@ -138,6 +122,7 @@ class FolderSource:
         self._lock = threading.Lock()  # guards what detail() reads
         self._running = threading.Lock()  # one scan at a time, whoever asks
         self._watcher: FolderWatcher | None = None
+        self._drops = TorrentDrops(library, torrents, assigner, self.path)
 
     # ---- the scheduler's interface ------------------------------------------------------------
 
@@ -199,17 +184,13 @@ class FolderSource:
         current = folder_scan.scan(self.path, exclude=nested)
         changes = folder_scan.diff(self._snapshot, current)
         report = _Report(len(changes.added), len(changes.changed), len(changes.removed))
-        index: list[TitleIndex] = []  # built on first use: most syncs match nothing
-
-        def titles() -> TitleIndex:
-            if not index:
-                index.append(TitleIndex(self.library))
-            return index[0]
-
+        titles = TitleIndex(self.library)
         kept = dict(current)
         for path in (*changes.added, *changes.changed):
-            if folder_scan.kind_of(path) == "torrent" and not self._torrent(path, titles, report):
-                kept.pop(path, None)
+            if folder_scan.kind_of(path) == "torrent":
+                settled = self._torrent(path, titles, report)
+                if not settled or not os.path.exists(path):
+                    kept.pop(path)  # moved away, or to be tried again next scan
 
         local = self._local_assignments(nested)
         report.deactivated = self._deactivate_missing(local, current)
@@ -231,115 +212,23 @@ class FolderSource:
 
     # ---- .torrent files -------------------------------------------------------------------
 
-    def _torrent(self, path: str, titles: Callable[[], TitleIndex], report: _Report) -> bool:
-        """Add, match and move one .torrent; False when it should be seen again next scan."""
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError:
-            return False  # gone since the scan
-        except OSError as exc:
-            report.problems.append(f"cannot read {os.path.basename(path)}: {exc.strerror}")
-            return False
-        try:
-            info = self.torrents.add(data)
-        except InvalidTorrent as exc:
-            self._fail(path, str(exc))
-            report.failed += 1
-            return False
-        except TorrentError as exc:  # the engine is not running: try again next scan
-            report.problems.append(f"{os.path.basename(path)} not added yet: {exc}")
-            return False
-        assigned, reason = self._assign_torrent(data, info, guess_release(info.name), titles)
-        report.assigned += assigned
-        moved = self._move(path, PROCESSED)
-        if moved is None:
-            return True  # stays where it is; unchanged, it is not added again
-        if reason:
+    def _torrent(self, path: str, titles: TitleIndex, report: _Report) -> bool:
+        """Handle one .torrent; False when it is to be tried again next scan."""
+        outcome = self._drops.handle(path, titles)
+        report.assigned += outcome.assigned
+        report.failed += outcome.failed
+        if outcome.problem:
+            report.problems.append(outcome.problem)
+        entry = outcome.unmatched
+        if entry is not None:
             with self._lock:
                 # the same torrent dropped again is listed once, where it is now
-                for old in [p for p, u in self._unmatched.items() if u.info_hash == info.info_hash]:
+                for old in [
+                    p for p, u in self._unmatched.items() if u.info_hash == entry.info_hash
+                ]:
                     del self._unmatched[old]
-                self._unmatched[moved] = Unmatched(moved, "torrent", reason, info.info_hash)
-        return False
-
-    def _assign_torrent(
-        self, data: bytes, info, release: Release | None, titles: Callable[[], TitleIndex]
-    ) -> tuple[int, str | None]:
-        """(items assigned, why not) for a torrent already in the engine."""
-        target, reason = _single_candidate(release, titles, info.name)
-        if target is None:
-            return 0, reason
-        try:
-            if release.kind == "movie":
-                if self.library.active_assignment("movie", target.id) is not None:
-                    return 0, f"{target.label} already has a source"
-                self.assigner.assign("movie", target.id, data)
-                return 1, None
-            mapping = self._torrent_episodes(info, release, target.id)
-            if not mapping:
-                return 0, (
-                    f"no file of {info.name} is an episode of {target.label} without a source"
-                )
-            self.assigner.assign_episodes(data, mapping)
-            return len(mapping), None
-        except (AssignError, LibraryError, TorrentError) as exc:
-            return 0, str(exc)
-
-    def _torrent_episodes(self, info, release: Release, show_id: int) -> dict[int, int]:
-        """{episode id: file index} for the show's episodes without a source in this torrent."""
-        free = self._episodes_without_source(show_id)
-        files = [(f.index, f.path, f.size) for f in info.files]
-        found = matching.match_episodes(files, free, season_hint=release.season)
-        if not found and release.season is not None and len(release.episodes) == 1:
-            # "Show.S01E03.mkv" holding a file named otherwise: its one main video
-            key = (release.season, release.episodes[0])
-            main = [c for c in matching.rank_movie_files(files) if c.is_video and not c.is_extra]
-            if key in free and len(main) == 1:
-                found = {key: main[0].index}
-        return {free[key]: index for key, index in found.items()}
-
-    def _episodes_without_source(self, show_id: int) -> dict[tuple[int, int], int]:
-        sourced = {
-            row.item_id
-            for row in Assignment.select(Assignment.item_id).where(
-                Assignment.item_type == "episode", Assignment.active == 1
-            )
-        }
-        return {
-            (season.number, episode.number): episode.id
-            for season in self.library.seasons(show_id)
-            for episode in self.library.episodes(season.id)
-            if episode.id not in sourced
-        }
-
-    def _fail(self, path: str, reason: str) -> None:
-        moved = self._move(path, FAILED)
-        if moved is None:
-            return
-        try:
-            with open(moved + ".reason.txt", "w", encoding="utf-8") as handle:
-                handle.write(reason + "\n")
-        except OSError as exc:
-            logger.warning("Cannot write why %s failed: %s", moved, exc)
-        logger.warning("Folder %s: %s moved to %s/: %s", self.name, path, FAILED, reason)
-
-    def _move(self, path: str, subfolder: str) -> str | None:
-        """Move a handled file into the folder's subfolder (a free name); None if it cannot."""
-        target_dir = os.path.join(self.path, subfolder)
-        stem, ext = os.path.splitext(os.path.basename(path))
-        try:
-            os.makedirs(target_dir, exist_ok=True)
-            target = os.path.join(target_dir, stem + ext)
-            number = 2
-            while os.path.lexists(target):
-                target = os.path.join(target_dir, f"{stem} ({number}){ext}")
-                number += 1
-            shutil.move(path, target)
-        except OSError as exc:
-            logger.warning("Cannot move %s to %s/: %s", path, subfolder, exc)
-            return None
-        return target
+                self._unmatched[entry.path] = entry
+        return outcome.settled
 
     # ---- video files ----------------------------------------------------------------------
 
@@ -349,7 +238,7 @@ class FolderSource:
         state: FileState,
         local: dict[str, list],
         largest: dict[str, int],
-        titles: Callable[[], TitleIndex],
+        titles: TitleIndex,
         report: _Report,
     ) -> None:
         assigned = local.get(path)
@@ -388,9 +277,9 @@ class FolderSource:
         self._forget(path)
 
     def _video_targets(
-        self, release: Release | None, titles: Callable[[], TitleIndex], name: str
+        self, release: Release | None, titles: TitleIndex, name: str
     ) -> tuple[list[tuple[str, int]], str | None]:
-        target, reason = _single_candidate(release, titles, name)
+        target, reason = single_candidate(release, titles, name)
         if target is None:
             return [], reason
         if release.kind == "movie":
@@ -484,20 +373,6 @@ class FolderSource:
     def _changed(self) -> None:
         if self._on_change is not None:
             self._on_change()
-
-
-def _single_candidate(release: Release | None, titles: Callable[[], TitleIndex], name: str):
-    """(the one library item the release names, None) or (None, why not)."""
-    if release is None:
-        return None, f"the name {name!r} does not say which movie or show it is"
-    candidates = titles().candidates(release)
-    what = "movie" if release.kind == "movie" else "show"
-    if not candidates:
-        return None, f"no {what} in the library matches {release.describe()}"
-    if len(candidates) > 1:
-        labels = ", ".join(sorted(c.label for c in candidates))
-        return None, f"{len(candidates)} {what}s match {release.describe()}: {labels}"
-    return candidates[0], None
 
 
 def _largest_per_folder(videos: dict[str, FileState]) -> dict[str, int]:

@@ -253,6 +253,25 @@ def test_a_corrupt_torrent_goes_to_failed_with_the_reason(library, torrents, fol
     assert sync(source) == "no changes"  # failed/ is never scanned
 
 
+def test_a_torrent_waits_in_the_folder_while_the_engine_is_off(library, paths, folder, tmp_path):
+    heat = library.add_movie("Heat", 1995)
+    path, info_hash = torrent_file(folder, tmp_path, {MOVIE: 40 * KiB})
+    service = TorrentService(loopback_torrent_settings(), paths, listen_interface="127.0.0.1")
+    record = library.add_folder_source(folder, mode="manual")
+    source = FolderSource(library, service, Assigner(library, service), record)
+
+    summary = sync(source)
+    assert summary.startswith("1 added; ") and "not added yet" in summary
+    assert path.exists() and not (folder / "processed").exists()
+    service.start()
+    try:
+        assert sync(source) == "1 added; 1 assigned"  # seen again, as new
+        assert library.active_assignment("movie", heat.id).info_hash == info_hash
+        assert not path.exists()
+    finally:
+        service.stop()
+
+
 # ---- failures and nesting -------------------------------------------------------------------
 
 
