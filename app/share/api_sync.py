@@ -3,6 +3,7 @@
     GET    /api/sync                  every source: kind, path, mode, interval, state
     POST   /api/sync                  {"path", "mode"?, "interval_minutes"?}: watch a folder
     POST   /api/sync/run              rescan every source at once: {name: summary or error}
+    POST   /api/sync/pause, .../resume  pause or resume the whole scheduler (runs wait)
     GET    /api/sync/{name}           one source, with its history
     PUT    /api/sync/{name}           {"interval_minutes"?, "mode"?}: saved, applied at once
     DELETE /api/sync/{name}           stop watching a folder (its items keep their sources)
@@ -57,6 +58,10 @@ class SyncService(Protocol):
 
     def remove_folder(self, name: str) -> None: ...
 
+    def pause(self, reason: str = "user") -> list[str]: ...
+
+    def resume(self, reason: str = "user") -> list[str]: ...
+
 
 def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
     """Turn the sync service's and the library's errors into API answers."""
@@ -94,6 +99,8 @@ class SyncApi:
         r("GET", "/api/sync", self.list_sources)
         r("POST", "/api/sync", self.add_folder)
         r("POST", "/api/sync/run", self.rescan_all)
+        r("POST", "/api/sync/pause", self.pause)
+        r("POST", "/api/sync/resume", self.resume)
         r("GET", "/api/sync/{name}", self.get_source)
         r("PUT", "/api/sync/{name}", self.update_source)
         r("DELETE", "/api/sync/{name}", self.remove_folder)
@@ -155,6 +162,16 @@ class SyncApi:
     @_answers
     def rescan_all(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         return 200, {"results": sync.rescan_all()}
+
+    @_answers
+    def pause(self, request: Request, sync: SyncService) -> tuple[int, Any]:
+        reasons = sync.pause("api")
+        return 200, {"paused": bool(reasons), "paused_for": reasons}
+
+    @_answers
+    def resume(self, request: Request, sync: SyncService) -> tuple[int, Any]:
+        reasons = sync.resume("api")
+        return 200, {"paused": bool(reasons), "paused_for": reasons}
 
     @_answers
     def history(self, request: Request, sync: SyncService) -> tuple[int, Any]:

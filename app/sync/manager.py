@@ -136,6 +136,16 @@ class SyncManager:
         """scheduler.rescan_all() from another thread: {name: summary or error}."""
         return self._wait_for(self.scheduler.rescan_all("api"), wait)
 
+    def pause(self, reason: str = "user") -> list[str]:
+        """Pause the scheduler (any thread); returns what it is paused for."""
+        self._call(self.scheduler.pause, reason)
+        return self._call(lambda: self.scheduler.pause_reasons)
+
+    def resume(self, reason: str = "user") -> list[str]:
+        """End one pause(reason) (any thread); returns what it is still paused for."""
+        self._call(self.scheduler.resume, reason)
+        return self._call(lambda: self.scheduler.pause_reasons)
+
     def assign_local_file(self, path: str | os.PathLike, item_type: str, item_id: int):
         """Make a video file on disk the item's source (the Sync view's "assign" for a
         folder's unmatched file), then rescan the folder holding it so its list of unmatched

@@ -277,3 +277,24 @@ def test_a_stopped_loop_answers_503_not_500(parts):
             assert reply.status_code == 503 and "not running" in reply.json()["error"]
     finally:
         share.stop()
+
+
+def test_pause_holds_runs_until_resume(parts):
+    async def scenario(client, manager, factory):
+        paused = await client.post("/api/sync/pause")
+        assert paused.json() == {"paused": True, "paused_for": ["api"]}
+        assert (await client.post("/api/sync/pause")).status_code == 200  # pauses nest
+        waiting = await client.post("/api/sync/tmdb/run")
+        assert waiting.status_code == 202
+        data = waiting.json()
+        assert data["paused"] and data["pending"] == "api" and not data["running"]
+        assert factory.made["tmdb"].runs == 0
+        assert (await client.post("/api/sync/resume")).json()["paused"] is True
+        resumed = await client.post("/api/sync/resume")
+        assert resumed.json() == {"paused": False, "paused_for": []}
+        while factory.made["tmdb"].runs == 0 or manager.scheduler.state("tmdb").running:
+            await asyncio.sleep(0.02)
+        state = (await client.get("/api/sync/tmdb")).json()
+        assert state["last_run"]["reason"] == "api" and state["pending"] is None
+
+    serve(parts, scenario, wait=0.3)
