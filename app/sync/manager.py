@@ -15,6 +15,7 @@ scheduler.run() instead. The library is thread-safe and is used from the calling
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 from collections.abc import Callable, Coroutine
@@ -130,11 +131,18 @@ class SyncManager:
             run = self._wait_for(self.scheduler.run(name, reason), wait)
         except TimeoutError:
             return None, self.state(name)
+        except concurrent.futures.CancelledError:
+            raise SyncError(
+                f"the run of {name} was cancelled (the source was removed or the app is stopping)"
+            ) from None
         return run, self.state(name)
 
     def rescan_all(self, wait: float = 300.0) -> dict[str, str]:
         """scheduler.rescan_all() from another thread: {name: summary or error}."""
-        return self._wait_for(self.scheduler.rescan_all("api"), wait)
+        try:
+            return self._wait_for(self.scheduler.rescan_all("api"), wait)
+        except concurrent.futures.CancelledError:
+            raise SyncError("the rescan was cancelled (the app is stopping)") from None
 
     def pause(self, reason: str = "user") -> list[str]:
         """Pause the scheduler (any thread); returns what it is paused for."""

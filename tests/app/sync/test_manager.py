@@ -14,7 +14,7 @@ from app.library.db import close_database, open_database
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
 from app.library.repository import Library
 from app.sync.manager import SyncManager, SyncUnavailable
-from app.sync.scheduler import SyncScheduler, UnknownSource
+from app.sync.scheduler import SyncError, SyncScheduler, UnknownSource
 from tests.support.sync_sources import SourceFactory
 
 
@@ -213,3 +213,17 @@ def test_calls_after_the_loop_stopped_say_sync_is_not_running(library):
     manager = asyncio.run(build())
     with pytest.raises(SyncUnavailable, match="not running"):
         manager.run("tmdb")
+
+
+def test_a_run_cancelled_under_a_waiting_caller_is_a_clear_error(library, tmp_path):
+    library.add_folder_source(tmp_path / "slow", "manual", 0)
+    factory = SourceFactory(hold=5.0)
+
+    async def scenario(manager, factory):
+        waiting = asyncio.ensure_future(asyncio.to_thread(manager.run, "folder-1"))
+        await until(lambda: manager.scheduler.state("folder-1").running)
+        manager.remove_folder("folder-1")  # on the loop, while a worker waits for the run
+        with pytest.raises(SyncError, match="cancelled"):
+            await waiting
+
+    play(library, scenario, factory)
