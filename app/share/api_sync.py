@@ -23,6 +23,7 @@ built without sync) every endpoint answers 503.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -127,8 +128,12 @@ class SyncApi:
     def add_folder(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         body = request.json()
         fields.only(body, {"path", "mode", "interval_minutes"})
+        path = fields.text(body, "path")
+        if not os.path.isabs(os.path.expanduser(path)):
+            # relative to what? the app's working directory means nothing to a client
+            raise ApiError(422, f"path must be absolute, not {path!r}")
         state = sync.add_folder(
-            fields.text(body, "path"),
+            path,
             mode=body.get("mode", "watch"),
             interval_minutes=body.get("interval_minutes", 10),
         )

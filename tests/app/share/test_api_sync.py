@@ -161,6 +161,7 @@ def test_interval_changes_apply_at_once_from_the_last_sync(parts):
         ("GET", "/api/sync/nope/history", None, 404),
         ("GET", "/api/sync/nope", None, 404),
         ("POST", "/api/sync", {"mode": "poll"}, 422),
+        ("POST", "/api/sync", {"path": "media/in"}, 422),
         ("POST", "/api/sync", {"path": "/tmp/x", "mode": "hourly"}, 422),
         ("DELETE", "/api/sync", None, 405),
     ],
