@@ -118,6 +118,9 @@ class FolderSource:
         self._debounce = debounce
         self._snapshot: dict[str, FileState] = {}
         self._unmatched: dict[str, Unmatched] = {}
+        # what the names of unmatched videos say: they are tried again every sync, and
+        # guessit takes ~10 ms a name
+        self._releases: dict[str, Release | None] = {}
         self._error: str | None = None
         self._lock = threading.Lock()  # guards what detail() reads
         self._running = threading.Lock()  # one scan at a time, whoever asks
@@ -203,6 +206,8 @@ class FolderSource:
             if path in videos:
                 self._video(path, videos[path], local, largest, titles, report)
         self._prune_unmatched(videos)
+        with self._lock:
+            self._releases = {p: r for p, r in self._releases.items() if p in self._unmatched}
         self._snapshot = kept
         with self._lock:
             report.unmatched = len(self._unmatched)
@@ -252,7 +257,9 @@ class FolderSource:
         if matching.is_sample_or_extra(relative, state.size, largest[os.path.dirname(path)]):
             self._forget(path)
             return
-        targets, reason = self._video_targets(guess_release(relative), titles, relative)
+        if path not in self._releases:
+            self._releases[path] = guess_release(relative)
+        targets, reason = self._video_targets(self._releases[path], titles, relative)
         if reason is not None:
             with self._lock:
                 self._unmatched[path] = Unmatched(path, "video", reason)

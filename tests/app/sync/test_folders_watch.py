@@ -162,3 +162,50 @@ def test_debouncer_calls_once_per_burst():
     debouncer.close()  # a pending burst is dropped
     time.sleep(0.3)
     assert len(called) == 1
+
+
+def test_watch_mode_through_the_scheduler(library, torrents, tmp_path):
+    """The app's wiring: SyncManager hops each burst onto the loop as a "watch" run."""
+    from app.sync.manager import SyncManager
+    from app.sync.scheduler import SyncScheduler
+
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    heat = library.add_movie("Heat", 1995)
+
+    def make_source(record, on_change):
+        if record.kind != "folder":
+            return None
+        assigner = Assigner(library, torrents)
+        return FolderSource(library, torrents, assigner, record, on_change=on_change)
+
+    async def scenario():
+        scheduler = SyncScheduler(enabled=True)
+        manager = SyncManager(library, scheduler, make_source)
+        manager.start()
+        try:
+            name = manager.add_folder(folder, "watch", 0).name
+
+            async def runs(count: int) -> list:
+                for _ in range(100):
+                    history = scheduler.state(name).history
+                    if len(history) >= count:
+                        return list(history)
+                    await asyncio.sleep(0.05)
+                return list(scheduler.state(name).history)
+
+            first = await runs(1)  # adding a folder scans it once
+            assert [(r.reason, r.summary) for r in first] == [("app", "no changes")]
+            (folder / "Heat.1995.1080p.mkv").write_bytes(b"x" * 5000)
+            latest = (await runs(2))[0]
+            assert (latest.reason, latest.summary) == ("watch", "1 added; 1 assigned")
+            state = scheduler.state(name)
+            assert state.detail["mode"] == "watch" and state.detail["error"] is None
+        finally:
+            await scheduler.aclose()
+        assert not manager.source(name).watching  # stopped with the scheduler
+
+    asyncio.run(scenario())
+    assert library.active_assignment("movie", heat.id).local_path == str(
+        folder / "Heat.1995.1080p.mkv"
+    )
