@@ -63,7 +63,7 @@ class SyncView(QWidget):
         self.sources: dict[str, tuple[str, str | None]] = {}  # name -> (kind, path)
         self.dialog: Any = None  # the dialog waiting for the user, for tests
         self.chooser = ItemChooser(self)
-        self.busy: set[str] = set()
+        self._rescanning = False
         self._loading = False
         self._names: frozenset[str] = frozenset()
 
@@ -176,9 +176,9 @@ class SyncView(QWidget):
             return self.sources[name][0]
         return "tmdb" if name == "tmdb" else "folder"
 
-    def label(self, name: str) -> str:
+    def label(self, name: str, state: Any | None = None) -> str:
         kind, path = self.sources.get(name, (self.kind(name), None))
-        state = self.state(name)
+        state = state or self.state(name)
         if state is not None:
             path = state.detail.get("path") or path
         return source_label(name, kind, path)
@@ -196,11 +196,11 @@ class SyncView(QWidget):
         selected = self.table.selected()
         state = next((s for s in states if s.name == selected), None)
         folder = state is not None and self.kind(selected) == "folder"
-        self.detail.show_state(state, self.label(selected) if state else "", folder)
+        self.detail.show_state(state, self.label(selected, state) if state else "", folder)
         self.add_button.setEnabled(ready)
         self.edit_button.setEnabled(state is not None)
         self.remove_button.setEnabled(folder)
-        self.rescan_button.setEnabled(bool(states) and "*" not in self.busy)
+        self.rescan_button.setEnabled(bool(states) and not self._rescanning)
         self.pause_button.setEnabled(ready)
 
     def say(self, text: str) -> None:
@@ -239,7 +239,7 @@ class SyncView(QWidget):
         self.refresh()
 
     async def rescan_all(self) -> None:
-        self.busy.add("*")
+        self._rescanning = True
         self.refresh()
         self.say("Rescanning every source…")
         try:
@@ -249,7 +249,7 @@ class SyncView(QWidget):
         else:
             self.say("; ".join(f"{self.label(name)}: {text}" for name, text in report.items()))
         finally:
-            self.busy.discard("*")
+            self._rescanning = False
             self.refresh()
 
     # ---- the folder editor -------------------------------------------------------------
@@ -358,9 +358,9 @@ class SyncView(QWidget):
                 if folder in self.table.names:
                     self.core.sync.trigger(folder, "app")
             return
-        item_type = "movie" if isinstance(row, MovieRow) else "episode"
         if not isinstance(row, (MovieRow, EpisodeRow)):
             return
+        item_type = "movie" if isinstance(row, MovieRow) else "episode"
         try:
             await asyncio.to_thread(self.core.assign_local_file, path, item_type, row.id)
         except Exception as exc:  # the file vanished, the item was deleted, ...

@@ -16,7 +16,7 @@ from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click, message_boxes, message_text
 from ui.dialogs.folder_dialog import FolderDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
-from ui.sync.sources_table import MODE, SOURCE
+from ui.sync.sources_table import MODE, NEXT, SOURCE, STATE
 
 OK = QDialogButtonBox.StandardButton.Ok
 CANCEL = QDialogButtonBox.StandardButton.Cancel
@@ -88,7 +88,7 @@ def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tm
         await until(lambda: name in view.table.names, what="the folder's row")
         assert view.table.cell(name, SOURCE) == str(folder)
         assert view.table.cell(name, MODE) == "poll"
-        assert view.table.selected() == name  # the new folder is selected
+        await until(lambda: view.table.selected() == name, what="the new folder selected")
         await until(lambda: sorted(unmatched(view)) == ["clip.mkv", "home-video.mkv"], 15)
         assert not view.detail.unmatched_box.isHidden()
         assert view.remove_button.isEnabled()
@@ -188,3 +188,55 @@ def test_an_unmatched_torrent_is_assigned_through_the_file_choice(qapp, make_cor
         await until(lambda: unmatched(view) == [], 15, "the rescan to drop it")
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_a_missing_folder_fails_with_its_reason_then_watching_brings_it_back(
+    qapp, make_core, tmp_path
+):
+    pytest.importorskip("app.sync.folders", reason="watched folders (FolderSource) not landed")
+    folder = tmp_path / "Movies to add"
+    folder.mkdir()
+    (folder / "Unknown.Film.2020.mkv").write_bytes(b"\0" * 2048)
+    away = tmp_path / "moved away"
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.add_button.isEnabled(), what="the core")
+        dialog = await open_add_dialog(view)
+        dialog.path.setText(str(folder))
+        dialog.mode.setCurrentIndex(dialog.mode.findData("manual"))
+        click(dialog.buttons, OK)
+        await until(lambda: unmatched(view) == ["Unknown.Film.2020.mkv"], 15, "the scan")
+        [name] = await folder_names(core)
+
+        folder.rename(away)  # the disk was unplugged
+        view.table.buttons[name].click()
+        await until(lambda: view.table.cell(name, STATE).startswith("failing (1×)"), 10)
+        assert view.table.cell(name, NEXT) == "on Refresh"  # manual: no timer to back off
+        assert not view.detail.folder_error.isHidden()
+        assert "cannot be scanned" in view.detail.folder_error.text()
+        assert str(folder) in view.table.item(view.table.row_of(name), STATE).toolTip()
+
+        # Edit…: watch mode; the folder's return is noticed and it syncs again by itself.
+        view.table.select(name)
+        view.edit_button.click()
+        dialog = await until(lambda: isinstance(view.dialog, FolderDialog) and view.dialog)
+        assert dialog.path.isReadOnly() and dialog.path.text() == str(folder)
+        dialog.mode.setCurrentIndex(dialog.mode.findData("watch"))
+        click(dialog.buttons, OK)
+        await until(lambda: view.dialog is None, what="the dialog to close")
+        record = await asyncio.to_thread(core.library.get_sync_source, name)
+        assert record.mode == "watch"
+        away.rename(folder)
+        await until(lambda: view.table.cell(name, STATE) == "watching", 15, "the watcher")
+        assert view.table.cell(name, NEXT) == "on change"
+        assert view.detail.folder_error.isHidden()
+        assert history_reasons(view)[0] == "file change"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def history_reasons(view) -> list[str]:
+    table = view.detail.history
+    return [table.item(row, 2).text() for row in range(table.rowCount())]

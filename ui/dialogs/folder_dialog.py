@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 
 MODE_HINTS = {
     "watch": "Rescans a moment after files change.",
-    "poll": "Rescans every interval, counted from the last scan.",
-    "manual": "Rescans when you press Refresh or Rescan all.",
+    "poll": "Syncs every interval, counted from the last sync.",
+    "manual": "Syncs when you press Refresh or Rescan all.",
 }
 
 
@@ -83,6 +83,7 @@ class FolderDialog(QDialog):
         path_row.addWidget(self.path, 1)
         path_row.addWidget(self.browse)
         self.path.setReadOnly(self.editing)
+        self.path.setFrame(not self.editing)  # shown, not edited: a folder stays where it is
         self.browse.setVisible(not self.editing)
         self.mode = QComboBox()
         for key in modes:
