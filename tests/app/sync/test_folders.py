@@ -113,6 +113,23 @@ def test_videos_added_changed_removed_apply_only_the_difference(library, folder,
     assert active_local(library, "movie", heat.id).local_path == str(movie_file)
 
 
+def test_a_renamed_file_stays_its_items_source(library, folder, make_source):
+    show = library.add_show("Dark", 2017, seasons={1: 3})
+    first, second = (library.find_episode(show.id, 1, n) for n in (1, 2))
+    double = video(folder / "Dark.S01E01E02.mkv", 90 * KiB)
+    source = make_source(folder)
+    assert sync(source) == "1 added; 2 assigned"  # one file holding two episodes
+    assert active_local(library, "episode", first.id).local_path == str(double)
+    assert active_local(library, "episode", second.id).local_path == str(double)
+
+    renamed = folder / "Season 1" / "Dark (2017) - S01E01-E02.mkv"
+    renamed.parent.mkdir()
+    double.rename(renamed)
+    assert sync(source) == "1 added, 1 removed; 2 assigned, 2 deactivated"
+    assert active_local(library, "episode", first.id).local_path == str(renamed)
+    assert active_local(library, "episode", second.id).local_path == str(renamed)
+
+
 def test_first_scan_after_a_restart_changes_nothing(library, torrents, folder, make_source):
     heat = library.add_movie("Heat", 1995)
     video(folder / MOVIE)
