@@ -3,12 +3,15 @@ pure functions, checked without a window."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from app.sync.state import SourceState, SyncRun
 from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow, SeasonRow, ShowRow
 from ui.sync.item_choice import best_guess, targets
+from ui.sync.sources_table import source_label
 from ui.sync.texts import countdown, interval_text, next_sync, run_cells, state_text, when
 
 
@@ -103,3 +106,14 @@ def test_assign_preselects_the_item_the_file_name_carries():
     assert best_guess("/home/holiday.mp4", choices, titles) == 0  # nothing fits: the first
     with_shows = [label for label, _row in targets(snapshot, whole_shows=True)]
     assert "Dark (2017) (whole show)" in with_shows and "Dark (2017) · Season 1" in with_shows
+
+
+def test_sources_are_named_by_kind_and_path():
+    home = Path.home()
+    assert source_label("tmdb", "tmdb", None).startswith("TMDB")
+    assert source_label("folder-1", "folder", str(home / "Videos" / "In")) == os.path.join(
+        "~", "Videos", "In"
+    )
+    assert source_label("folder-2", "folder", "/srv/media") == "/srv/media"
+    assert source_label("folder-3", "folder", str(home) + "2/x") == str(home) + "2/x"
+    assert source_label("folder-4", "folder", None) == "folder-4"

@@ -8,6 +8,8 @@ and the scroll position survive the countdown; rows are rebuilt only when source
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -40,9 +42,15 @@ SOURCE, MODE, INTERVAL, NEXT, STATE, ATTEMPT, SUCCESS, RESULT, BUTTON = range(le
 
 
 def source_label(name: str, kind: str, path: str | None) -> str:
+    """What the user calls a source: TMDB, or the folder's path (home shown as ~)."""
     if kind == "tmdb":
         return "TMDB (titles, posters, episodes)"
-    return path or name
+    if not path:
+        return name
+    home = str(Path.home())
+    if home not in ("", os.sep) and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home) :]
+    return path
 
 
 class SourcesTable(QTableWidget):
