@@ -112,6 +112,7 @@ class FolderWatcher:
         self._observer = None
         self._watch = None
         self._on_root = False
+        self._stale = False  # the folder was deleted or moved: its watch is dead
         self._lock = threading.Lock()
         self.error: str | None = None
 
@@ -142,7 +143,9 @@ class FolderWatcher:
     def rearm(self) -> None:
         """Watch the folder itself if it exists now, else its nearest existing parent."""
         with self._lock:
-            if self._observer is not None and self._on_root != os.path.isdir(self.root):
+            if self._observer is None:
+                return
+            if self._stale or self._on_root != os.path.isdir(self.root):
                 self._arm_locked()
 
     def _arm(self) -> None:
@@ -158,6 +161,7 @@ class FolderWatcher:
             with contextlib.suppress(KeyError, OSError):
                 observer.unschedule(self._watch)
             self._watch = None
+        self._stale = False
         target, recursive = self.root, True
         if not os.path.isdir(self.root):
             target, recursive = _existing_parent(self.root), False
@@ -175,6 +179,10 @@ class FolderWatcher:
 
     def _event(self, event: FileSystemEvent) -> None:
         debouncer = self._debouncer
+        if event.event_type in (EVENT_TYPE_DELETED, EVENT_TYPE_MOVED) and (
+            os.fsdecode(event.src_path) == self.root
+        ):
+            self._stale = True  # even if it is back before the burst ends
         if debouncer is not None and self._relevant(event):
             debouncer.poke()
 

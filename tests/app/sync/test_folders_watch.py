@@ -135,6 +135,13 @@ def test_a_deleted_folder_asks_for_a_sync_and_is_watched_for_again(tmp_path, wat
     time.sleep(QUIET)
     assert len(calls.times) == 2
 
+    # gone and back within one burst: the new folder is watched, not the dead one
+    folder.rmdir()
+    folder.mkdir()
+    assert calls.wait_for(3)
+    (folder / "Heat.1995.mkv").write_bytes(b"x")
+    assert calls.wait_for(4)
+
 
 def test_stop_watching_ends_the_calls(tmp_path, watched):
     folder = tmp_path / "watched"
