@@ -23,15 +23,14 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from app.settings import SyncSettings
-from app.sync.clock import Clock, LoopClock, TimerHandle
+from app.sync.clock import Clock, LoopClock
+from app.sync.slot import Outcome, SourceSlot, SyncError, SyncSource, describe
 from app.sync.state import (
-    HISTORY_LENGTH,
     MODES,
     REASONS,
     SourceState,
@@ -49,6 +48,7 @@ __all__ = [
     "SyncError",
     "SyncRun",
     "SyncScheduler",
+    "SyncSource",
     "UnknownSource",
 ]
 
@@ -58,52 +58,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_INTERVAL_MINUTES = 60
 
 
-class SyncSource(Protocol):
-    """Anything with a unique `name` and `async def sync() -> str` (a one-line summary).
-
-    Optional: `detail() -> dict` (shown in the state), `start_watching()` and
-    `stop_watching()` (called as the source enters and leaves `watch` mode while the
-    scheduler runs).
-    """
-
-    name: str
-
-    async def sync(self) -> str: ...
-
-
-class SyncError(Exception):
-    """A sync could not run or failed. Sources raise it for failures whose message says it
-    all (no traceback is logged); sync_now() raises it naming the source."""
-
-
 class UnknownSource(SyncError, LookupError):
     """No source has that name (it may have been removed meanwhile)."""
 
 
 Listener = Callable[[SourceState], None]
-_Outcome = tuple[SyncRun, BaseException | None]
-
-
-class _Entry:
-    """The scheduler's mutable record of one source."""
-
-    def __init__(self, source: SyncSource, interval: float | None, mode: str) -> None:
-        self.source = source
-        self.interval = interval  # seconds; None: the scheduler's default; 0: no timer
-        self.mode = mode
-        self.timer: TimerHandle | None = None
-        self.task: asyncio.Task[_Outcome] | None = None
-        # Clock time the countdown runs from: the end of the last run, or when timing began.
-        self.countdown_from: float | None = None
-        self.due_at: float | None = None
-        self.pending: str | None = None  # reason of a run waiting for resume()
-        self.watching = False
-        self.last_attempt: datetime | None = None
-        self.last_success: datetime | None = None
-        self.last_error: str | None = None
-        self.last_summary: str | None = None
-        self.failures = 0
-        self.history: deque[SyncRun] = deque(maxlen=HISTORY_LENGTH)
 
 
 class SyncScheduler:
@@ -131,7 +90,7 @@ class SyncScheduler:
         self._enabled = settings.enabled if enabled is None else bool(enabled)
         self._first_delay = first_delay
         self._clock = clock
-        self._entries: dict[str, _Entry] = {}
+        self._slots: dict[str, SourceSlot] = {}
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
@@ -156,60 +115,46 @@ class SyncScheduler:
             raise ValueError(f"sync source {source!r} has no name")
         if not callable(getattr(source, "sync", None)):
             raise ValueError(f"sync source {name!r} has no sync() method")
-        if name in self._entries:
+        if name in self._slots:
             raise ValueError(f"a sync source named {name!r} is already registered")
         if interval is not None and interval_minutes is not None:
             raise ValueError("give interval or interval_minutes, not both")
         seconds = _positive(interval) if interval is not None else None
         if interval_minutes is not None:
             seconds = check_interval_minutes(interval_minutes) * self._minute
-        entry = _Entry(source, seconds, check_mode(mode))
-        self._entries[name] = entry
+        slot = SourceSlot(source, seconds, check_mode(mode))
+        self._slots[name] = slot
         if self._started:
-            self._start_countdown(entry)
-            self._watch(entry)
-        self._notify(entry)
+            self._start_countdown(slot)
+            self._watch(slot)
+        self._notify(slot)
 
     def remove_source(self, name: str) -> None:
-        entry = self._entries.pop(name, None)
-        if entry is None:
+        slot = self._slots.pop(name, None)
+        if slot is None:
             return
-        self._disarm(entry)
-        self._unwatch(entry)
-        if entry.task is not None:
-            entry.task.cancel()
+        self._disarm(slot)
+        slot.set_watching(False)
+        if slot.task is not None:
+            slot.task.cancel()
 
     def names(self) -> list[str]:
-        return list(self._entries)
+        return list(self._slots)
 
     def state(self, name: str) -> SourceState:
-        entry = self._entry(name)
-        seconds = self._interval_of(entry)
-        # Whole minutes as the user set them; a sub-minute test interval shows as 1.
-        minutes = math.ceil(seconds / self._minute - 1e-9)
-        next_due = self._wall(entry.due_at) if entry.due_at is not None else None
-        return SourceState(
-            name=name,
+        slot = self._slot(name)
+        seconds = self._interval_of(slot)
+        return slot.snapshot(
             enabled=self._enabled,
             interval=seconds,
-            running=entry.task is not None,
-            last_attempt=entry.last_attempt,
-            last_success=entry.last_success,
-            last_error=entry.last_error,
-            last_summary=entry.last_summary,
-            next_due=next_due,
-            interval_minutes=minutes,
-            mode=entry.mode,
-            failures=entry.failures,
-            backoff_until=next_due if entry.failures else None,
-            history=tuple(entry.history),
+            # Whole minutes as the user set them; a sub-minute test interval shows as 1.
+            interval_minutes=math.ceil(seconds / self._minute - 1e-9),
+            next_due=self._wall(slot.due_at) if slot.due_at is not None else None,
             paused=self.paused,
-            pending=entry.pending,
-            detail=_detail(entry.source),
         )
 
     def states(self) -> list[SourceState]:
-        return [self.state(name) for name in self._entries]
+        return [self.state(name) for name in self._slots]
 
     # ---- listeners ----------------------------------------------------------------------
 
@@ -242,26 +187,26 @@ class SyncScheduler:
         if seconds == self._interval:
             return
         self._interval = seconds
-        for entry in self._entries.values():
-            if entry.interval is None:
-                self._arm(entry)
-                self._notify(entry)
+        for slot in self._slots.values():
+            if slot.interval is None:
+                self._arm(slot)
+                self._notify(slot)
 
     def set_source_interval(self, name: str, minutes: int) -> None:
         """A source's interval in minutes (0: no timer), applied at once: the old timer
         stops and the new one counts from the source's last run."""
-        entry = self._entry(name)
-        entry.interval = check_interval_minutes(minutes) * self._minute
-        self._arm(entry)
-        self._notify(entry)
+        slot = self._slot(name)
+        slot.interval = check_interval_minutes(minutes) * self._minute
+        self._arm(slot)
+        self._notify(slot)
 
     def set_mode(self, name: str, mode: str) -> None:
         """`poll` (timer), `watch` (the source's watcher asks for runs) or `manual`."""
-        entry = self._entry(name)
-        entry.mode = check_mode(mode)
-        self._watch(entry)
-        self._arm(entry)
-        self._notify(entry)
+        slot = self._slot(name)
+        slot.mode = check_mode(mode)
+        self._watch(slot)
+        self._arm(slot)
+        self._notify(slot)
 
     def set_enabled(self, enabled: bool) -> None:
         """Turn the timers on or off; requested runs and watched changes work either way."""
@@ -269,9 +214,9 @@ class SyncScheduler:
         if enabled == self._enabled:
             return
         self._enabled = enabled
-        for entry in self._entries.values():
-            self._arm(entry)
-            self._notify(entry)
+        for slot in self._slots.values():
+            self._arm(slot)
+            self._notify(slot)
 
     # ---- pausing --------------------------------------------------------------------------
 
@@ -305,9 +250,9 @@ class SyncScheduler:
             return
         logger.info("Sync resumed")
         self._resumed.set()
-        for entry in self._entries.values():
-            if entry.pending is not None and entry.task is None:
-                self._launch(entry, entry.pending)
+        for slot in self._slots.values():
+            if slot.pending is not None and slot.task is None:
+                self._launch(slot, slot.pending)
         self._notify_all()
 
     @contextlib.asynccontextmanager
@@ -316,7 +261,7 @@ class SyncScheduler:
         block, resume: nothing syncs against half-applied settings."""
         self.pause(reason)
         try:
-            running = [e.task for e in self._entries.values() if e.task is not None]
+            running = [e.task for e in self._slots.values() if e.task is not None]
             if running:
                 await asyncio.wait([asyncio.shield(task) for task in running])
             yield
@@ -329,10 +274,10 @@ class SyncScheduler:
         """Start the countdowns and watchers; call on the loop that will run the syncs."""
         self._bind_loop()
         self._started = True
-        for entry in self._entries.values():
-            self._start_countdown(entry)
-            self._watch(entry)
-            self._notify(entry)
+        for slot in self._slots.values():
+            self._start_countdown(slot)
+            self._watch(slot)
+            self._notify(slot)
 
     async def run(self, name: str, reason: str = "manual") -> SyncRun:
         """Run `name` now, or join the run in progress, and return that run's record.
@@ -354,27 +299,27 @@ class SyncScheduler:
         """Fire-and-forget run for buttons, the API and watchers; the outcome lands in the
         state. Joins a run in progress; while paused it waits for resume()."""
         check_reason(reason)
-        entry = self._entry(name)
-        if entry.task is not None:
+        slot = self._slot(name)
+        if slot.task is not None:
             return
         if self.paused:
-            if entry.pending is None:
-                entry.pending = reason
-                self._notify(entry)
+            if slot.pending is None:
+                slot.pending = reason
+                self._notify(slot)
             return
-        self._launch(entry, reason)
+        self._launch(slot, reason)
 
     async def rescan_all(self, reason: str = "manual") -> dict[str, str]:
         """Run every source at once, each on its own: one failing stops none of the others.
         Returns {name: summary, or the error for a failed run}."""
-        names = list(self._entries)
+        names = list(self._slots)
         results = await asyncio.gather(
             *(self.run(name, reason) for name in names), return_exceptions=True
         )
         report: dict[str, str] = {}
         for name, result in zip(names, results, strict=True):
             if isinstance(result, BaseException):
-                report[name] = f"error: {_describe(result)}"
+                report[name] = f"error: {describe(result)}"
             elif result.outcome == "ok":
                 report[name] = result.summary
             else:
@@ -398,30 +343,30 @@ class SyncScheduler:
 
     async def aclose(self) -> None:
         """stop() and wait until every running sync has ended."""
-        tasks = [entry.task for entry in self._entries.values() if entry.task is not None]
+        tasks = [slot.task for slot in self._slots.values() if slot.task is not None]
         self._stop_here()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     # ---- internals ----------------------------------------------------------------------
 
-    async def _run_or_join(self, name: str, reason: str) -> _Outcome:
+    async def _run_or_join(self, name: str, reason: str) -> Outcome:
         check_reason(reason)
-        entry = self._entry(name)
-        while self.paused and entry.task is None:
-            if entry.pending is None:
-                entry.pending = reason
-                self._notify(entry)
+        slot = self._slot(name)
+        while self.paused and slot.task is None:
+            if slot.pending is None:
+                slot.pending = reason
+                self._notify(slot)
             await self._resumed.wait()
-            entry = self._entry(name)
-        task = entry.task or self._launch(entry, reason)
+            slot = self._slot(name)
+        task = slot.task or self._launch(slot, reason)
         return await asyncio.shield(task)
 
-    def _entry(self, name: str) -> _Entry:
+    def _slot(self, name: str) -> SourceSlot:
         try:
-            return self._entries[name]
+            return self._slots[name]
         except KeyError:
-            known = ", ".join(self._entries) or "none"
+            known = ", ".join(self._slots) or "none"
             raise UnknownSource(f"no sync source named {name!r} (known: {known})") from None
 
     def _bind_loop(self) -> Clock:
@@ -437,162 +382,99 @@ class SyncScheduler:
         assert self._clock is not None
         return self._clock.now() + timedelta(seconds=at - self._clock.time())
 
-    def _interval_of(self, entry: _Entry) -> float:
-        return entry.interval if entry.interval is not None else self._interval
+    def _interval_of(self, slot: SourceSlot) -> float:
+        return slot.interval if slot.interval is not None else self._interval
 
-    def _period(self, entry: _Entry) -> float | None:
+    def _period(self, slot: SourceSlot) -> float | None:
         """Seconds from the last run to the next timed one; None when no timer applies."""
-        interval = self._interval_of(entry)
-        if entry.mode != "poll" or interval <= 0:
+        interval = self._interval_of(slot)
+        if slot.mode != "poll" or interval <= 0:
             return None
-        return backoff_period(interval, entry.failures, self._minute)
+        return backoff_period(interval, slot.failures, self._minute)
 
-    def _start_countdown(self, entry: _Entry) -> None:
+    def _start_countdown(self, slot: SourceSlot) -> None:
         clock = self._bind_loop()
-        entry.countdown_from = clock.time()
-        period = self._period(entry)
+        slot.countdown_from = clock.time()
+        period = self._period(slot)
         if self._first_delay is not None and period is not None:
             # Shift the start so the first countdown ends after first_delay, not an interval.
-            entry.countdown_from += self._first_delay - period
-        self._arm(entry)
+            slot.countdown_from += self._first_delay - period
+        self._arm(slot)
 
-    def _arm(self, entry: _Entry) -> None:
+    def _arm(self, slot: SourceSlot) -> None:
         """(Re)arm the one-shot timer, or leave it off when stopped, disabled, running,
         already due (waiting for resume), or the mode or interval has no timer."""
-        if entry.pending is not None or self._entries.get(entry.source.name) is not entry:
+        if slot.pending is not None or self._slots.get(slot.name) is not slot:
             return
-        self._disarm(entry)
-        period = self._period(entry)
+        self._disarm(slot)
+        period = self._period(slot)
         clock = self._clock
         if (
             not self._started
             or not self._enabled
-            or entry.task is not None
+            or slot.task is not None
             or clock is None
-            or entry.countdown_from is None
+            or slot.countdown_from is None
             or period is None
         ):
             return
-        entry.due_at = entry.countdown_from + period
-        delay = max(0.0, entry.due_at - clock.time())
-        entry.timer = clock.call_later(delay, self._timer_fired, entry)
+        slot.due_at = slot.countdown_from + period
+        delay = max(0.0, slot.due_at - clock.time())
+        slot.timer = clock.call_later(delay, self._timer_fired, slot)
 
-    def _disarm(self, entry: _Entry) -> None:
-        if entry.timer is not None:
-            entry.timer.cancel()
-            entry.timer = None
-        entry.due_at = None
+    def _disarm(self, slot: SourceSlot) -> None:
+        if slot.timer is not None:
+            slot.timer.cancel()
+            slot.timer = None
+        slot.due_at = None
 
-    def _timer_fired(self, entry: _Entry) -> None:
-        entry.timer = None
-        if entry.task is not None or self._entries.get(entry.source.name) is not entry:
+    def _timer_fired(self, slot: SourceSlot) -> None:
+        slot.timer = None
+        if slot.task is not None or self._slots.get(slot.name) is not slot:
             return
         if self.paused:
-            entry.pending = (
-                entry.pending or "timer"
-            )  # due_at stays: the state shows since when it waits
-            self._notify(entry)
+            # due_at stays set: the state shows since when the run has waited
+            slot.pending = slot.pending or "timer"
+            self._notify(slot)
             return
-        self._launch(entry, "timer")
+        self._launch(slot, "timer")
 
-    def _launch(self, entry: _Entry, reason: str) -> asyncio.Task[_Outcome]:
-        self._disarm(entry)
-        entry.pending = None
+    def _launch(self, slot: SourceSlot, reason: str) -> asyncio.Task[Outcome]:
+        self._disarm(slot)
+        slot.pending = None
         self._bind_loop()
         assert self._loop is not None
-        entry.task = self._loop.create_task(
-            self._run(entry, reason), name=f"sync {entry.source.name}"
-        )
-        return entry.task
+        slot.task = self._loop.create_task(self._run(slot, reason), name=f"sync {slot.name}")
+        return slot.task
 
-    async def _run(self, entry: _Entry, reason: str) -> _Outcome:
+    async def _run(self, slot: SourceSlot, reason: str) -> Outcome:
         """One run; never raises (but for cancellation), so a timer run needs no awaiter."""
         clock = self._bind_loop()
-        name = entry.source.name
-        began = clock.time()
-        entry.last_attempt = clock.now()
-        self._notify(entry)
-        outcome, summary, error = "error", "", None
         try:
-            logger.info("Sync %s started (%s)", name, reason)
-            summary = str(await entry.source.sync())
-            outcome = "ok"
-            entry.last_success = clock.now()
-            entry.last_summary = summary
-            entry.last_error = None
-            entry.failures = 0
-            logger.info("Sync %s done: %s", name, summary)
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            entry.last_error = "cancelled"
-            raise
-        except Exception as exc:
-            error = exc
-            entry.last_error = _describe(exc)
-            entry.failures += 1
-            logger.warning(
-                "Sync %s failed (%d in a row): %s",
-                name,
-                entry.failures,
-                entry.last_error,
-                exc_info=not isinstance(exc, SyncError),
-            )
+            return await slot.execute(clock, reason, started=lambda: self._notify(slot))
         finally:
-            run = SyncRun(
-                started=entry.last_attempt,
-                duration=max(0.0, clock.time() - began),
-                reason=reason,
-                outcome=outcome,
-                summary=summary,
-                error=entry.last_error if outcome != "ok" else None,
-            )
-            entry.history.appendleft(run)
-            entry.task = None
-            entry.countdown_from = clock.time()
-            self._arm(entry)
-            self._notify(entry)
-        return run, error
+            slot.task = None
+            slot.countdown_from = clock.time()
+            self._arm(slot)
+            self._notify(slot)
 
-    def _watch(self, entry: _Entry) -> None:
+    def _watch(self, slot: SourceSlot) -> None:
         """Start or stop the source's watcher to match its mode."""
-        if self._started and entry.mode == "watch":
-            if entry.watching:
-                return
-            entry.watching = True
-            start = getattr(entry.source, "start_watching", None)
-            if start is not None:
-                try:
-                    start()
-                except Exception as exc:
-                    entry.last_error = f"cannot watch for changes: {_describe(exc)}"
-                    logger.warning("Sync %s: %s", entry.source.name, entry.last_error)
-        else:
-            self._unwatch(entry)
-
-    def _unwatch(self, entry: _Entry) -> None:
-        if not entry.watching:
-            return
-        entry.watching = False
-        stop = getattr(entry.source, "stop_watching", None)
-        if stop is not None:
-            try:
-                stop()
-            except Exception:
-                logger.exception("Sync %s: stopping the watcher failed", entry.source.name)
+        slot.set_watching(self._started and slot.mode == "watch")
 
     def _stop_here(self) -> None:
         self._started = False
-        for entry in self._entries.values():
-            self._disarm(entry)
-            self._unwatch(entry)
-            entry.pending = None
-            if entry.task is not None:
-                entry.task.cancel()
+        for slot in self._slots.values():
+            self._disarm(slot)
+            slot.set_watching(False)
+            slot.pending = None
+            if slot.task is not None:
+                slot.task.cancel()
 
-    def _notify(self, entry: _Entry) -> None:
-        if not self._listeners or self._entries.get(entry.source.name) is not entry:
+    def _notify(self, slot: SourceSlot) -> None:
+        if not self._listeners or self._slots.get(slot.name) is not slot:
             return
-        state = self.state(entry.source.name)
+        state = self.state(slot.name)
         for callback in list(self._listeners):
             try:
                 callback(state)
@@ -600,19 +482,8 @@ class SyncScheduler:
                 logger.exception("Sync listener %r failed", callback)
 
     def _notify_all(self) -> None:
-        for entry in list(self._entries.values()):
-            self._notify(entry)
-
-
-def _detail(source: SyncSource) -> dict[str, Any]:
-    detail = getattr(source, "detail", None)
-    if detail is None:
-        return {}
-    try:
-        return dict(detail())
-    except Exception as exc:
-        logger.warning("Sync %s: detail() failed: %s", source.name, exc)
-        return {"error": _describe(exc)}
+        for slot in list(self._slots.values()):
+            self._notify(slot)
 
 
 def _positive(seconds: float) -> float:
@@ -620,7 +491,3 @@ def _positive(seconds: float) -> float:
     if not seconds > 0:
         raise ValueError(f"a sync interval must be more than 0 seconds (got {seconds:g})")
     return seconds
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
