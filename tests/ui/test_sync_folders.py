@@ -240,3 +240,19 @@ def test_a_missing_folder_fails_with_its_reason_then_watching_brings_it_back(
 def history_reasons(view) -> list[str]:
     table = view.detail.history
     return [table.item(row, 2).text() for row in range(table.rowCount())]
+
+
+def test_a_folder_added_elsewhere_shows_up_with_its_path(qapp, make_core, tmp_path):
+    pytest.importorskip("app.sync.folders", reason="watched folders (FolderSource) not landed")
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.table.names == ["tmdb"], what="the TMDB source")
+        # The JSON API adds folders through the same Core call, from a share worker thread.
+        state = await asyncio.to_thread(core.add_folder, str(tmp_path), "manual", 0)
+        await until(lambda: state.name in view.table.names, what="the new row")
+        await until(lambda: view.table.cell(state.name, SOURCE) == str(tmp_path), what="path")
+        assert view.table.cell(state.name, NEXT) == "on Refresh"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
