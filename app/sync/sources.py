@@ -4,6 +4,8 @@
 their episodes, so new episodes appear) and every TMDB-linked movie (IMDb id, overview,
 poster). Titles and years are left alone: they name the files players see, and those names
 must stay stable. Only what changed is written, so a quiet sync does not wake the share.
+Requests go out a few at a time and are paced (at most `requests_per_second`), well under
+TMDB's limit, so a large library does not run into 429 answers.
 """
 
 from __future__ import annotations
@@ -69,10 +71,12 @@ class TmdbLibrarySource:
         tmdb: TmdbClient | Callable[[], TmdbClient | None] | None,
         *,
         concurrency: int = 4,
+        requests_per_second: float = 20.0,
     ) -> None:
         self.library = library
         self._tmdb = tmdb
         self._concurrency = max(1, concurrency)
+        self._requests_per_second = requests_per_second
 
     def _client(self) -> TmdbClient | None:
         if self._tmdb is None or isinstance(self._tmdb, TmdbClient):
@@ -89,6 +93,7 @@ class TmdbLibrarySource:
             raise SyncError("no TMDB API key is set: add one in Settings to refresh the library")
         report = _Report()
         limit = asyncio.Semaphore(self._concurrency)
+        pace = _Pace(self._requests_per_second)
         fatal: list[TmdbError] = []
 
         async def guarded(item: Show | Movie) -> None:
@@ -97,9 +102,9 @@ class TmdbLibrarySource:
                     return
                 try:
                     if isinstance(item, Show):
-                        await self._refresh_show(client, item, report)
+                        await self._refresh_show(client, item, report, pace)
                     else:
-                        await self._refresh_movie(client, item, report)
+                        await self._refresh_movie(client, item, report, pace)
                 except _FATAL as exc:
                     fatal.append(exc)
                 except (TmdbError, LibraryError) as exc:
@@ -113,7 +118,10 @@ class TmdbLibrarySource:
             raise SyncError(f"TMDB refresh failed for every item: {'; '.join(report.failures)}")
         return report.summary()
 
-    async def _refresh_show(self, client: TmdbClient, show: Show, report: _Report) -> None:
+    async def _refresh_show(
+        self, client: TmdbClient, show: Show, report: _Report, pace: _Pace
+    ) -> None:
+        await pace.wait()
         details = await client.show(show.tmdb_id)
         stored_seasons = {season.number: season for season in self.library.seasons(show.id)}
         for summary in details.seasons:
@@ -125,6 +133,7 @@ class TmdbLibrarySource:
             )
             if stored is not None and _settled(summary, stored_episodes):
                 continue
+            await pace.wait()
             season = await client.season(show.tmdb_id, summary.number)
             episodes = [
                 EpisodeData(
@@ -155,7 +164,10 @@ class TmdbLibrarySource:
             report.updated += 1
         report.shows += 1
 
-    async def _refresh_movie(self, client: TmdbClient, movie: Movie, report: _Report) -> None:
+    async def _refresh_movie(
+        self, client: TmdbClient, movie: Movie, report: _Report, pace: _Pace
+    ) -> None:
+        await pace.wait()
         details = await client.movie(movie.tmdb_id)
         changes = _changes(
             movie,
@@ -202,6 +214,21 @@ class TmdbLibrarySource:
             number not in wanted and not self.library.assignments_of("episode", old.id)
             for number, old in stored_episodes.items()
         )
+
+
+class _Pace:
+    """Spaces requests at least 1/per_second apart, whichever task sends them."""
+
+    def __init__(self, per_second: float) -> None:
+        self._gap = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self._gap
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 def _settled(summary: SeasonSummary, stored_episodes: dict[int, Episode]) -> bool:

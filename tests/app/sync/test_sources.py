@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 
 import httpx
@@ -240,3 +241,17 @@ def test_scheduler_runs_the_source_and_records_its_summary(library, fake):
     assert state.last_summary == summary
     assert "10 new episodes" in summary
     assert state.last_error is None and state.next_due is not None
+
+
+def test_requests_are_paced_across_concurrent_items(library, fake):
+    library.add_movie("The Matrix", 1999, tmdb_id=603)
+    for number in range(11):
+        library.add_movie(f"Lost {number}", 2000 + number, tmdb_id=900000 + number)
+    started = time.monotonic()
+
+    summary = sync(library, fake, concurrency=4, requests_per_second=40)
+
+    elapsed = time.monotonic() - started
+    assert len(fake.requests) == 12  # one request per movie, 11 of them unknown to TMDB
+    assert elapsed >= 11 / 40 * 0.95  # 12 requests at most 40 a second, though 4 at a time
+    assert "11 failed" in summary
