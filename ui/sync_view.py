@@ -45,6 +45,8 @@ NOTE = (
     "countdown starts again after every sync, whatever started it."
 )
 
+PAUSE_REASONS = {"api": "through the API", "settings": "while settings are applied"}
+
 
 class SyncView(QWidget):
     def __init__(
@@ -86,6 +88,8 @@ class SyncView(QWidget):
             "No sync starts while paused; timers and Refresh wait until you resume"
         )
         self.pause_button.toggled.connect(self.set_paused)
+        self.paused_by = QLabel("")
+        self.paused_by.hide()
         self.rescan_button = QPushButton("Rescan all")
         self.rescan_button.setToolTip("Sync every source now, each on its own")
         self.rescan_button.clicked.connect(lambda: spawn(self.rescan_all(), "rescan all"))
@@ -109,6 +113,7 @@ class SyncView(QWidget):
         for button in (self.add_button, self.edit_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.paused_by)
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.rescan_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -202,6 +207,7 @@ class SyncView(QWidget):
         self.remove_button.setEnabled(folder)
         self.rescan_button.setEnabled(bool(states) and not self._rescanning)
         self.pause_button.setEnabled(ready)
+        self._show_pause(getattr(self.core, "sync", None))
 
     def say(self, text: str) -> None:
         self.message.setText(text)
@@ -222,6 +228,20 @@ class SyncView(QWidget):
             self.say(f"{self.label(name)}: {summary or 'done'}")
         self.refresh()
 
+    def _show_pause(self, sync: Any) -> None:
+        """The button follows the user's own pause; other pauses (the API's, settings being
+        applied) are named beside it, since Resume here does not end them."""
+        reasons = list(sync.pause_reasons) if sync is not None else []
+        mine = "user" in reasons
+        if self.pause_button.isChecked() != mine:
+            blocked = self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(mine)
+            self.pause_button.blockSignals(blocked)
+        self.pause_button.setText("Resume syncing" if mine else "Pause syncing")
+        others = [PAUSE_REASONS.get(reason, reason) for reason in reasons if reason != "user"]
+        self.paused_by.setText("Paused " + " and ".join(others) if others else "")
+        self.paused_by.setVisible(bool(others))
+
     def set_paused(self, paused: bool) -> None:
         """Pause syncing until the button is released (the scheduler's "user" pause; the
         app's own pauses, while settings apply, are separate and short)."""
@@ -230,11 +250,9 @@ class SyncView(QWidget):
             return
         if paused:
             sync.pause("user")
-            self.pause_button.setText("Resume syncing")
             self.say("Syncing is paused: no source runs until you resume.")
         else:
             sync.resume("user")
-            self.pause_button.setText("Pause syncing")
             self.say("Syncing resumed.")
         self.refresh()
 

@@ -156,6 +156,15 @@ def test_pause_holds_refresh_until_resume(qapp, make_core):
         assert history(view)[0][2] == "Refresh"
         await until(lambda: view.table.cell("tmdb", STATE) == "ok", what="ok")
         assert not view.pause_button.isChecked()
+        # A pause through the API is named beside the button, which does not end it.
+        await asyncio.to_thread(reelbox.core.sync_manager.pause, "api")
+        await until(lambda: view.paused_by.isVisible(), what="the API's pause")
+        assert view.paused_by.text() == "Paused through the API"
+        assert not view.pause_button.isChecked()
+        assert view.table.cell("tmdb", STATE) == "paused"
+        await asyncio.to_thread(reelbox.core.sync_manager.resume, "api")
+        await until(lambda: view.paused_by.isHidden(), what="the end of the API's pause")
+        await until(lambda: view.table.cell("tmdb", STATE) == "ok", what="ok again")
 
     assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
 
