@@ -256,3 +256,40 @@ def test_a_folder_added_elsewhere_shows_up_with_its_path(qapp, make_core, tmp_pa
         assert view.table.cell(state.name, NEXT) == "on Refresh"
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_an_unmatched_video_is_assigned_to_an_episode(qapp, make_core, tmp_path):
+    pytest.importorskip("app.sync.folders", reason="watched folders (FolderSource) not landed")
+    folder = tmp_path / "Camera"
+    folder.mkdir()
+    video = folder / "episode-two-final-cut.mkv"
+    video.write_bytes(b"\0" * 4096)
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        show = await asyncio.to_thread(core.library.add_show, "Dark", 2017, seasons={1: 2})
+        season = (await asyncio.to_thread(core.library.seasons, show.id))[0]
+        second = (await asyncio.to_thread(core.library.episodes, season.id))[1]
+        await reelbox.reload_library_now()
+        reelbox.window.show_page("sync")
+        await until(lambda: view.add_button.isEnabled(), what="the core")
+        dialog = await open_add_dialog(view)
+        dialog.path.setText(str(folder))
+        dialog.mode.setCurrentIndex(dialog.mode.findData("manual"))
+        click(dialog.buttons, OK)
+        await until(lambda: unmatched(view) == [video.name], 15, "the unmatched video")
+        view.detail.unmatched.selectRow(0)
+        view.detail.assign_button.click()
+        chooser = await until(lambda: view.chooser.dialog, what="the item choice")
+        assert chooser.comboBoxItems() == [
+            "Dark (2017) · S01E01 · Episode 1",
+            "Dark (2017) · S01E02 · Episode 2",
+        ]
+        chooser.setTextValue("Dark (2017) · S01E02 · Episode 2")
+        chooser.accept()
+        await until(lambda: unmatched(view) == [], 15, "the rescan")
+        active = await asyncio.to_thread(core.library.active_assignment, "episode", second.id)
+        assert active is not None and active.local_path == str(video)
+        assert active.source_kind == "local"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
