@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Protocol
 
 from app.library import naming
 from app.share import subtitles
+from app.share.subtitles import SUBTITLE_FOLDERS
 
 logger = logging.getLogger(__name__)
 
@@ -219,8 +222,9 @@ def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) 
 
 def _etag(spec: FileSpec) -> str:
     if spec.local_path is not None:
-        # no info hash: the assignment names the file, the size tells a rewritten one apart
-        return f"local-{spec.assignment_id}-{spec.size:x}"
+        # no info hash: the assignment and the path name the file (a video and its
+        # subtitles share the assignment), the size tells a rewritten one apart
+        return f"local-{spec.assignment_id}-{zlib.crc32(spec.local_path.encode()):x}-{spec.size:x}"
     return f"{spec.info_hash[:20]}-{spec.file_index}-{spec.size:x}"
 
 
@@ -257,7 +261,8 @@ def build_tree(
     """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest.
 
     files_of(info_hash) gives a torrent's files (TorrentFile) when known; its subtitles are
-    then shown beside their videos. Local files (no torrent) get no sidecars.
+    then shown beside their videos. A local video's subtitles are found on disk, beside it
+    or in a Subs folder below it (one listing per folder per build).
     """
     entries = sorted(entries, key=lambda e: (e.kind, e.item_id))
     videos: list[tuple[FileSpec, EntryLike]] = []
@@ -270,14 +275,55 @@ def build_tree(
         videos.append((_spec(entry, f"{MOVIES}/{name}/{name}{ext}"), entry))
     videos.extend(_episode_specs([e for e in entries if e.kind == "episode"]))
     specs = [spec for spec, _ in videos]
-    if files_of is not None:
-        for spec, entry in videos:
-            if spec.local_path is not None or not entry.info_hash:
-                continue
+    listings: dict[str, list[_DiskFile]] = {}
+    for spec, entry in videos:
+        if spec.local_path is not None:
+            specs.extend(_local_sidecars(spec, listings))
+        elif files_of is not None and entry.info_hash:
             files = files_of(entry.info_hash)
             if files:
                 specs.extend(subtitles.sidecars(spec, entry.file_path, files, spec.path))
     return ShareTree.from_files(specs)
+
+
+@dataclass(frozen=True, slots=True)
+class _DiskFile:
+    """A file near a local video, shaped like a TorrentFile for subtitles.sidecars()."""
+
+    index: int
+    path: str  # relative to the video's folder, "/"-separated
+    size: int
+    absolute: str
+
+
+def _local_sidecars(video: FileSpec, listings: dict[str, list[_DiskFile]]) -> list[FileSpec]:
+    folder, name = os.path.split(video.local_path)
+    if folder not in listings:
+        listings[folder] = _list_near(folder)
+    files = listings[folder]
+    found = subtitles.sidecars(video, name, files, video.path) if files else []
+    return [replace(f, local_path=files[f.file_index].absolute, file_index=0) for f in found]
+
+
+def _list_near(folder: str) -> list[_DiskFile]:
+    """Files in `folder` and in its subtitle folders (two levels, as subtitles.py reads)."""
+    found: list[_DiskFile] = []
+    pending = [("", folder, 0)]
+    while pending:
+        relative, path, depth = pending.pop()
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    name = relative + entry.name
+                    if entry.is_dir():
+                        if depth < 2 and (depth or entry.name.casefold() in SUBTITLE_FOLDERS):
+                            pending.append((name + "/", entry.path, depth + 1))
+                    elif entry.is_file():
+                        size = entry.stat().st_size
+                        found.append(_DiskFile(len(found), name, size, entry.path))
+        except OSError as exc:  # gone or unreadable: the video's own open will say so
+            logger.debug("Cannot list %s for subtitles: %s", path, exc)
+    return found
 
 
 def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, EntryLike]]:

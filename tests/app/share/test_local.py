@@ -94,3 +94,32 @@ def test_a_local_file_that_is_gone_or_shorter_is_a_clean_error(stack, tmp_path):
         reply = client.get(share_path)
         assert reply.status_code == 410
         assert "no longer on disk" in reply.text and "Traceback" not in reply.text
+
+
+def test_subtitles_beside_a_local_video_are_served_too(stack, tmp_path):
+    movie_file = local_file(tmp_path, "Heat.1995.1080p.mkv", 5000)
+    (tmp_path / "disk" / "Heat.1995.1080p.en.srt").write_text("1\n00:00:01,000 --> x\nHello\n")
+    (tmp_path / "disk" / "Subs").mkdir()
+    (tmp_path / "disk" / "Subs" / "Heat.1995.1080p.fr.srt").write_text("1\nBonjour\n")
+    (tmp_path / "disk" / "Other.Film.2001.srt").write_text("not Heat's")
+    local_file(tmp_path, "Other.Film.2001.mkv", 6000, seed=2)  # two videos: names decide
+    movie = stack.library.add_movie("Heat", 1995)
+    stack.library.assign_local("movie", movie.id, str(movie_file), size=5000)
+    folder = "/Movies/Heat (1995)/"
+
+    with stack.client() as client:
+        listing = responses(propfind(client, folder).content)
+        assert sorted(href[len(folder) :] for href in listing if href != folder) == [
+            "Heat (1995).en.srt",
+            "Heat (1995).fr.srt",
+            "Heat (1995).mkv",
+        ]
+        english = client.get(quote(folder + "Heat (1995).en.srt"))
+        assert english.status_code == 200 and "Hello" in english.text
+        french = client.get(quote(folder + "Heat (1995).fr.srt"), headers={"Range": "bytes=2-"})
+        assert french.status_code == 206 and french.content == b"Bonjour\n"
+        etags = {
+            props(listing[folder + name])[f"{D}getetag"].text
+            for name in ("Heat (1995).en.srt", "Heat (1995).fr.srt", "Heat (1995).mkv")
+        }
+        assert len(etags) == 3
