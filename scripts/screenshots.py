@@ -272,7 +272,14 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     await settle(2)
     save(window, "torrents")
 
-    await shoot_sync(reelbox, seed_root.parent / "Incoming", settle, save)
+    # The sample's home is the temporary dir, so the folder reads ~/Videos/Incoming.
+    home = os.environ.get("HOME")
+    os.environ["HOME"] = str(seed_root.parent)
+    try:
+        await shoot_sync(reelbox, seed_root.parent / "Videos" / "Incoming", settle, save)
+    finally:
+        if home is not None:
+            os.environ["HOME"] = home
 
     dialog = AddDialog("movie", None, core.posters, window)
     dialog.title.setText("Heat")

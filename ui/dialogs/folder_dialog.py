@@ -147,6 +147,14 @@ class FolderDialog(QDialog):
         label = self.errors[key]
         label.setText(text)
         label.show()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to fit wrapped error lines (the dialog's minimum height ignores wrapping)."""
+        self.layout().activate()
+        needed = self.heightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _clear_errors(self) -> None:
         for label in self.errors.values():
