@@ -2,7 +2,10 @@
 
 The window, the headless runner and the tests all use this one class, so there is exactly one
 way the parts are put together. Threads: start()/stop() run on the caller's thread; the async
-parts (TMDB client, sync scheduler) live on the asyncio loop given to start_async().
+parts (TMDB client, sync scheduler) live on the asyncio loop given to start_async(). The
+methods that change them (settings, TMDB key, sync sources) may be called from the Qt thread,
+which runs that loop, or from any worker thread: they hop onto the loop explicitly
+(app/on_loop.py) and wait for the result.
 """
 
 from __future__ import annotations
