@@ -30,6 +30,7 @@ class Release:
     year: int | None = None
     season: int | None = None
     episodes: tuple[int, ...] = ()
+    name: str = ""  # the folded file or torrent name, for when guessit's title is wrong
 
     def describe(self) -> str:
         text = f"{self.title} ({self.year})" if self.year else self.title
@@ -55,6 +56,7 @@ def guess_release(path: str) -> Release | None:
         return None
     year = guess.get("year")
     year = year if isinstance(year, int) else None
+    name = fold(path.replace("\\", "/").rsplit("/", 1)[-1])
     if guess.get("type") == "episode" or "season" in guess or "episode" in guess:
         if "episode" not in guess and "/" in path.replace("\\", "/"):
             # "Show (2017)/Season 1/03 - Title.mkv": guessit sees the episode number only
@@ -68,8 +70,9 @@ def guess_release(path: str) -> Release | None:
             year,
             seasons[0] if len(seasons) == 1 else None,
             tuple(_ints(guess.get("episode"))),
+            name,
         )
-    return Release("movie", str(title), year)
+    return Release("movie", str(title), year, name=name)
 
 
 def fold(title: str) -> str:
@@ -99,19 +102,61 @@ class TitleIndex:
 
     def __init__(self, library) -> None:
         self._library = library
-        self._movies: dict | None = None
-        self._shows: dict | None = None
+        self._tables: dict[str, dict[str, list[_Item]]] = {}
+        self._by_word: dict[str, dict[str, list[tuple[str, _Item]]]] = {}
 
     def candidates(self, release: Release) -> list[Candidate]:
-        if self._movies is None or self._shows is None:
-            self._movies = _index(self._library.list_movies())
-            self._shows = _index(self._library.list_shows())
-        table = self._movies if release.kind == "movie" else self._shows
-        return [
-            Candidate(item_id, label)
-            for item_id, year, label in table.get(fold(release.title), [])
-            if release.year is None or year is None or year == release.year
+        """Items whose title is the release's, else whose title starts the release's name
+        followed by its year or a season ("Spider-Man.2002": guessit reads the title "Man")."""
+        if not self._tables:
+            self._load()
+        found = [
+            Candidate(item.id, item.label)
+            for item in self._tables[release.kind].get(fold(release.title), [])
+            if release.year is None or item.year is None or item.year == release.year
         ]
+        if found or not release.name:
+            return found
+        first = release.name.split(" ", 1)[0]
+        return [
+            Candidate(item.id, item.label)
+            for title, item in self._by_word[release.kind].get(first, [])
+            if release.name.startswith(title + " ")
+            and _continues(release, item, release.name[len(title) + 1 :])
+        ]
+
+    def _load(self) -> None:
+        for kind, items in (
+            ("movie", self._library.list_movies()),
+            ("episode", self._library.list_shows()),
+        ):
+            table: dict[str, list[_Item]] = {}
+            by_word: dict[str, list[tuple[str, _Item]]] = {}
+            for item in items:
+                label = f"{item.title} ({item.year})" if item.year else item.title
+                title = fold(item.title)
+                entry = _Item(item.id, item.year, label)
+                table.setdefault(title, []).append(entry)
+                if title:
+                    by_word.setdefault(title.split(" ", 1)[0], []).append((title, entry))
+            self._tables[kind], self._by_word[kind] = table, by_word
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: int
+    year: int | None
+    label: str
+
+
+_SEASON_START = re.compile(r"(?:s\d{1,2}(?:e\d{1,3})?|\d{1,2}x\d{2,3})\b")
+
+
+def _continues(release: Release, item: _Item, rest: str) -> bool:
+    """Does what follows a title in a release name confirm it: the year, or a season?"""
+    if release.year is not None and rest.startswith(str(release.year)):
+        return item.year is None or item.year == release.year
+    return release.kind == "episode" and _SEASON_START.match(rest) is not None
 
 
 def single_candidate(
@@ -128,14 +173,6 @@ def single_candidate(
         labels = ", ".join(sorted(c.label for c in candidates))
         return None, f"{len(candidates)} {what}s match {release.describe()}: {labels}"
     return candidates[0], None
-
-
-def _index(items) -> dict[str, list[tuple[int, int | None, str]]]:
-    table: dict[str, list[tuple[int, int | None, str]]] = {}
-    for item in items:
-        label = f"{item.title} ({item.year})" if item.year else item.title
-        table.setdefault(fold(item.title), []).append((item.id, item.year, label))
-    return table
 
 
 def _ints(value) -> list[int]:
