@@ -176,6 +176,12 @@ CREATE TABLE sync_source (
     mode TEXT NOT NULL CHECK (mode IN ('watch', 'poll', 'manual')),
     interval_minutes INTEGER NOT NULL CHECK (interval_minutes >= 0),
     created_at TEXT NOT NULL,
+    -- the last run, so countdowns carry on across restarts
+    last_attempt TEXT,
+    last_finished TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_summary TEXT,
     CHECK ((kind = 'folder') = (path IS NOT NULL))
 );
 """

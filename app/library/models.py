@@ -138,6 +138,12 @@ class SyncSourceRecord(peewee.Model):
     mode = peewee.TextField()
     interval_minutes = peewee.IntegerField()  # 0: no periodic sync
     created_at = UtcDateTimeField(default=utc_now)
+    # the last run: its countdown carries on after a restart
+    last_attempt = UtcDateTimeField(null=True)
+    last_finished = UtcDateTimeField(null=True)
+    last_success = UtcDateTimeField(null=True)
+    last_error = peewee.TextField(null=True)
+    last_summary = peewee.TextField(null=True)
 
     class Meta:
         table_name = "sync_source"

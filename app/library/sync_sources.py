@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
 from app.library.models import SyncSourceRecord, utc_now
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 class SyncSourcesMixin:
     """Library methods for sync sources; see the Library class for the threading rules."""
+
+    _db: Any  # provided by Library
 
     def _writing(self) -> AbstractContextManager[None]: ...  # provided by Library
 
@@ -76,6 +80,28 @@ class SyncSourcesMixin:
             if changes:
                 SyncSourceRecord.update(**changes).where(SyncSourceRecord.name == name).execute()
             return self.get_sync_source(name)
+
+    def record_sync_run(
+        self,
+        name: str,
+        *,
+        attempt: datetime,
+        finished: datetime,
+        succeeded: datetime | None,
+        summary: str | None,
+        error: str | None,
+    ) -> None:
+        """Remember a source's last run. No listener hears of it: it is not library content
+        (the share's tree would be rebuilt for nothing)."""
+        changes = {
+            "last_attempt": attempt,
+            "last_finished": finished,
+            "last_error": None if succeeded else error,
+        }
+        if succeeded:
+            changes.update(last_success=succeeded, last_summary=summary)
+        with self._db.write_lock, self._db.atomic("IMMEDIATE"):
+            SyncSourceRecord.update(**changes).where(SyncSourceRecord.name == name).execute()
 
     def remove_sync_source(self, name: str) -> None:
         """Stop watching a folder (its items keep their sources); TMDB cannot be removed."""

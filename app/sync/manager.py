@@ -19,6 +19,7 @@ import concurrent.futures
 import logging
 import os
 from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +56,7 @@ class SyncManager:
         self._make_source = make_source
         self.loop = asyncio.get_running_loop()
         self._sources: dict[str, SyncSource] = {}
+        self._remembered: dict[str, datetime] = {}  # source -> start of the run last saved
 
     # ---- start ----------------------------------------------------------------------------
 
@@ -66,6 +68,17 @@ class SyncManager:
                 self._add(record)
             except Exception:
                 logger.exception("Sync source %s could not be set up", record.name)
+                continue
+            if record.name in self._sources:
+                self.scheduler.restore(
+                    record.name,
+                    last_attempt=record.last_attempt,
+                    last_success=record.last_success,
+                    last_error=record.last_error,
+                    last_summary=record.last_summary,
+                    finished_at=record.last_finished,
+                )
+        self.scheduler.add_listener(self._remember_run)
         self.scheduler.start()
         for record in self.library.sync_sources():
             if record.kind == "folder" and record.mode == "watch" and record.name in self._sources:
@@ -217,6 +230,26 @@ class SyncManager:
         self.scheduler.set_source_interval(record.name, record.interval_minutes)
         self.scheduler.set_mode(record.name, record.mode)
         return self.scheduler.state(record.name)
+
+    def _remember_run(self, state: SourceState) -> None:
+        """Save each finished run in the library, so countdowns survive a restart."""
+        if state.running or not state.history:
+            return
+        run = state.history[0]
+        if self._remembered.get(state.name) == run.started:
+            return
+        self._remembered[state.name] = run.started
+        try:
+            self.library.record_sync_run(
+                state.name,
+                attempt=run.started,
+                finished=run.started + timedelta(seconds=run.duration),
+                succeeded=state.last_success if run.outcome == "ok" else None,
+                summary=run.summary,
+                error=run.error,
+            )
+        except Exception:  # a removed folder, a closed library: the next run tries again
+            logger.warning("Could not save the last run of %s", state.name, exc_info=True)
 
     def _trigger_if_known(self, name: str, reason: str) -> None:
         if name in self.scheduler.names():

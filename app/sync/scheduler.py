@@ -129,6 +129,24 @@ class SyncScheduler:
             self._watch(slot)
         self._notify(slot)
 
+    def restore(
+        self,
+        name: str,
+        *,
+        last_attempt: datetime | None,
+        last_success: datetime | None,
+        last_error: str | None,
+        last_summary: str | None,
+        finished_at: datetime | None,
+    ) -> None:
+        """Carry a source's last run over from before a restart (call before start()): its
+        countdown runs from when that run ended, so a daily sync stays daily."""
+        slot = self._slot(name)
+        slot.last_attempt, slot.last_success = last_attempt, last_success
+        slot.last_error, slot.last_summary = last_error, last_summary
+        slot.finished_at = finished_at
+        self._notify(slot)
+
     def remove_source(self, name: str) -> None:
         slot = self._slots.pop(name, None)
         if slot is None:
@@ -396,7 +414,10 @@ class SyncScheduler:
         clock = self._bind_loop()
         slot.countdown_from = clock.time()
         period = self._period(slot)
-        if self._first_delay is not None and period is not None:
+        if slot.finished_at is not None:
+            ago = (clock.now() - slot.finished_at).total_seconds()
+            slot.countdown_from -= max(0.0, ago)  # a clock set back counts as "just now"
+        elif self._first_delay is not None and period is not None:
             # Shift the start so the first countdown ends after first_delay, not an interval.
             slot.countdown_from += self._first_delay - period
         self._arm(slot)

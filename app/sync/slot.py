@@ -54,6 +54,7 @@ class SourceSlot:
         self.timer: TimerHandle | None = None
         self.task: asyncio.Task[Outcome] | None = None
         self.countdown_from: float | None = None  # the end of the last run, or the start
+        self.finished_at: datetime | None = None  # a run before a restart ended then
         self.due_at: float | None = None
         self.pending: str | None = None  # reason of a run waiting for resume()
         # What happened:

@@ -63,3 +63,22 @@ def test_bad_folder_and_mode_are_refused(library):
     with pytest.raises(InvalidValue, match="mode must be one of watch, poll, manual"):
         library.add_folder_source("/tmp/x", mode="sometimes")
     assert [s.name for s in library.sync_sources()] == ["tmdb"]
+
+
+def test_a_run_is_remembered_without_waking_the_listeners(library):
+    from datetime import UTC, datetime
+
+    changes = []
+    library.add_listener(lambda: changes.append(1))
+    started, ended = datetime(2026, 1, 1, 12, tzinfo=UTC), datetime(2026, 1, 1, 12, 1, tzinfo=UTC)
+    library.record_sync_run(
+        "tmdb", attempt=started, finished=ended, succeeded=ended, summary="ok", error=None
+    )
+    later = datetime(2026, 1, 2, 12, tzinfo=UTC)
+    library.record_sync_run(
+        "tmdb", attempt=later, finished=later, succeeded=None, summary=None, error="TMDB down"
+    )
+    tmdb = library.get_sync_source("tmdb")
+    assert (tmdb.last_attempt, tmdb.last_finished, tmdb.last_success) == (later, later, ended)
+    assert (tmdb.last_summary, tmdb.last_error) == ("ok", "TMDB down")
+    assert changes == []  # the share's tree is not rebuilt for a sync's bookkeeping

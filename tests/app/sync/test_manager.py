@@ -227,3 +227,25 @@ def test_a_run_cancelled_under_a_waiting_caller_is_a_clear_error(library, tmp_pa
             await waiting
 
     play(library, scenario, factory)
+
+
+def test_the_last_run_is_saved_and_its_countdown_survives_a_restart(library):
+    library.update_sync_source("tmdb", interval_minutes=60)
+
+    async def first(manager, factory):
+        await manager.scheduler.sync_now("tmdb")
+        return manager.state("tmdb")
+
+    before = play(library, first)
+    saved = library.get_sync_source("tmdb")
+    assert (saved.last_success, saved.last_summary) == (before.last_success, "run 1")
+
+    async def second(manager, factory):
+        return manager.state("tmdb"), factory.made["tmdb"].runs
+
+    after, runs = play(library, second)
+    assert runs == 0  # it ran minutes ago: not again at start
+    assert (after.last_attempt, after.last_success) == (before.last_attempt, before.last_success)
+    assert after.last_summary == "run 1"
+    # the next run is an interval after the saved one ended, not after this start
+    assert abs((after.next_due - before.next_due).total_seconds()) < 1

@@ -414,3 +414,51 @@ def test_stop_records_the_running_sync_as_cancelled():
         assert clock.pending() == []  # no timer left armed
 
     play(scenario)
+
+
+def test_a_run_from_before_a_restart_keeps_its_countdown():
+    async def main():
+        clock = FakeClock()
+        daily, overdue, fresh = (
+            Source(clock, "daily"),
+            Source(clock, "overdue"),
+            Source(clock, "new"),
+        )
+        scheduler = SyncScheduler(clock=clock, first_delay=60)
+        for source in (daily, overdue, fresh):
+            scheduler.add_source(source, interval_minutes=24 * 60)
+        scheduler.restore(
+            "daily",
+            last_attempt=clock.at(-23 * 60 - 1),
+            last_success=clock.at(-23 * 60),
+            last_error=None,
+            last_summary="3 shows checked",
+            finished_at=clock.at(-23 * 60),
+        )
+        two_days = clock.at(-48 * 60)
+        scheduler.restore(
+            "overdue",
+            last_attempt=two_days,
+            last_success=None,
+            last_error="TMDB said no",
+            last_summary=None,
+            finished_at=two_days,
+        )
+        scheduler.start()
+        try:
+            state = scheduler.state("daily")
+            assert state.next_due == clock.at(60)  # a day after it last ran, not after start
+            assert (state.last_success, state.last_summary) == (
+                clock.at(-23 * 60),
+                "3 shows checked",
+            )
+            assert scheduler.state("new").next_due == clock.at(1)  # never ran: first_delay
+            await clock.advance(0)
+            assert overdue.runs == [0]  # more than a day ago: due at once
+            assert scheduler.state("overdue").last_error is None
+            await clock.advance_to(60)
+            assert daily.runs == [60] and fresh.runs == [1]
+        finally:
+            await scheduler.aclose()
+
+    asyncio.run(main())
