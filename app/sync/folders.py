@@ -46,6 +46,11 @@ __all__ = ["FolderSource", "FolderUnavailable", "Unmatched"]
 
 logger = logging.getLogger(__name__)
 
+RETIRED_REASON = (
+    "it was taken off the share before (unassigned, or the file was gone); "
+    "assign it to bring it back"
+)
+
 
 @dataclass
 class _Report:
@@ -195,7 +200,7 @@ class FolderSource:
                 if not settled or not os.path.exists(path):
                     kept.pop(path)  # moved away, or to be tried again next scan
 
-        local = self._local_assignments(nested)
+        local, retired = self._local_assignments(nested)
         report.deactivated = self._deactivate_missing(local, current)
         videos = {p: s for p, s in current.items() if folder_scan.kind_of(p) == "video"}
         largest = _largest_per_folder(videos)
@@ -204,7 +209,7 @@ class FolderSource:
             retry = [p for p, u in self._unmatched.items() if u.kind == "video" and p in videos]
         for path in sorted(touched.union(retry)):
             if path in videos:
-                self._video(path, videos[path], local, largest, titles, report)
+                self._video(path, videos[path], local, retired, largest, titles, report)
         self._prune_unmatched(videos)
         with self._lock:
             self._releases = {p: r for p, r in self._releases.items() if p in self._unmatched}
@@ -242,6 +247,7 @@ class FolderSource:
         path: str,
         state: FileState,
         local: dict[str, list],
+        retired: set[str],
         largest: dict[str, int],
         titles: TitleIndex,
         report: _Report,
@@ -252,6 +258,12 @@ class FolderSource:
                 if row.file_size != state.size:
                     self.library.assign_local(row.item_type, row.item_id, path, size=state.size)
             self._forget(path)
+            return
+        if path in retired:
+            # Unassigned by the user (or gone and back): assigning it again on its own would
+            # undo the user's choice at every restart, so it waits for a hand.
+            with self._lock:
+                self._unmatched[path] = Unmatched(path, "video", RETIRED_REASON)
             return
         relative = os.path.relpath(path, self.path)
         if matching.is_sample_or_extra(relative, state.size, largest[os.path.dirname(path)]):
@@ -306,13 +318,19 @@ class FolderSource:
             targets.append(("episode", episode.id))
         return targets, None
 
-    def _local_assignments(self, nested: list[str]) -> dict[str, list]:
-        """This folder's active local assignments by file path (not the nested folders')."""
-        found: dict[str, list] = {}
-        for row in self.library.local_assignments(self.path, active_only=True):
-            if folder_scan.owner_of(row.local_path, nested) is None:
-                found.setdefault(row.local_path, []).append(row)
-        return found
+    def _local_assignments(self, nested: list[str]) -> tuple[dict[str, list], set[str]]:
+        """This folder's active local assignments by file path (not the nested folders'),
+        and the paths that have only inactive ones."""
+        active: dict[str, list] = {}
+        inactive: set[str] = set()
+        for row in self.library.local_assignments(self.path):
+            if folder_scan.owner_of(row.local_path, nested) is not None:
+                continue
+            if row.active:
+                active.setdefault(row.local_path, []).append(row)
+            else:
+                inactive.add(row.local_path)
+        return active, inactive - active.keys()
 
     def _deactivate_missing(self, local: dict[str, list], current: dict) -> int:
         """Take files that are gone off the share; returns how many assignments went."""

@@ -13,7 +13,7 @@ from app.assign import Assigner
 from app.library.db import close_database, open_database
 from app.library.repository import Library
 from app.sync.folder_scan import FolderUnavailable
-from app.sync.folders import FolderSource
+from app.sync.folders import RETIRED_REASON, FolderSource
 from app.torrents.service import TorrentService
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, make_files, make_torrent
@@ -144,6 +144,30 @@ def test_first_scan_after_a_restart_changes_nothing(library, torrents, folder, m
     assert sync(again) == "2 added; 1 unmatched"
     assert [(a.id, a.active, a.file_size) for a in library.local_assignments()] == rows
     assert active_local(library, "movie", heat.id).id == rows[0][0]
+
+
+def test_a_file_taken_off_the_share_is_not_assigned_again_by_itself(
+    library, torrents, folder, make_source
+):
+    heat = library.add_movie("Heat", 1995)
+    path = video(folder / MOVIE)
+    source = make_source(folder)
+    assert sync(source) == "1 added; 1 assigned"
+    Assigner(library, torrents).unassign("movie", heat.id)  # the user's choice
+    assert sync(source) == "no changes"
+
+    # after a restart the file looks new: it must not come back on its own
+    record = library.get_sync_source(source.name)
+    again = FolderSource(library, torrents, Assigner(library, torrents), record)
+    assert sync(again) == "1 added; 1 unmatched"
+    assert library.active_assignment("movie", heat.id) is None
+    [entry] = again.detail()["unmatched"]
+    assert entry["path"] == str(path) and entry["reason"] == RETIRED_REASON
+
+    # the Sync view's Assign brings it back
+    library.assign_local("movie", heat.id, str(path), size=path.stat().st_size)
+    assert sync(again) == "no changes"
+    assert again.detail()["unmatched"] == []
 
 
 def test_unmatched_videos_say_why_and_match_once_the_item_exists(library, folder, make_source):
