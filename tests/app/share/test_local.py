@@ -123,3 +123,39 @@ def test_subtitles_beside_a_local_video_are_served_too(stack, tmp_path):
             for name in ("Heat (1995).en.srt", "Heat (1995).fr.srt", "Heat (1995).mkv")
         }
         assert len(etags) == 3
+
+
+def test_a_watched_folder_feeds_the_share(stack, tmp_path, make_seeder):
+    """End to end: a video and a .torrent dropped into a watched folder, played from the share."""
+    import asyncio
+
+    from app.assign import Assigner
+    from app.sync.folders import FolderSource
+
+    folder = tmp_path / "watched"
+    video = local_file(tmp_path, "Alien.1979.720p.BluRay.mkv", 2 * MiB, seed=5)
+    folder.mkdir()
+    video = video.rename(folder / video.name)
+    seeder = make_seeder({"Heat.1995.1080p.WEB-DL.mkv": 2 * MiB})
+    (folder / "Heat.1995.1080p.WEB-DL.torrent").write_bytes(seeder.torrent_bytes)
+    alien = stack.library.add_movie("Alien", 1979)
+    heat = stack.library.add_movie("Heat", 1995)
+    record = stack.library.add_folder_source(folder, mode="manual")
+    source = FolderSource(
+        stack.library, stack.torrents, Assigner(stack.library, stack.torrents), record
+    )
+
+    assert asyncio.run(source.sync()) == "2 added; 2 assigned"
+    assert stack.library.active_assignment("movie", alien.id).source_kind == "local"
+    assert stack.library.active_assignment("movie", heat.id).source_kind == "torrent"
+    stack.torrents.add(seeder.magnet)  # the .torrent has no tracker: tell it where the peer is
+    with stack.client() as client:
+        reply = client.get(
+            quote("/Movies/Alien (1979)/Alien (1979).mkv"), headers={"Range": "bytes=5-1000004"}
+        )
+        assert reply.status_code == 206 and reply.content == video.read_bytes()[5:1000005]
+        reply = client.get(
+            quote("/Movies/Heat (1995)/Heat (1995).mkv"), headers={"Range": "bytes=7-70006"}
+        )
+        assert reply.status_code == 206
+        assert reply.content == seeder.data("Heat.1995.1080p.WEB-DL.mkv")[7:70007]
