@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
+from app.library.validation import sync_interval
 from app.settings import SyncSettings
 from app.sync.clock import Clock, LoopClock
 from app.sync.slot import Outcome, SourceSlot, SyncError, SyncSource, describe
@@ -36,7 +37,6 @@ from app.sync.state import (
     SourceState,
     SyncRun,
     backoff_period,
-    check_interval_minutes,
     check_mode,
     check_reason,
 )
@@ -121,7 +121,7 @@ class SyncScheduler:
             raise ValueError("give interval or interval_minutes, not both")
         seconds = _positive(interval) if interval is not None else None
         if interval_minutes is not None:
-            seconds = check_interval_minutes(interval_minutes) * self._minute
+            seconds = sync_interval(interval_minutes) * self._minute
         slot = SourceSlot(source, seconds, check_mode(mode))
         self._slots[name] = slot
         if self._started:
@@ -214,7 +214,7 @@ class SyncScheduler:
         """A source's interval in minutes (0: no timer), applied at once: the old timer
         stops and the new one counts from the source's last run."""
         slot = self._slot(name)
-        slot.interval = check_interval_minutes(minutes) * self._minute
+        slot.interval = sync_interval(minutes) * self._minute
         self._arm(slot)
         self._notify(slot)
 

@@ -23,7 +23,6 @@ OUTCOMES = ("ok", "error", "cancelled")
 HISTORY_LENGTH = 20
 # A failing source waits longer after each failure, but never more than this (in minutes).
 BACKOFF_CAP_MINUTES = 6 * 60
-INTERVAL_RULE = "must be 0 or at least 1 minute"
 
 
 @dataclass(frozen=True)
@@ -67,25 +66,6 @@ class SourceState:
     paused: bool = False
     pending: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-def check_interval_minutes(value: Any) -> int:
-    """Minutes between syncs as an int: 0 (no periodic sync) or a whole number >= 1.
-
-    Accepts ints, whole floats and int-like text ("15"); anything else is a ValueError
-    saying "must be 0 or at least 1 minute".
-    """
-    number = value
-    if isinstance(value, str):
-        try:
-            number = int(value.strip())
-        except ValueError:
-            number = None
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise ValueError(f"the sync interval {INTERVAL_RULE} (got {value!r})")
-    return number
 
 
 def check_mode(mode: Any) -> str:

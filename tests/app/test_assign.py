@@ -13,28 +13,9 @@ from app.assign import (
     NoVideoFile,
     TorrentInUse,
 )
-from app.library.db import close_database, open_database
 from app.library.errors import NotFound
-from app.library.repository import Library
 from app.torrents.errors import InvalidTorrent
-from app.torrents.service import TorrentService
-from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, Seeder
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
-
-
-@pytest.fixture
-def torrents(paths):
-    service = TorrentService(loopback_torrent_settings(), paths, listen_interface="127.0.0.1")
-    service.start()
-    yield service
-    service.stop()
 
 
 @pytest.fixture

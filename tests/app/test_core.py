@@ -14,23 +14,7 @@ from app.core import Core
 from app.metadata.tmdb import TmdbClient
 from app.settings import SettingsError
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
-
-LOOPBACK = {
-    "torrents.dht": "off",
-    "torrents.lsd": "off",
-    "torrents.upnp": "off",
-    "torrents.natpmp": "off",
-    "torrents.listen_port": "0",
-    "share.bind_address": "127.0.0.1",
-    "share.threads": "4",
-    "sync.enabled": "off",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.loopback import LOOPBACK, free_port
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ LSD, UPnP or NAT-PMP), and a runner that drives the real app on a qasync loop of
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -13,25 +12,13 @@ import pytest
 import qasync
 
 from app.core import Core
+from tests.support.loopback import LOOPBACK, free_port
 
 TEST_OVERRIDES = {
-    "torrents.dht": "off",
-    "torrents.lsd": "off",
-    "torrents.upnp": "off",
-    "torrents.natpmp": "off",
-    "torrents.listen_port": "0",
+    **LOOPBACK,
     "torrents.add_timeout": "15",
     "share.enabled": "off",  # tests that need the share turn it on
-    "share.bind_address": "127.0.0.1",
-    "share.threads": "4",
-    "sync.enabled": "off",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def loopback_overrides(**extra: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync.state import check_interval_minutes
+from app.library.validation import sync_interval
 from ui.sync.texts import MODE_LABELS
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class FolderDialog(QDialog):
             self.show_error("path", "Choose a folder.")
             ok = False
         try:
-            minutes = check_interval_minutes(self.interval.text())
+            minutes = sync_interval(self.interval.text())
         except ValueError:
             self.show_error("interval", "The interval must be 0 or at least 1 minute.")
             minutes, ok = 0, False

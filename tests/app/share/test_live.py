@@ -5,19 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from app.library.db import close_database, open_database
-from app.library.repository import Library
 from app.share.live import LiveTree
 from tests.app.share.test_tree import assign
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
 
 
 def test_live_tree_follows_library_changes(library):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.library.db import close_database, open_database
 from app.library.records import EpisodeData
 from app.library.repository import Library
@@ -12,13 +10,6 @@ from app.share.tree import FileNode, FileSpec, FolderNode, ShareTree, build_tree
 HASH_A = "a" * 40
 HASH_B = "b" * 40
 HASH_C = "c" * 40
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
 
 
 def assign(

@@ -10,8 +10,6 @@ import libtorrent as lt
 import pytest
 
 from app.assign import Assigner
-from app.library.db import close_database, open_database
-from app.library.repository import Library
 from app.sync.folder_scan import FolderUnavailable
 from app.sync.folders import RETIRED_REASON, FolderSource
 from app.torrents.service import TorrentService
@@ -19,21 +17,6 @@ from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, make_files, make_torrent
 
 MOVIE = "Heat.1995.1080p.BluRay.x264-GRP.mkv"
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
-
-
-@pytest.fixture
-def torrents(paths):
-    service = TorrentService(loopback_torrent_settings(), paths, listen_interface="127.0.0.1")
-    service.start()
-    yield service
-    service.stop()
 
 
 @pytest.fixture

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.library.db import close_database, open_database
-from app.library.repository import Library
 from app.sync.folder_match import Release, TitleIndex, fold, guess_release, single_candidate
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,8 @@ import time
 import pytest
 
 from app.assign import Assigner
-from app.library.db import close_database, open_database
-from app.library.repository import Library
 from app.sync.folder_watch import Debouncer
 from app.sync.folders import FolderSource
-from app.torrents.service import TorrentService
-from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, make_files, make_torrent, wait_until
 
 DEBOUNCE = 0.3
@@ -34,21 +30,6 @@ class Calls:
 
     def wait_for(self, count: int, timeout: float = 5.0) -> bool:
         return wait_until(lambda: len(self.times) >= count, timeout, 0.01)
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
-
-
-@pytest.fixture
-def torrents(paths):
-    service = TorrentService(loopback_torrent_settings(), paths, listen_interface="127.0.0.1")
-    service.start()
-    yield service
-    service.stop()
 
 
 @pytest.fixture

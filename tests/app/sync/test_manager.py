@@ -10,19 +10,10 @@ import threading
 
 import pytest
 
-from app.library.db import close_database, open_database
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
-from app.library.repository import Library
 from app.sync.manager import SyncManager, SyncUnavailable
 from app.sync.scheduler import SyncError, SyncScheduler, UnknownSource
 from tests.support.sync_sources import SourceFactory
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
 
 
 def play(library, scenario, factory=None):

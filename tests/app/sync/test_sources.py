@@ -9,20 +9,11 @@ from datetime import date
 import httpx
 import pytest
 
-from app.library.db import close_database, open_database
 from app.library.records import EpisodeData
-from app.library.repository import Library
 from app.metadata.tmdb import TmdbClient
 from app.sync.scheduler import SyncError, SyncScheduler
 from app.sync.sources import TmdbLibrarySource
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
-
-
-@pytest.fixture
-def library(paths):
-    db = open_database(paths.database_file)
-    yield Library(db)
-    close_database(db)
 
 
 @pytest.fixture
