@@ -47,8 +47,7 @@ class Candidate:
 
 def guess_release(path: str) -> Release | None:
     """The release a file or torrent name describes; None when guessit finds no title."""
-    # matching._guess holds the lock guessit needs; the module offers no public parse yet.
-    guess = matching._guess(path)
+    guess = matching.guess(path)
     title = guess.get("title")
     if isinstance(title, list):
         title = title[0] if title else None
@@ -62,7 +61,7 @@ def guess_release(path: str) -> Release | None:
             # "Show (2017)/Season 1/03 - Title.mkv": guessit sees the episode number only
             # without the show's folder in front
             tail = "/".join(path.replace("\\", "/").split("/")[-2:])
-            guess = {**matching._guess(tail, "episode"), **guess}
+            guess = {**matching.guess(tail, "episode"), **guess}
         seasons = _ints(guess.get("season"))
         return Release(
             "episode",
