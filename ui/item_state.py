@@ -54,8 +54,11 @@ def item_state(info_hash: str | None, status: Any, file_index: int | None = None
         return ItemState(READY, "ready")
     if status.error:
         return ItemState(ERROR, f"error: {status.error}")
-    if status.active_readers and (file_index is None or file_index in status.streaming_files):
+    not_this_file = file_index is not None and file_index not in status.streaming_files
+    if status.active_readers and not not_this_file:
         return ItemState(STREAMING, "streaming")
+    if status.streaming_files and not_this_file:
+        return ItemState(READY, "ready")  # the bytes arriving are another episode's
     if status.download_rate > 0 and status.progress < 1:
         return ItemState(DOWNLOADING, f"downloading {int(status.progress * 100)} %")
     return ItemState(READY, "ready")

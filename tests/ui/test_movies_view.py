@@ -163,7 +163,7 @@ def test_state_updates_repaint_in_place_without_reset(qtbot):
     assert "downloading 25 %" in page.detail.state.text()
     board.statuses = {HASH: status(active_readers=2, streaming_files=frozenset({5}))}
     board.updated.emit()
-    assert model.state(row).text == "downloading 25 %"  # another file of the torrent plays
+    assert model.state(row).text == "ready"  # another file of the torrent plays
     playing = frozenset({row.source.file_index})
     board.statuses = {HASH: status(active_readers=2, streaming_files=playing)}
     board.updated.emit()

@@ -73,7 +73,7 @@ def test_tree_search_and_states(qtbot):
     board.statuses = {HASH: status(active_readers=1, streaming_files=frozenset({1}))}
     board.updated.emit()
     assert page.proxy.index(1, 1, season).data() == "streaming"
-    assert page.proxy.index(0, 1, season).data() == "downloading 25 %"
+    assert page.proxy.index(0, 1, season).data() == "ready"  # not the one downloading
     assert page.proxy.index(0, 1).data() == "streaming"
     # Selecting an episode fills the detail pane; a rebuild keeps selection and expansion.
     page.tree.expand(dark)
