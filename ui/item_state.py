@@ -82,4 +82,6 @@ def source_state(source: Any, board: Any) -> ItemState:
     """The state of an item from its snapshot Source (None: no source) and the live statuses."""
     if source is None:
         return item_state(None, None)
+    if source.local_path:  # a file on disk plays at once
+        return ItemState(READY, "ready")
     return item_state(source.info_hash, board.get(source.info_hash), source.file_index)

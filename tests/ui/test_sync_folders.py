@@ -129,6 +129,11 @@ def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tm
             lambda: reelbox.snapshot.movies and reelbox.snapshot.movies[0].source is not None,
             what="the movie to show its source",
         )
+        await until(lambda: reelbox.movies_model.rows and reelbox.movies_model.rows[0].source)
+        row = reelbox.movies_model.rows[0]
+        assert reelbox.movies_model.state(row).text == "ready"  # not "not assigned"
+        reelbox.movies_page.view.select_movie(movie.id)
+        assert str(video) in reelbox.movies_page.detail.torrent.text().replace("\u200b", "")
         await until(lambda: "home-video.mkv" not in unmatched(view), 15, "the rescan")
 
         # Remove folder: asked first, then gone from the view and the library.

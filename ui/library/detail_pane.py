@@ -172,7 +172,9 @@ class DetailPane(QWidget):
             info_hash = row.source.info_hash if row.source else None
             status = self.board.get(info_hash)
             state = source_state(row.source, self.board)
-            if row.source is not None:
+            if row.source is not None and row.source.local_path:
+                self.torrent.setText(breakable(f"local file: {row.source.local_path}"))
+            elif row.source is not None:
                 name = status.name if status is not None else row.source.info_hash
                 self.torrent.setText(breakable(name))
         else:

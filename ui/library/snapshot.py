@@ -30,6 +30,7 @@ class Source:
     resolution: str | None
     source: str | None
     share_path: str
+    local_path: str | None = None  # a watched folder's file, served from disk
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def _source(entry: Any, shared: dict[int, str]) -> Source:
         resolution=entry.resolution,
         source=entry.source,
         share_path=share_path,
+        local_path=entry.local_path,
     )
 
 
