@@ -57,7 +57,9 @@ def assignment(row) -> dict[str, Any]:
         "id": row.id,
         "item_type": row.item_type,
         "item_id": row.item_id,
-        "info_hash": row.info_hash,
+        "source_kind": row.source_kind,  # "torrent", or "local": a file on disk at local_path
+        "info_hash": row.info_hash or None,
+        "local_path": row.local_path,
         "file_index": row.file_index,
         "file_path": row.file_path,
         "file_size": row.file_size,

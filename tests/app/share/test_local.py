@@ -53,6 +53,15 @@ def test_a_local_file_is_served_from_disk_with_ranges(stack, tmp_path):
         whole = client.get(quote(share_path))
         assert whole.status_code == 200 and whole.content == data
 
+        # the API says where the movie's bytes come from
+        detail = client.get(f"/api/movies/{movie.id}").json()
+        (source,) = [a for a in detail["assignments"] if a["active"]]
+        assert (source["source_kind"], source["local_path"], source["info_hash"]) == (
+            "local",
+            str(path),
+            None,
+        )
+
 
 def test_local_episodes_keep_their_names_and_stay_apart(stack, tmp_path):
     first = local_file(tmp_path, "Dark.S01E01.mp4", 1000, seed=1)
