@@ -112,7 +112,7 @@ class TorrentFileReader(io.RawIOBase):
             piece_start = piece * self._plen
             lo = base + start + written - piece_start
             hi = min(len(data), base + end - piece_start)
-            out[written : written + hi - lo] = data[lo:hi]
+            out[written : written + hi - lo] = memoryview(data)[lo:hi]  # one copy, not two
             written += hi - lo
         if written != end - start:
             raise TorrentError(f"{self.name}: got {written} bytes of {end - start} (short piece)")
