@@ -32,6 +32,10 @@ API_TOKEN_ENV = "REELBOX_API_TOKEN"
 T = TypeVar("T")
 
 
+class AlreadyRunning(OSError):
+    """Another Reelbox (window or headless) already uses this data folder."""
+
+
 class Core:
     """Every Reelbox service, built from one Settings; see DESIGN.md "The shape"."""
 
@@ -59,6 +63,7 @@ class Core:
         self.tmdb = None
         self.posters = None
         self.sync = None
+        self._lock = None  # the data folder's lock while started (see _lock_data_dir)
         self.sync_manager = None
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -70,6 +75,7 @@ class Core:
         from app.library.repository import Library
         from app.torrents.service import TorrentService
 
+        self._lock_data_dir()
         self.started_at = time.time()
         self.library = Library(open_database(self.paths.database_file))
         self.torrents = TorrentService(
@@ -104,6 +110,9 @@ class Core:
             from app.library.db import close_database
 
             close_database(self.library.db)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
         logger.info("Core stopped")
 
     async def stop_async(self) -> None:
@@ -272,6 +281,21 @@ class Core:
         self.share = server
         for url in server.urls():
             logger.info("Share available at %s", url)
+
+    def _lock_data_dir(self) -> None:
+        """Two copies on one data folder would share a library, downloads and watched
+        folders with two torrent sessions; the second one stops here, saying why."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.paths.data_dir / "reelbox.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise AlreadyRunning(
+                f"Reelbox is already running with the data folder {self.paths.data_dir}; "
+                "stop that copy first, or use another --data-dir"
+            ) from None
+        self._lock = lock
 
     def _tmdb_lookup(self, kind: str, tmdb_id: int) -> Any:
         """The API's TMDB look-ups (share worker threads) run on the app loop's client."""

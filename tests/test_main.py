@@ -169,3 +169,16 @@ def test_headless_exits_with_a_clear_message_when_the_share_port_is_taken(tmp_pa
     assert process.returncode == 1, out
     assert f"The share cannot listen on 127.0.0.1 port {port}" in out
     assert "Traceback" not in out
+
+
+def test_a_second_headless_copy_on_the_same_data_folder_exits_with_a_reason(tmp_path):
+    first = start_headless(tmp_path, free_port())
+    try:
+        wait_for_line(first, "Reelbox is running")
+        second = start_headless(tmp_path, free_port())
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 1, out
+        assert "already running with the data folder" in out and "Traceback" not in out
+    finally:
+        code, out = stop(first)
+    assert code == 0, out

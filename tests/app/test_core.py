@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.core import Core
+from app.core import AlreadyRunning, Core
 from app.metadata.tmdb import TmdbClient
 from app.settings import SettingsError
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
@@ -245,3 +245,20 @@ async def until(predicate, timeout: float = 10.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out waiting for {predicate}")
+
+
+def test_a_second_copy_on_the_same_data_folder_stops_with_a_reason(paths):
+    first = make_core(paths, free_port())
+    first.start()
+    try:
+        second = make_core(paths, free_port())
+        with pytest.raises(AlreadyRunning, match="already running with the data folder"):
+            second.start()
+        second.stop()  # what the runners do after a failed start: must not free the lock
+        with pytest.raises(AlreadyRunning):
+            make_core(paths, free_port()).start()
+    finally:
+        first.stop()
+    again = make_core(paths, free_port())
+    again.start()  # the lock went with the first copy
+    again.stop()
