@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
-from app.core import Core
+from app.core import SHARE_PASSWORD_ENV, Core
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,20 @@ def run_headless(core: Core) -> int:
     except OSError as exc:  # a port in use, a folder we may not write: say it plainly
         logger.error("Reelbox could not start: %s", exc)
         return 1
+
+
+def _print_login(core: Core) -> None:
+    """A headless box has no Settings dialog: say the generated password once, on the
+    terminal only (never in the log), as qbittorrent-nox does."""
+    share = core.settings.share
+    if share.anonymous or os.environ.get(SHARE_PASSWORD_ENV):
+        return
+    kept = "kept in the system keyring" if core.secrets.persistent else "no keyring: new each start"
+    print(
+        f"Share login: {share.username} / {core.share_password()} "
+        f"({kept}; set {SHARE_PASSWORD_ENV} to choose your own)",
+        flush=True,
+    )
 
 
 async def _serve(core: Core) -> int:
@@ -37,6 +52,7 @@ async def _serve(core: Core) -> int:
             # Printed once the share accepts connections, for scripts and service managers.
             for url in core.share.urls():
                 print(f"Share: {url}", flush=True)
+            _print_login(core)
         print("Reelbox is running; press Ctrl+C to stop.", flush=True)
         await stop.wait()
         logger.info("Stop signal received, shutting down")

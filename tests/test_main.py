@@ -72,8 +72,17 @@ def test_parser_accepts_links_for_a_running_window():
     assert args.links == ["magnet:?xt=urn:btih:" + "a" * 40] and not args.headless
 
 
-def start_headless(data_dir: Path, port: int, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "REELBOX_SHARE_PASSWORD": "s3cret-pass", "PYTHONUNBUFFERED": "1"}
+def start_headless(
+    data_dir: Path, port: int, *extra: str, env_extra: dict | None = None
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "REELBOX_SHARE_PASSWORD": "s3cret-pass",
+        "PYTHONUNBUFFERED": "1",
+        # never the developer's real keyring: the app falls back to memory, as on a server
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        **(env_extra or {}),
+    }
     return subprocess.Popen(
         [
             sys.executable,
@@ -182,3 +191,19 @@ def test_a_second_headless_copy_on_the_same_data_folder_exits_with_a_reason(tmp_
     finally:
         code, out = stop(first)
     assert code == 0, out
+
+
+def test_headless_prints_the_generated_share_login_on_the_terminal_only(tmp_path):
+    port = free_port()
+    process = start_headless(tmp_path, port, env_extra={"REELBOX_SHARE_PASSWORD": ""})
+    try:
+        lines = wait_for_line(process, "Reelbox is running")
+        (login,) = [line for line in lines if line.startswith("Share login: ")]
+        user, password = login.split(": ", 1)[1].split(" (")[0].split(" / ")
+        assert "no keyring" in login  # this test forces the memory fallback
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", auth=(user, password), timeout=5)
+        assert health.status_code == 200
+    finally:
+        code, out = stop(process)
+    assert code == 0, out
+    assert password not in (tmp_path / "logs" / "reelbox.log").read_text()
