@@ -2,13 +2,16 @@
 
 Settings live in one JSON file in the config dir. Each section is a dataclass whose fields
 carry their limits in `field(metadata=...)`; `validate()` turns every bad value into a
-message a user understands. Loading never loses the user's file: a corrupt one is copied
-aside and defaults are used. Saving writes a temp file and renames it over the old one.
+message a user understands. Loading keeps every usable value and never loses the user's
+file: each bad value falls back to its default (a file that is no settings at all gives
+defaults throughout) and the file is copied aside. Saving writes a temp file and renames it
+over the old one.
 """
 
 from __future__ import annotations
 
 import copy
+import glob
 import json
 import logging
 import os
@@ -176,22 +179,33 @@ class Settings:
         return {"version": SETTINGS_VERSION, **asdict(self)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Settings:
-        """Build settings from a saved dict; unknown keys are dropped, bad values rejected."""
+    def from_dict(cls, data: dict[str, Any]) -> tuple[Settings, list[str]]:
+        """Build settings from a saved dict, value by value, and say what could not be used.
+
+        An unknown section or key is dropped and a bad value falls back to its default, each
+        with one message in the returned list: one typo must not cost the user every other
+        setting (a lost bind_address=127.0.0.1 would open the share to the network). Only data
+        that is not settings at all (not an object, a newer version) raises SettingsError.
+        """
         if not isinstance(data, dict):
             raise SettingsError("the settings file does not hold a JSON object")
         data = _upgrade(dict(data))
         settings = cls()
+        problems = [f"{name}: unknown settings section" for name in data if name not in SECTIONS]
         for section in SECTIONS:
             values = data.get(section, {})
             if not isinstance(values, dict):
-                raise SettingsError(f"{section}: expected a group of settings")
+                problems.append(f"{section}: expected a group of settings (got {values!r})")
+                continue
             for key, value in values.items():
-                if key in _field_names(section):
+                if key not in _field_names(section):
+                    problems.append(f"{section}.{key}: unknown setting")
+                    continue
+                try:
                     settings.set(f"{section}.{key}", value)
-                else:
-                    logger.warning("Ignoring unknown setting %s.%s", section, key)
-        return settings
+                except SettingsError as exc:
+                    problems.append(str(exc))
+        return settings, problems
 
 
 def all_keys() -> list[str]:
@@ -231,23 +245,67 @@ def with_overrides(settings: Settings, overrides: dict[str, str]) -> Settings:
 
 
 def load(path: Path) -> Settings:
-    """Read settings; a missing file gives defaults, a bad one is kept aside with a warning."""
+    """Read settings, keeping every usable value; the file itself is never changed here.
+
+    A missing file gives defaults. A file with bad values keeps the good ones, and one warning
+    lists every value that fell back to its default; a file that is unusable as a whole
+    (unreadable, not JSON, a newer version) gives defaults. Either way the file is copied aside
+    first, because the next save (when the user changes a setting) writes only what was used.
+    """
     if not path.exists():
         return Settings()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Settings.from_dict(data)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsError) as exc:
-        backup = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            shutil.copy2(path, backup)
-            kept = f"kept as {backup}"
-        except OSError as copy_error:
-            kept = f"could not copy it aside ({copy_error}); it is left untouched"
+        settings, problems = Settings.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        SettingsError,
+        RecursionError,
+    ) as exc:
+        # RecursionError is what json raises for absurdly deep nesting.
         logger.warning(
-            "Settings file %s is unusable (%s); using defaults, the file is %s", path, exc, kept
+            "Settings file %s is unusable (%s); using defaults, the file is %s",
+            path,
+            exc,
+            _keep_aside(path),
         )
         return Settings()
+    if problems:
+        logger.warning(
+            "Settings file %s has values this app cannot use, so they fall back to their "
+            "defaults: %s. Every other setting is kept; the file is %s",
+            path,
+            "; ".join(problems),
+            _keep_aside(path),
+        )
+    return settings
+
+
+def _keep_aside(path: Path) -> str:
+    """Copy a bad settings file aside (once per content) and say where, for the warning."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        return f"left untouched (could not read it to copy it aside: {exc})"
+    # Until the user changes a setting the file stays as it is and every start finds the
+    # same problems: one copy of it is enough.
+    for earlier in sorted(path.parent.glob(f"{glob.escape(path.name)}.broken-*")):
+        try:
+            if earlier.read_bytes() == content:
+                return f"kept as {earlier}"
+        except OSError:
+            continue
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup, n = path.with_name(f"{path.name}.broken-{stamp}"), 1
+    while backup.exists():  # a different file within the same second: keep both
+        n += 1
+        backup = path.with_name(f"{path.name}.broken-{stamp}-{n}")
+    try:
+        shutil.copy2(path, backup)
+    except OSError as exc:
+        return f"left untouched (could not copy it aside: {exc})"
+    return f"kept as {backup}"
 
 
 def save(settings: Settings, path: Path) -> None:

@@ -103,8 +103,10 @@ def test_save_is_atomic_when_the_write_fails(tmp_path, monkeypatch):
         b"{not json",
         b"\xff\xfe\x00garbage",
         b"[1, 2, 3]",
-        b'{"share": {"port": 70000}}',
-        b'{"version": 99}',
+        b'"just text"',
+        b"[" * 100_000,
+        b'{"version": 99, "share": {"port": 9000}}',
+        b'{"version": "two"}',
     ],
 )
 def test_a_bad_file_is_kept_aside_and_defaults_are_used(tmp_path, caplog, content):
@@ -117,6 +119,92 @@ def test_a_bad_file_is_kept_aside_and_defaults_are_used(tmp_path, caplog, conten
     backups = list(tmp_path.glob("settings.json.broken-*"))
     assert len(backups) == 1 and backups[0].read_bytes() == content
     assert "unusable" in caplog.text and str(backups[0]) in caplog.text
+
+
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_bad_values_fall_back_alone_and_one_warning_lists_them_all(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    content = json.dumps(
+        {
+            "version": 2,
+            "share": {"port": 99999, "username": "bob", "colour": "red"},
+            "torrents": {"download_rate_limit_kib": -5, "dht": "perhaps", "lsd": False},
+            "tmdb": {"language": "de-DE", "include_adult": "often"},
+            "ui": "grid",
+            "sharing": {"port": 9000},
+        }
+    ).encode()
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING):
+        settings = settings_file.load(path)
+
+    expected = Settings()
+    expected.set("share.username", "bob")
+    expected.set("torrents.lsd", False)
+    expected.set("tmdb.language", "de-DE")
+    assert settings == expected, "good values are kept, every bad one is back at its default"
+
+    [warning] = _warnings(caplog)
+    for problem in (
+        "share.port: must be between 1 and 65535 (got 99999)",
+        "share.colour: unknown setting",
+        "torrents.download_rate_limit_kib: cannot be negative (got -5)",
+        "torrents.dht: expected yes or no (got 'perhaps')",
+        "tmdb.include_adult: expected yes or no (got 'often')",
+        "ui: expected a group of settings (got 'grid')",
+        "sharing: unknown settings section",
+    ):
+        assert problem in warning
+    assert "unusable" not in warning
+
+    assert path.read_bytes() == content, "loading never rewrites the user's file"
+    [backup] = tmp_path.glob("settings.json.broken-*")
+    assert backup.read_bytes() == content and str(backup) in warning
+
+
+def test_a_local_only_share_stays_local_when_another_value_is_bad(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps({"share": {"bind_address": "127.0.0.1", "threads": 1, "anonymous": True}})
+    )
+    with caplog.at_level(logging.WARNING):
+        settings = settings_file.load(path)
+    assert settings.share.bind_address == "127.0.0.1"
+    assert settings.share.anonymous is True
+    assert settings.share.threads == Settings().share.threads
+    assert "share.threads: must be between 4 and 512 (got 1)" in caplog.text
+
+
+def test_the_same_bad_file_is_copied_aside_once_a_changed_one_again(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"share": {"port": 0}}))
+    with caplog.at_level(logging.WARNING):
+        settings_file.load(path)
+        settings_file.load(path)
+    [first] = tmp_path.glob("settings.json.broken-*")
+    assert caplog.text.count(f"kept as {first}") == 2
+
+    path.write_text(json.dumps({"share": {"port": -1}}))  # within the same second, likely
+    settings_file.load(path)
+    backups = sorted(tmp_path.glob("settings.json.broken-*"))
+    assert len(backups) == 2
+    assert {json.loads(b.read_text())["share"]["port"] for b in backups} == {0, -1}
+
+
+def test_saving_after_a_repaired_load_writes_the_repair_and_keeps_the_backup(tmp_path):
+    path = tmp_path / "settings.json"
+    original = json.dumps({"share": {"port": 99999, "username": "bob"}})
+    path.write_text(original)
+    settings = settings_file.load(path)
+    settings.set("tmdb.language", "fr-FR")
+    settings_file.save(settings, path)
+    saved = json.loads(path.read_text())
+    assert saved["share"]["port"] == 8484 and saved["share"]["username"] == "bob"
+    [backup] = tmp_path.glob("settings.json.broken-*")
+    assert backup.read_text() == original
 
 
 def test_unknown_keys_are_dropped_with_a_warning(tmp_path, caplog):
