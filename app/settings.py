@@ -204,6 +204,10 @@ class Settings:
                 try:
                     settings.set(f"{section}.{key}", value)
                 except SettingsError as exc:
+                    if f"{section}.{key}" == "share.bind_address":
+                        # the user meant to choose: do not open the share to the network
+                        settings.share.bind_address = "127.0.0.1"
+                        exc = SettingsError(f"{exc}; using 127.0.0.1 until it is fixed")
                     problems.append(str(exc))
         return settings, problems
 

@@ -64,6 +64,16 @@ class SyncService(Protocol):
     def resume(self, reason: str = "user") -> list[str]: ...
 
 
+def _minutes(body: dict[str, Any], default: int | None = None) -> int | None:
+    """JSON carries numbers as numbers: "5" is a client's mistake, not five minutes."""
+    value = body.get("interval_minutes", default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ApiError(
+            422, f"interval_minutes must be 0 or at least 1 minute (a number), not {value!r}"
+        )
+    return value
+
+
 def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
     """Turn the sync service's and the library's errors into API answers."""
 
@@ -135,7 +145,7 @@ class SyncApi:
         state = sync.add_folder(
             path,
             mode=body.get("mode", "watch"),
-            interval_minutes=body.get("interval_minutes", 10),
+            interval_minutes=_minutes(body, default=10),
         )
         return 201, self._state(state)
 
@@ -147,7 +157,7 @@ class SyncApi:
             raise ApiError(422, "give interval_minutes, mode or both")
         state = sync.update_source(
             request.params["name"],
-            interval_minutes=body.get("interval_minutes"),
+            interval_minutes=_minutes(body),
             mode=body.get("mode"),
         )
         return 200, self._state(state)

@@ -108,7 +108,11 @@ class SyncManager:
         the row is removed again, so nothing is half added. Unless its mode is manual, the
         folder is scanned at once.
         """
-        record = self.library.add_folder_source(path, mode, interval_minutes)
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise InvalidValue(f"{folder} {what}")
+        record = self.library.add_folder_source(folder, mode, interval_minutes)
         try:
             self._call(self._add, record)
             state = self._call(self._added_state, record.name)

@@ -242,3 +242,11 @@ def test_a_version_1_file_with_the_old_sync_interval_loads_quietly(tmp_path, cap
     settings_file.save(settings, path)
     saved = json.loads(path.read_text())
     assert saved["version"] == 2 and saved["sync"] == {"enabled": False}
+
+
+def test_an_unreadable_bind_address_keeps_the_share_on_this_computer(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    path.write_text('{"version": 2, "share": {"bind_address": "localhost"}}', encoding="utf-8")
+    loaded = settings_file.load(path)
+    assert loaded.share.bind_address == "127.0.0.1"  # not the default 0.0.0.0
+    assert "using 127.0.0.1 until it is fixed" in caplog.text

@@ -92,6 +92,13 @@ def test_list_add_change_and_remove_sources(parts, tmp_path):
         )
 
         folder = tmp_path / "incoming"
+        missing = await client.post("/api/sync", json={"path": str(folder)})
+        assert missing.status_code == 422 and "does not exist" in missing.json()["error"]
+        a_file = tmp_path / "movie.mkv"
+        a_file.write_bytes(b"x")
+        not_dir = await client.post("/api/sync", json={"path": str(a_file)})
+        assert not_dir.status_code == 422 and "is not a folder" in not_dir.json()["error"]
+        folder.mkdir()
         added = await client.post(
             "/api/sync", json={"path": str(folder), "mode": "poll", "interval_minutes": 15}
         )
@@ -121,7 +128,7 @@ def test_list_add_change_and_remove_sources(parts, tmp_path):
     serve(parts, scenario)
 
 
-@pytest.mark.parametrize("value", [-1, 1.5, "often", True, "", [10]])
+@pytest.mark.parametrize("value", [-1, 1.5, "often", True, "", [10], "5"])
 def test_a_bad_interval_is_refused_and_nothing_changes(parts, value):
     async def scenario(client, manager, factory):
         reply = await client.put("/api/sync/tmdb", json={"interval_minutes": value})
@@ -142,7 +149,7 @@ def test_interval_changes_apply_at_once_from_the_last_sync(parts):
         due = iso(reply.json()["next_due"])
         assert abs((due - finished) - timedelta(minutes=30)) < timedelta(seconds=2)
         assert manager.library.get_sync_source("tmdb").interval_minutes == 30
-        off = (await client.put("/api/sync/tmdb", json={"interval_minutes": "0"})).json()
+        off = (await client.put("/api/sync/tmdb", json={"interval_minutes": 0})).json()
         assert off["interval_minutes"] == 0 and off["next_due"] is None
         manual = await client.put("/api/sync/tmdb", json={"mode": "watch"})
         assert manual.status_code == 422 and "poll, manual" in manual.json()["error"]
@@ -225,6 +232,7 @@ def test_a_failing_run_answers_200_with_the_error_and_a_slow_one_202(parts):
 
 def test_rescan_all_reports_each_source(parts, tmp_path):
     async def scenario(client, manager, factory):
+        (tmp_path / "a").mkdir()
         await client.post("/api/sync", json={"path": str(tmp_path / "a"), "mode": "manual"})
         factory.made["folder-1"].fail = "folder is gone"
         reply = await client.post("/api/sync/run")

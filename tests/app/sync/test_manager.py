@@ -31,6 +31,11 @@ def play(library, scenario, factory=None):
     return asyncio.run(main())
 
 
+def made(folder):
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 async def until(predicate, timeout=5.0):
     for _ in range(int(timeout / 0.01)):
         if predicate():
@@ -72,7 +77,7 @@ def test_a_source_that_cannot_be_built_is_skipped_and_the_rest_run(library, tmp_
         assert [s.name for s in manager.states()] == ["tmdb"]
         # adding one more while folders cannot be set up leaves no row behind
         with pytest.raises(OSError, match="cannot set up folder"):
-            await asyncio.to_thread(manager.add_folder, tmp_path / "b")
+            await asyncio.to_thread(manager.add_folder, made(tmp_path / "b"))
         assert [r.name for r in library.sync_sources()] == ["tmdb", "folder-1"]
 
     with caplog.at_level(logging.ERROR):
@@ -85,7 +90,7 @@ def test_changes_from_a_worker_thread_are_saved_then_applied_on_the_loop(library
         loop_thread = threading.get_ident()
         seen_on: list[int] = []
         manager.scheduler.add_listener(lambda state: seen_on.append(threading.get_ident()))
-        state = await asyncio.to_thread(manager.add_folder, tmp_path / "in", "poll", 15)
+        state = await asyncio.to_thread(manager.add_folder, made(tmp_path / "in"), "poll", 15)
         assert (state.name, state.mode, state.interval_minutes) == ("folder-1", "poll", 15)
         state = await asyncio.to_thread(
             lambda: manager.update_source("folder-1", interval_minutes="30", mode="manual")
@@ -104,7 +109,7 @@ def test_changes_from_a_worker_thread_are_saved_then_applied_on_the_loop(library
 
 def test_bad_values_change_nothing(library, tmp_path):
     async def scenario(manager, factory):
-        await asyncio.to_thread(manager.add_folder, tmp_path / "in", "poll", 15)
+        await asyncio.to_thread(manager.add_folder, made(tmp_path / "in"), "poll", 15)
         for bad in (-1, 2.5, "soon"):
             with pytest.raises(InvalidValue, match="must be 0 or at least 1 minute"):
                 await asyncio.to_thread(
@@ -113,7 +118,7 @@ def test_bad_values_change_nothing(library, tmp_path):
         with pytest.raises(InvalidValue, match="mode"):
             manager.update_source("tmdb", mode="watch")
         with pytest.raises(DuplicateItem):
-            await asyncio.to_thread(manager.add_folder, tmp_path / "in")
+            await asyncio.to_thread(manager.add_folder, made(tmp_path / "in"))
         with pytest.raises(InvalidValue, match="cannot be removed"):
             manager.remove_folder("tmdb")
         with pytest.raises(UnknownSource):
