@@ -232,6 +232,9 @@ def _find_file(info, file_path: str):
     for file in info.files:
         # accept the path with or without the torrent's top folder
         if file.path == wanted or file.path.split("/", 1)[-1] == wanted:
+            if not matching.is_video(file.path):
+                # a player cannot play a .nfo; the share would still list it as the movie
+                raise NoVideoFile(f"{file.path} is not a video file")
             return file
     raise FileNotInTorrent(f"{info.name} has no file {file_path!r}")
 

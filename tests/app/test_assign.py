@@ -86,6 +86,8 @@ def test_no_video_file(assigner, library, torrents, seed):
     movie = library.add_movie("Docs", 2000)
     with pytest.raises(NoVideoFile, match="no video"):
         assigner.assign("movie", movie.id, seeder.magnet)
+    with pytest.raises(NoVideoFile, match="readme.txt is not a video file"):
+        assigner.assign("movie", movie.id, seeder.magnet, file_path="Docs/readme.txt")
     assert library.active_assignment("movie", movie.id) is None
     assert torrents.get(seeder.info_hash) is None
 
