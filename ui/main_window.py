@@ -94,9 +94,14 @@ class MainWindow(QMainWindow):
         return bytes(self.saveGeometry().toBase64().data()).decode("ascii")
 
     def restore_geometry_text(self, text: str) -> bool:
-        if not text:
-            return False
-        return self.restoreGeometry(QByteArray.fromBase64(text.encode("ascii")))
+        """The saved size and place, or at first start most of the screen, centred."""
+        if text and self.restoreGeometry(QByteArray.fromBase64(text.encode("ascii"))):
+            return True
+        screen = self.screen().availableGeometry()
+        size = QSize(min(1280, int(screen.width() * 0.9)), min(820, int(screen.height() * 0.9)))
+        self.resize(size.expandedTo(self.minimumSize()))
+        self.move(screen.center() - self.rect().center())
+        return False
 
     def bring_to_front(self) -> None:
         self.show()

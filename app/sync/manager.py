@@ -217,9 +217,11 @@ class SyncManager:
             source, interval_minutes=record.interval_minutes, mode=record.mode
         )
         self._sources[record.name] = source
-        logger.info(
-            "Sync source %s: %s every %d min", record.name, record.mode, record.interval_minutes
+        timing = {"watch": "on changes", "manual": "when asked"}.get(
+            record.mode,
+            f"every {record.interval_minutes} min" if record.interval_minutes else "when asked",
         )
+        logger.info("Sync source %s (%s): %s", record.name, record.path or record.kind, timing)
 
     def _added_state(self, name: str) -> SourceState:
         if name not in self._sources:

@@ -26,6 +26,10 @@ def test_window_opens_shows_library_and_quits_when_closed(qapp, make_core, paths
         window = reelbox.window
         assert window.windowTitle() == "Reelbox"
         assert window.isVisible()
+        # first start: most of the screen, not Qt's small default
+        screen = window.screen().availableGeometry()
+        assert window.width() >= min(1280, int(screen.width() * 0.9))
+        assert window.height() >= min(820, int(screen.height() * 0.9))
         # The share's URL is in the status bar as soon as the core runs.
         assert window.status.share.text().startswith("http://127.0.0.1:")
         await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
