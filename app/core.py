@@ -287,7 +287,8 @@ class Core:
         folders with two torrent sessions; the second one stops here, saying why."""
         from filelock import FileLock, Timeout
 
-        lock = FileLock(self.paths.data_dir / "reelbox.lock")
+        # not thread-local: start() and stop() run on different worker threads
+        lock = FileLock(self.paths.data_dir / "reelbox.lock", thread_local=False)
         try:
             lock.acquire(timeout=0)
         except Timeout:

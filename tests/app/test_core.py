@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +16,7 @@ from app.metadata.tmdb import TmdbClient
 from app.settings import SettingsError
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
 from tests.support.loopback import LOOPBACK, free_port
+from tests.support.swarm import wait_until
 
 
 @pytest.fixture
@@ -260,5 +262,11 @@ def test_a_second_copy_on_the_same_data_folder_stops_with_a_reason(paths):
     finally:
         first.stop()
     again = make_core(paths, free_port())
-    again.start()  # the lock went with the first copy
-    again.stop()
+    threading.Thread(target=again.start).start()  # the runners start and stop on workers
+    assert wait_until(lambda: again.share is not None, 30)
+    stopper = threading.Thread(target=again.stop)
+    stopper.start()
+    stopper.join(30)
+    last = make_core(paths, free_port())
+    last.start()  # the lock went with the copy that stopped, whatever thread stopped it
+    last.stop()
