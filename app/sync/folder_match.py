@@ -19,6 +19,8 @@ from app.library import matching
 logger = logging.getLogger(__name__)
 
 _NOT_WORD = re.compile(r"[\W_]+")
+# guessit's "other" values that mark a file as a sample or an extra, not the movie or episode
+EXTRA_TAGS = ("Sample", "Trailer", "Extras")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Release:
     season: int | None = None
     episodes: tuple[int, ...] = ()
     name: str = ""  # the folded file or torrent name, for when guessit's title is wrong
+    tag: str | None = None  # "Sample", "Trailer" or "Extras" when guessit reads one in the name
 
     def describe(self) -> str:
         text = f"{self.title} ({self.year})" if self.year else self.title
@@ -56,6 +59,8 @@ def guess_release(path: str) -> Release | None:
     year = guess.get("year")
     year = year if isinstance(year, int) else None
     name = fold(path.replace("\\", "/").rsplit("/", 1)[-1])
+    # guessit tells a tag from a title: "Heat.1995.Sample" is tagged, "The.Sample.2020" is not
+    tag = next((t for t in EXTRA_TAGS if t in _as_list(guess.get("other"))), None)
     if guess.get("type") == "episode" or "season" in guess or "episode" in guess:
         if "episode" not in guess and "/" in path.replace("\\", "/"):
             # "Show (2017)/Season 1/03 - Title.mkv": guessit sees the episode number only
@@ -70,8 +75,9 @@ def guess_release(path: str) -> Release | None:
             seasons[0] if len(seasons) == 1 else None,
             tuple(_ints(guess.get("episode"))),
             name,
+            tag,
         )
-    return Release("movie", str(title), year, name=name)
+    return Release("movie", str(title), year, name=name, tag=tag)
 
 
 def fold(title: str) -> str:
@@ -174,6 +180,9 @@ def single_candidate(
     return candidates[0], None
 
 
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def _ints(value) -> list[int]:
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if isinstance(v, int)]
+    return [v for v in _as_list(value) if isinstance(v, int)]

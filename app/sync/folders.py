@@ -8,7 +8,8 @@ the difference:
   `failed/` with the reason beside it (folder_torrents.py); an unassigned one waits in the
   Torrents view and is listed as unmatched.
 - a new video file matched the same way becomes the item's local source (served from disk);
-  samples are skipped; a changed one refreshes its size; a removed one has its assignment
+  samples and extras are listed as unmatched with the reason, never assigned by themselves
+  (folder_samples.py says which videos are, and why); a changed one refreshes its size; a removed one has its assignment
   deactivated. Unmatched videos are tried again on every sync (the movie may have been added
   to the library since) and listed in detail() until they match or go.
 The scan state lives in memory: after a restart the first scan sees every file as added, and
@@ -37,6 +38,7 @@ from app.library import matching
 from app.library.errors import LibraryError
 from app.sync import folder_scan
 from app.sync.folder_match import Release, TitleIndex, Unmatched, guess_release, single_candidate
+from app.sync.folder_samples import SampleCheck
 from app.sync.folder_scan import FileState, FolderUnavailable
 from app.sync.folder_torrents import TorrentDrops
 from app.sync.folder_watch import DEBOUNCE_SECONDS, FolderWatcher
@@ -123,8 +125,8 @@ class FolderSource:
         self._debounce = debounce
         self._snapshot: dict[str, FileState] = {}
         self._unmatched: dict[str, Unmatched] = {}
-        # what the names of unmatched videos say: they are tried again every sync, and
-        # guessit takes ~10 ms a name
+        # what the names of the folder's videos say: unmatched ones are tried again every
+        # sync, small ones are compared with larger ones, and guessit takes ~10 ms a name
         self._releases: dict[str, Release | None] = {}
         self._error: str | None = None
         self._lock = threading.Lock()  # guards what detail() reads
@@ -203,16 +205,15 @@ class FolderSource:
         local, retired = self._local_assignments(nested)
         report.deactivated = self._deactivate_missing(local, current)
         videos = {p: s for p, s in current.items() if folder_scan.kind_of(p) == "video"}
-        largest = _largest_per_folder(videos)
+        samples = SampleCheck(self.path, videos, self._release_of)
         touched = set(changes.added) | set(changes.changed)
         with self._lock:
             retry = [p for p, u in self._unmatched.items() if u.kind == "video" and p in videos]
         for path in sorted(touched.union(retry)):
             if path in videos:
-                self._video(path, videos[path], local, retired, largest, titles, report)
+                self._video(path, videos[path], local, retired, samples, titles, report)
         self._prune_unmatched(videos)
-        with self._lock:
-            self._releases = {p: r for p, r in self._releases.items() if p in self._unmatched}
+        self._releases = {p: r for p, r in self._releases.items() if p in videos}
         self._snapshot = kept
         with self._lock:
             report.unmatched = len(self._unmatched)
@@ -248,7 +249,7 @@ class FolderSource:
         state: FileState,
         local: dict[str, list],
         retired: set[str],
-        largest: dict[str, int],
+        samples: SampleCheck,
         titles: TitleIndex,
         report: _Report,
     ) -> None:
@@ -266,12 +267,16 @@ class FolderSource:
                 self._unmatched[path] = Unmatched(path, "video", RETIRED_REASON)
             return
         relative = os.path.relpath(path, self.path)
-        if matching.is_sample_or_extra(relative, state.size, largest[os.path.dirname(path)]):
-            self._forget(path)
+        sample = samples.reason(path, state.size)
+        if sample is not None:
+            # listed, not dropped: the user may know better and assign it anyway
+            with self._lock:
+                known = self._unmatched.get(path)
+                self._unmatched[path] = Unmatched(path, "video", sample)
+            if known is None or known.reason != sample:
+                logger.info("Folder %s: %s is not assigned: it %s", self.name, relative, sample)
             return
-        if path not in self._releases:
-            self._releases[path] = guess_release(relative)
-        targets, reason = self._video_targets(self._releases[path], titles, relative)
+        targets, reason = self._video_targets(self._release_of(path), titles, relative)
         if reason is not None:
             with self._lock:
                 self._unmatched[path] = Unmatched(path, "video", reason)
@@ -348,6 +353,12 @@ class FolderSource:
 
     # ---- unmatched and helpers --------------------------------------------------------------
 
+    def _release_of(self, path: str) -> Release | None:
+        """What a video's name (below the folder) says; the scan's thread only."""
+        if path not in self._releases:
+            self._releases[path] = guess_release(os.path.relpath(path, self.path))
+        return self._releases[path]
+
     def _forget(self, path: str) -> None:
         with self._lock:
             self._unmatched.pop(path, None)
@@ -398,11 +409,3 @@ class FolderSource:
     def _changed(self) -> None:
         if self._on_change is not None:
             self._on_change()
-
-
-def _largest_per_folder(videos: dict[str, FileState]) -> dict[str, int]:
-    largest: dict[str, int] = {}
-    for path, state in videos.items():
-        folder = os.path.dirname(path)
-        largest[folder] = max(largest.get(folder, 0), state.size)
-    return largest

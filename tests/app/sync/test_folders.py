@@ -71,27 +71,27 @@ def test_videos_added_changed_removed_apply_only_the_difference(library, folder,
     episode = library.find_episode(dark.id, 1, 2)
     movie_file = video(folder / "Movies" / MOVIE, 300 * KiB)
     episode_file = video(folder / "Dark" / "Season 1" / "Dark.S01E02.720p.WEB-DL.mkv", 200 * KiB)
-    video(folder / "Movies" / "heat-sample.mkv", 10 * KiB)  # a sample: never matched
+    sample = video(folder / "Movies" / "heat-sample.mkv", 10 * KiB)  # listed, never assigned
     (folder / "notes.txt").write_text("not a video")
     source = make_source(folder)
 
-    assert sync(source) == "3 added; 2 assigned"
+    assert sync(source) == "3 added; 2 assigned, 1 unmatched"
     row = active_local(library, "movie", heat.id)
     assert row.local_path == str(movie_file) and row.file_size == 300 * KiB
     assert (row.resolution, row.source, row.file_path) == ("1080p", "BluRay", MOVIE)
     assert active_local(library, "episode", episode.id).local_path == str(episode_file)
-    assert source.detail()["unmatched"] == []
+    assert [u["path"] for u in source.detail()["unmatched"]] == [str(sample)]
 
-    assert sync(source) == "no changes"
+    assert sync(source) == "no changes; 1 unmatched"
 
     with open(movie_file, "ab") as handle:
         handle.write(b"x" * 1000)
-    assert sync(source) == "1 changed"
+    assert sync(source) == "1 changed; 1 unmatched"
     assert active_local(library, "movie", heat.id).file_size == 300 * KiB + 1000
     assert len(library.assignments_of("movie", heat.id)) == 1  # refreshed, not a second row
 
     episode_file.unlink()
-    assert sync(source) == "1 removed; 1 deactivated"
+    assert sync(source) == "1 removed; 1 deactivated, 1 unmatched"
     assert library.active_assignment("episode", episode.id) is None
     assert active_local(library, "movie", heat.id).local_path == str(movie_file)
 
