@@ -19,22 +19,6 @@ from tests.support.swarm import KiB, make_files, make_torrent
 MOVIE = "Heat.1995.1080p.BluRay.x264-GRP.mkv"
 
 
-@pytest.fixture
-def folder(tmp_path):
-    path = tmp_path / "watched"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def make_source(library, torrents):
-    def factory(path, **options) -> FolderSource:
-        record = library.add_folder_source(path, mode="manual")
-        return FolderSource(library, torrents, Assigner(library, torrents), record, **options)
-
-    return factory
-
-
 def sync(source: FolderSource) -> str:
     return asyncio.run(source.sync())
 

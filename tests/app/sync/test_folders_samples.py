@@ -1,19 +1,16 @@
 """Samples and extras in a watched folder: told apart per release, never dropped silently.
 
-Real files in tmp_path, a real library; the fixtures and helpers are test_folders.py's.
+Real files in tmp_path, a real library; the helpers are test_folders.py's.
 """
 
 from __future__ import annotations
 
 import os
 
-from tests.app.sync import test_folders
 from tests.app.sync.test_folders import active_local, sync, video
 from tests.support.swarm import KiB
 
 MB = 1000 * 1000
-folder = test_folders.folder  # the fixtures, shared
-make_source = test_folders.make_source
 
 
 def unmatched(source) -> dict[str, str]:
