@@ -99,7 +99,9 @@ class Core:
         self.sync_manager.start()
 
     def stop(self) -> None:
-        """Stop in reverse order; each part flushes its state (resume data, WAL)."""
+        """Stop in reverse order; each part flushes its state (resume data, WAL). Once."""
+        if self._lock is None:  # never started (or refused: another copy), or stopped already
+            return
         if self.sync is not None:
             self.sync.stop()
         if self.share is not None:

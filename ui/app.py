@@ -84,6 +84,12 @@ def run_gui(
     try:
         with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
             return runner.run(reelbox.run())
+    except RuntimeError as exc:
+        # Qt ended its event loop under us: the display went away (X server gone, logout).
+        # The clean stop in ReelboxApp.run never ran; flush resume data and the library now.
+        logger.warning("The window system went away (%s); stopping Reelbox", exc)
+        core.stop()
+        return 1
     finally:
         server.close()
 

@@ -147,3 +147,24 @@ def test_library_changes_during_shutdown_start_nothing_after_the_loop(qapp, qtbo
     assert code == 0
     assert not reelbox._reload_timer.isActive()
     qtbot.wait(400)  # past the refresh delay: pytest-qt fails on any error in a Qt callback
+
+
+def test_the_display_going_away_still_stops_the_core(qapp, make_core, paths):
+    from PySide6.QtCore import QTimer
+
+    from ui.app import run_gui
+
+    core = make_core()
+
+    def quit_once_running():
+        if core.sync is not None:
+            qapp.exit(1)  # what Qt does when the X server dies under it
+        else:
+            QTimer.singleShot(50, quit_once_running)
+
+    QTimer.singleShot(50, quit_once_running)
+    assert run_gui(lambda: core, [], data_dir=paths.data_dir) == 1
+    # the core was stopped: its data folder is free for the next start
+    again = make_core()
+    again.start()
+    again.stop()
