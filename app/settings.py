@@ -170,9 +170,6 @@ class Settings:
         """Dotted names whose values differ: tells the core which parts to restart."""
         return {name for name in all_keys() if self.get(name) != other.get(name)}
 
-    def sections_changed(self, other: Settings) -> set[str]:
-        return {name.split(".")[0] for name in self.diff(other)}
-
     # ---- (de)serialisation --------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:

@@ -216,12 +216,11 @@ def test_unknown_keys_are_dropped_with_a_warning(tmp_path, caplog):
     assert "share.colour" in caplog.text
 
 
-def test_diff_names_changed_keys_and_sections():
+def test_diff_names_changed_keys():
     a, b = Settings(), Settings()
     b.set("share.port", 9001)
     b.set("torrents.dht", False)
     assert a.diff(b) == {"share.port", "torrents.dht"}
-    assert a.sections_changed(b) == {"share", "torrents"}
 
 
 def test_every_setting_has_help_text_and_a_valid_default():

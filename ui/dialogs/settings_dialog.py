@@ -35,7 +35,6 @@ from ui.widgets import CopyField
 
 logger = logging.getLogger(__name__)
 
-LOOP_SECTIONS = {"sync", "tmdb"}
 TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Share": (
         ("share.enabled", "Share the library"),
@@ -189,19 +188,16 @@ class SettingsDialog(QDialog):
     async def _apply(self, new: Settings, close: bool) -> None:
         core = self.core
         try:
-            if core.settings.sections_changed(new) & LOOP_SECTIONS:
-                # The sync scheduler's timers and the TMDB client belong to this loop, and
-                # Core.update_settings changes them in the caller's thread.
-                changed = core.update_settings(new)
-            else:
-                changed = await asyncio.to_thread(core.update_settings, new)
+            # Off the Qt thread: a share restart binds sockets, secrets go through the
+            # keyring; Core hops the sync and TMDB parts back onto this loop itself.
+            changed = await asyncio.to_thread(core.update_settings, new)
             password = self.password.text().strip()
             if password != core.share_password():
                 await asyncio.to_thread(core.set_share_password, password)
                 changed.add("share")
             key = self.tmdb_key.text().strip()
             if key != (core.tmdb_key() or ""):
-                core.set_tmdb_key(key or None)  # rebuilds the client on this loop
+                await asyncio.to_thread(core.set_tmdb_key, key or None)
                 changed.add("tmdb")
         except Exception as exc:  # a port in use after a share restart, a keyring failure
             logger.warning("Applying settings failed: %s", exc)
