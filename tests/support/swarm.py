@@ -57,10 +57,17 @@ def make_files(root: Path, files: dict[str, int], seed: int = 0) -> dict[str, Pa
     return written
 
 
-def make_torrent(content_root: Path, name: str, piece_length: int) -> bytes:
-    """Create a v1 .torrent for content_root/name (a file or a folder)."""
+def make_torrent(
+    content_root: Path, name: str, piece_length: int, announce: str | None = None
+) -> bytes:
+    """Create a v1 .torrent for content_root/name (a file or a folder).
+
+    announce, when given, is a tracker URL written into the torrent's announce field.
+    """
     files = lt.list_files(str(content_root / name))
     creator = lt.create_torrent(files, piece_length, lt.create_torrent.v1_only)
+    if announce is not None:
+        creator.add_tracker(announce)
     lt.set_piece_hashes(creator, str(content_root))
     return lt.bencode(creator.generate())
 
