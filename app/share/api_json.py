@@ -90,6 +90,7 @@ def torrent_status(status, *, detail: bool = False) -> dict[str, Any]:
         "num_pieces": status.num_pieces,
         "error": status.error,
         "stalled": status.stalled,
+        "waiting": status.waiting,
         "keep_full_copy": status.keep_full_copy,
         "active_readers": status.active_readers,
         "last_streamed": status.last_streamed,

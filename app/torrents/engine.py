@@ -54,10 +54,19 @@ def session_settings(settings: TorrentSettings, listen_interface: str | None = N
         "close_redundant_connections": False,
         # a pause/resume (idle wake) would otherwise wait 60 s before reconnecting
         "min_reconnect_time": 1,
+        # libtorrent stops trying a peer after max_failcount failed connects (3 by default,
+        # about 6 s with the reconnect time above), and connect_peer() does not reset it: a
+        # seeder down for a few seconds was never reconnected. Retries back off linearly.
+        "max_failcount": 20,
         # outgoing uTP costs ~3 s against TCP-only peers before TCP is tried; incoming uTP
         # is still accepted
         "enable_outgoing_utp": False,
         "allow_multiple_connections_per_ip": True,
+        # requests queued at each peer: what a seek's piece waits behind (they are served in
+        # order). libtorrent queues 3 s of data, capped at 500 blocks (8 MiB: 0.4 s at
+        # 20 MiB/s); 128 blocks (2 MiB) is 0.1 s there and still fills a 20 MiB/s peer at
+        # 100 ms round trips.
+        "max_out_request_queue": 128,
         "user_agent": "Reelbox",
         # tick_interval stays at libtorrent's 500 ms: time-critical pieces are requested on the
         # tick, so one cold seek in ten waits ~300 ms (bench/stream.py), but a 100-200 ms tick

@@ -42,10 +42,7 @@ def wake(mt: ManagedTorrent, dht: bool) -> None:
     handle = mt.handle
     handle.unset_flags(lt.torrent_flags.upload_mode | lt.torrent_flags.auto_managed)
     handle.resume()
-    handle.force_reannounce()
-    if dht:
-        handle.force_dht_announce()
-    tried = mt.reconnect()
+    tried = mt.reannounce(dht)
     if mt.fetcher is not None:
         # a pause drops piece deadlines: waiting reads must ask again now, not in 2 s
         mt.fetcher.forget_requests()
@@ -73,6 +70,7 @@ def idle_step(mt: ManagedTorrent, settings: TorrentSettings, now: float) -> int 
         else:
             return None
     if mt.fetcher is not None:
+        mt.fetcher.quiet()
         mt.fetcher.drop_cache()
     logger.info("Torrent %s idle for %.0f s: level %d", mt.info_hash, quiet, mt.idle_level)
     return mt.idle_level

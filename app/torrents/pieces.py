@@ -1,14 +1,29 @@
 """Piece supply for one torrent: who wants which piece, what libtorrent is told, and the bytes.
 
 Readers never touch the payload files: libtorrent 2.1 reports a piece as had before its bytes
-reach the file, so bytes come from `read_piece_alert` (asked for with `read_piece()` or with
-`set_piece_deadline(..., alert_when_available)`) and land in a small LRU cache shared by every
-reader of the torrent. Wanted pieces are reference-counted (readers' windows and pins), and
-each piece's priority follows from its counts:
+reach the file, so bytes come from `read_piece_alert` (asked for with `read_piece()` once the
+piece is here: at once, or when its piece_finished_alert arrives) and land in a small LRU cache
+shared by every reader of the torrent. Each piece's priority is the highest any reader or rule
+gives it:
 
-    wanted by a reader (the read itself and its readahead)   7, with deadlines
-    pinned (a file's head and tail, kept by probes)          4
+    a read waits for it now (bytes by alert)                 7
+    a reader's readahead: the next 4 MiB / 16 MiB / the rest  6 / 5 / 4
+    pinned (a file's head and tail, kept by probes)          3
+    the rest of a file being played (background)             1
     everything else                                          1 with keep-full-copy, else 0
+
+Why the background: real seeders (aria2, Transmission) choke a peer that says NOT_INTERESTED
+and unchoke it only at their next choke round, 10 s later. Fetching only what is read makes
+libtorrent drop interest after every piece, so each next read waited ~11 s. A played file is
+therefore fetched whole at the lowest priority until the torrent goes idle (`quiet()`), which
+keeps us interested. libtorrent's picker fills each peer's request queue by priority, so the
+graded priorities put what a player waits on before its readahead and the readahead before
+the background; the engine keeps that queue short (engine.py) so a seek waits behind little.
+
+Why no piece deadlines: the first deadline set on a torrent makes libtorrent CANCEL every
+other outstanding request, and Transmission 3.00 answers a CANCEL with neither the block nor
+a REJECT, so the cancelled blocks filled our request queue and the torrent stopped for the
+60 s request timeout (measured: the second seek against transmission-daemon timed out).
 """
 
 from __future__ import annotations
@@ -17,7 +32,7 @@ import logging
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import libtorrent as lt
 
@@ -25,14 +40,11 @@ from app.torrents.errors import ReadTimeout, TorrentError
 
 logger = logging.getLogger(__name__)
 
-TOP, PINNED, FULL_COPY, SKIP = 7, 4, 1, 0
+NOW, NEXT, SOON, AHEAD, PINNED, BACKGROUND, SKIP = 7, 6, 5, 4, 3, 1, 0
+FULL_COPY = BACKGROUND
 # Re-ask for a piece still missing after this long: a deadline can be dropped by a pause, a
 # hash failure or a lost peer, and asking twice costs nothing.
 RETRY_SECONDS = 2.0
-# A read that waited this long without its piece checks that peers are connected at all.
-NUDGE_AFTER = 0.2
-# Deadlines are kept for this many readahead pieces; the rest of the window rides on priority.
-DEADLINE_PIECES = 24
 
 
 class PieceFetcher:
@@ -47,9 +59,11 @@ class PieceFetcher:
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_bytes = 0
         self._requested: dict[int, float] = {}  # piece -> monotonic time it was last asked for
-        self._demand: Counter[int] = Counter()
+        self._needs: dict[object, set[int]] = {}  # reader -> pieces its current read waits for
+        self._windows: dict[object, Mapping[int, int]] = {}  # reader -> readahead priorities
         self._pins: Counter[int] = Counter()
         self._sticky: set[int] = set()
+        self._background: dict[int, range] = {}  # played file index -> pieces to fetch
         self._base = FULL_COPY if keep_full_copy else SKIP
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
@@ -89,24 +103,27 @@ class PieceFetcher:
 
     # ---- demand ---------------------------------------------------------------------------
 
-    def want(self, added: Iterable[int], removed: Iterable[int]) -> None:
-        """Move a reader's window: readahead pieces gain priority and staggered deadlines."""
-        added, removed = sorted(set(added)), set(removed)
+    def set_window(self, reader: object, window: Mapping[int, int]) -> None:
+        """Replace a reader's readahead: piece -> priority (NEXT, SOON or AHEAD)."""
         with self.cond:
-            if added:
+            if window:
                 self._check_open()
-            elif self._closed:
-                return  # a reader closing after its torrent was removed
-            for piece in removed:
-                self._demand[piece] -= 1
-                if self._demand[piece] <= 0:
-                    del self._demand[piece]
-                    self.handle.reset_piece_deadline(piece)
-            self._demand.update(added)
-            self._update(set(added) | removed)
-            # the first pieces of the window get deadlines (after the urgent ones at 0 ms)
-            for rank, piece in enumerate(added[:DEADLINE_PIECES]):
-                self.handle.set_piece_deadline(piece, 300 + 100 * rank)
+            old = self._windows.get(reader, {})
+            self._windows[reader] = dict(window)
+            self._update(set(old) | set(window))
+
+    def release(self, reader: object) -> None:
+        """A reader closed (a player dropped its connection): its demand goes at once, so the
+        pieces it waited for and its readahead no longer come before the next seek's."""
+        with self.cond:
+            if self._closed:
+                return
+            window = self._windows.pop(reader, {})
+            needs = self._needs.pop(reader, set())
+            for piece in needs:
+                if not self._needed(piece):
+                    self._requested.pop(piece, None)
+            self._update(set(window) | needs)
 
     def pin(self, pieces: Iterable[int]) -> None:
         pieces = set(pieces)
@@ -127,20 +144,54 @@ class PieceFetcher:
                 self._sticky |= pieces
             self._update(pieces)
 
+    def play(self, file_index: int, pieces: range) -> None:
+        """Fetch a played file in the background (replacing what was asked for that file)."""
+        with self.cond:
+            self._check_open()
+            old = self._background.get(file_index, range(0))
+            if old == pieces:
+                return
+            self._background[file_index] = pieces
+            self._update(set(old).symmetric_difference(pieces))
+
+    def quiet(self) -> None:
+        """Nobody plays the torrent any more: stop the background fetch."""
+        with self.cond:
+            played = [p for pieces in self._background.values() for p in pieces]
+            self._background.clear()
+            self._update(played)
+
+    def playing(self) -> bool:
+        """A file is being fetched in the background (see play())."""
+        return bool(self._background)
+
     def fetching(self) -> set[int]:
         """Pieces someone wants and may not have yet (for the piece map)."""
         with self.cond:
-            return set(self._demand) | set(self._pins) | self._sticky | set(self._requested)
+            wanted = set(self._pins) | self._sticky | set(self._requested)
+            for pieces in (*self._needs.values(), *self._windows.values()):
+                wanted |= set(pieces)
+            for pieces in self._background.values():
+                wanted.update(pieces)
+            return wanted
 
     def _check_open(self) -> None:
         if self._closed:
             raise TorrentError(self._closed)
 
+    def _needed(self, piece: int) -> bool:
+        return any(piece in needs for needs in self._needs.values())
+
     def _desired(self, piece: int) -> int:
-        if self._demand.get(piece):
-            return TOP
+        if self._needed(piece):
+            return NOW
+        ahead = max((w.get(piece, SKIP) for w in self._windows.values()), default=SKIP)
+        if ahead:
+            return ahead
         if self._pins.get(piece) or piece in self._sticky:
             return PINNED
+        if any(piece in played for played in self._background.values()):
+            return max(BACKGROUND, self._base)
         return self._base
 
     def _update(self, pieces: Iterable[int]) -> None:
@@ -155,21 +206,31 @@ class PieceFetcher:
 
     # ---- bytes ----------------------------------------------------------------------------
 
-    def request(self, pieces: Iterable[int]) -> None:
-        """Ask for pieces a read needs now: top priority, deadline now, bytes by alert."""
+    def request(self, reader: object, pieces: Iterable[int]) -> None:
+        """Ask for the pieces a reader's read needs now: deadline now, bytes by alert."""
+        pieces = set(pieces)
         now = time.monotonic()
         with self.cond:
             self._check_open()
-            for rank, piece in enumerate(sorted(pieces)):
+            old = self._needs.get(reader, set())
+            self._needs[reader] = pieces
+            self._update(old - pieces)
+            for piece in sorted(pieces):
                 # 1 MiB reads of a 4-16 MiB piece must not ask libtorrent to read it again
                 recent = now - self._requested.get(piece, 0.0) < RETRY_SECONDS
                 if piece not in self._cache and not recent:
-                    self._ask(piece, rank)
+                    self._ask(piece)
+
+    def settle(self, reader: object) -> None:
+        """The reader's read has every byte it asked for: it needs nothing now."""
+        with self.cond:
+            self._update(self._needs.pop(reader, set()))
 
     def get(self, piece: int, deadline: float) -> bytes:
-        """The bytes of one piece, waiting until monotonic time `deadline` at most."""
-        started = time.monotonic()
-        nudged = False
+        """The bytes of one piece, waiting until monotonic time `deadline` at most.
+
+        A read that has to wait nudges the torrent at once and then every second (see
+        ManagedTorrent.nudge): with no peer connected it reannounces and reconnects."""
         with self.cond:
             self.waiting += 1
             try:
@@ -186,9 +247,8 @@ class PieceFetcher:
                             "(the torrent may have no seeders right now)"
                         )
                     if now - self._requested.get(piece, 0.0) >= RETRY_SECONDS:
-                        self._ask(piece, 0)
-                    if self.nudge is not None and now - started >= NUDGE_AFTER:
-                        nudged = True
+                        self._ask(piece)
+                    if self.nudge is not None:
                         self.cond.release()  # nudging waits on libtorrent: not under our lock
                         try:
                             self.nudge()
@@ -196,8 +256,7 @@ class PieceFetcher:
                             self.cond.acquire()
                         if piece in self._cache or self._closed:
                             continue  # arrived (or failed) while we were not listening
-                    until_nudge = 0.5 if nudged else max(started + NUDGE_AFTER - now, 0.01)
-                    self.cond.wait(min(0.5, deadline - now, until_nudge))
+                    self.cond.wait(min(0.5, deadline - now))
             finally:
                 self.waiting -= 1
 
@@ -212,17 +271,23 @@ class PieceFetcher:
             self._cache.clear()
             self._cache_bytes = 0
 
-    def _ask(self, piece: int, rank: int) -> None:
+    def _ask(self, piece: int) -> None:
         self._requested[piece] = time.monotonic()
-        if self._applied[piece] != TOP:
-            # a deadline on a priority-0 piece is not enough; the read decides priority too
-            self._applied[piece] = TOP
-            self.handle.piece_priority(piece, TOP)
-        # alert_when_available: libtorrent posts read_piece_alert once the piece passes its
-        # hash check, or at once (a disk read) if it already has it
-        self.handle.set_piece_deadline(piece, 10 * rank, lt.torrent_handle.alert_when_available)
+        if self._applied[piece] != NOW:
+            self._applied[piece] = NOW
+            self.handle.piece_priority(piece, NOW)
+        # here already: read it now; else on_finished() reads it when it passes its hash check
+        # (asked after the mark above, so a piece finishing meanwhile is not missed)
+        if self.handle.have_piece(piece):
+            self.handle.read_piece(piece)
 
     # ---- called from the engine thread ----------------------------------------------------
+
+    def on_finished(self, piece: int) -> None:
+        """libtorrent has a piece (hash checked): fetch its bytes if a read is waiting for it."""
+        with self.cond:
+            if piece in self._requested and piece not in self._cache:
+                self.handle.read_piece(piece)
 
     def on_read(self, piece: int, data: bytes | None, error: str | None) -> None:
         with self.cond:
@@ -240,8 +305,8 @@ class PieceFetcher:
             while self._cache_bytes > self.cache_limit and len(self._cache) > 1:
                 _, evicted = self._cache.popitem(last=False)
                 self._cache_bytes -= len(evicted)
-            if not self._demand.get(piece) and not self._pins.get(piece):
-                # done with this piece: let the picker forget the time-critical entry
+            if not self._needed(piece):
+                # done with this piece: back to the priority its readahead or background gives
                 self._restore(piece)
             self.cond.notify_all()
 

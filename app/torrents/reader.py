@@ -2,8 +2,9 @@
 
 wsgidav seeks it and reads ~1 MiB blocks; a read returns every byte asked for (short only at
 the end of the file) once libtorrent has them, or raises ReadTimeout after read_timeout.
-The first read pins the file's head and tail; each read moves this reader's readahead window,
-which grows with the bytes read back to back (up to the readahead setting).
+The first read pins the file's head and tail and starts the background fetch of the file; each
+read moves this reader's readahead window, which grows with the bytes read back to back (up to
+the readahead setting) and is graded: the nearest bytes first (see pieces.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from app.torrents.errors import TorrentError
-from app.torrents.pieces import PieceFetcher
+from app.torrents.pieces import AHEAD, NEXT, SOON, PieceFetcher
 from app.torrents.status import TorrentFile
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ TAIL_PIN = 5 * MiB  # MKV cues and MP4 moov live at the end
 # A reader closed sooner than this was a probe (player reading headers and index): its pins
 # stay so the real playback reader does not fetch them again.
 PROBE_SECONDS = 15.0
+# Readahead grades: the first NEXT_BYTES after a read come before the next SOON_BYTES, and those
+# before the rest of the window.
+NEXT_BYTES = 4 * MiB
+SOON_BYTES = 16 * MiB
 
 
 class TorrentFileReader(io.RawIOBase):
@@ -36,6 +41,7 @@ class TorrentFileReader(io.RawIOBase):
         *,
         read_timeout: float,
         readahead: int,
+        background: int | None,
         touch: Callable[[], None],
         on_close: Callable[[], None],
     ) -> None:
@@ -46,10 +52,11 @@ class TorrentFileReader(io.RawIOBase):
         self._plen = fetcher.piece_length
         self._timeout = read_timeout
         self._readahead = max(readahead, self._plen)
+        self._background = background  # bytes fetched ahead in the background; None: all
         self._touch = touch
         self._on_close = on_close
         self._pos = 0
-        self._window: set[int] = set()
+        self._window: dict[int, int] = {}
         self._streak = 0  # bytes read back to back, sizes the readahead window
         self._streak_end = -1
         self._opened = time.monotonic()
@@ -96,14 +103,13 @@ class TorrentFileReader(io.RawIOBase):
         if end <= start:
             return 0
         self._touch()
-        self._move_window(start, end)
         needed = sorted(self._pieces(start, end))
-        self._fetcher.request(needed)
+        self._fetcher.request(self, needed)
+        self._move_window(start, end)
         if not self._pinned:
-            # pinned right after the first read's request, not on open: pin requests sent
-            # first would queue ~15 MiB at the peer ahead of the bytes the player waits for
             self._fetcher.pin(self._pins)
             self._pinned = True
+        self._play(start)
         deadline = time.monotonic() + self._timeout
         written = 0
         base = self.file.offset
@@ -114,6 +120,7 @@ class TorrentFileReader(io.RawIOBase):
             hi = min(len(data), base + end - piece_start)
             out[written : written + hi - lo] = memoryview(data)[lo:hi]  # one copy, not two
             written += hi - lo
+        self._fetcher.settle(self)
         if written != end - start:
             raise TorrentError(f"{self.name}: got {written} bytes of {end - start} (short piece)")
         self._pos = end
@@ -129,10 +136,10 @@ class TorrentFileReader(io.RawIOBase):
             return
         try:
             probe = time.monotonic() - self._opened < PROBE_SECONDS
-            self._fetcher.want((), self._window)
+            self._fetcher.release(self)
             if self._pinned:
                 self._fetcher.unpin(self._pins, keep=probe)
-            self._window = set()
+            self._window = {}
             self._on_close()
         finally:
             super().close()
@@ -143,14 +150,17 @@ class TorrentFileReader(io.RawIOBase):
         if self.closed:
             raise ValueError("I/O operation on closed file")
 
-    def _pieces(self, start: int, end: int) -> set[int]:
+    def _span(self, start: int, end: int) -> range:
         """Pieces holding file bytes [start, end); offsets are mapped by hand (map_file
         overflows for large sizes)."""
         if end <= start:
-            return set()
+            return range(0)
         first = (self.file.offset + start) // self._plen
         last = (self.file.offset + end - 1) // self._plen
-        return set(range(first, last + 1))
+        return range(first, last + 1)
+
+    def _pieces(self, start: int, end: int) -> set[int]:
+        return set(self._span(start, end))
 
     def _move_window(self, start: int, end: int) -> None:
         # The window grows with what this reader has read in a row: a probe or a seek that
@@ -160,8 +170,18 @@ class TorrentFileReader(io.RawIOBase):
         self._streak += end - start
         self._streak_end = end
         ahead = min(self._readahead, 2 * self._streak)
-        window = self._pieces(start, min(end + ahead, self.file.size))
-        added, removed = window - self._window, self._window - window
-        if added or removed:
-            self._fetcher.want(added, removed)
+        needed = self._pieces(start, end)
+        window = {}
+        for grade, span in ((NEXT, NEXT_BYTES), (SOON, SOON_BYTES), (AHEAD, ahead)):
+            for piece in self._pieces(end, min(end + min(span, ahead), self.file.size)):
+                if piece not in needed:
+                    window.setdefault(piece, grade)
+        if window != self._window:
+            self._fetcher.set_window(self, window)
             self._window = window
+
+    def _play(self, start: int) -> None:
+        # the whole file, or with a disk budget the part ahead of the read that fits in it
+        end = self.file.size if self._background is None else start + self._background
+        first = 0 if self._background is None else start
+        self._fetcher.play(self.file.index, self._span(first, min(end, self.file.size)))

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 RESUME_DEBOUNCE = 2.0  # seconds after a change before resume data is saved
 RESUME_EVERY = 60.0
 STATE_EVERY = 5.0
-PEERS_EVERY = 10.0
+PEERS_EVERY = 2.0  # often: a quiet torrent's seeders may drop us soon after we met them
 BUDGET_EVERY = 5.0
 # flush first: libtorrent reports pieces before their bytes reach the file, and resume data
 # claiming unwritten pieces would serve garbage after a crash
@@ -73,10 +73,12 @@ class Runtime:
         if mt is not None:
             self.service.on_metadata(mt)
 
-    def _changed(self, alert) -> None:
+    def _piece_finished(self, alert: lt.piece_finished_alert) -> None:
         mt = self._mt(alert)
         if mt is not None:
             mt.mark_resume_dirty()
+            if mt.fetcher is not None:
+                mt.fetcher.on_finished(alert.piece_index)
 
     def _finished(self, alert) -> None:
         mt = self._mt(alert)
@@ -257,10 +259,7 @@ class Runtime:
             self.service.emit("recovered", mt.info_hash)
 
     def _recover(self, mt: ManagedTorrent) -> None:
-        mt.handle.force_reannounce()
-        if self.service.settings.dht:
-            mt.handle.force_dht_announce()
-        tried = mt.reconnect()
+        tried = mt.reannounce(self.service.settings.dht)
         if mt.fetcher is not None:
             mt.fetcher.forget_requests()
         mt.health.record("recovery", f"reannounced and reconnecting {tried} known peers")
@@ -321,7 +320,7 @@ class Runtime:
 _HANDLERS = {
     lt.read_piece_alert: Runtime._read_piece,
     lt.metadata_received_alert: Runtime._metadata,
-    lt.piece_finished_alert: Runtime._changed,
+    lt.piece_finished_alert: Runtime._piece_finished,
     lt.torrent_finished_alert: Runtime._finished,
     lt.state_changed_alert: Runtime._state,
     lt.torrent_error_alert: Runtime._error,

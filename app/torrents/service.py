@@ -203,11 +203,7 @@ class TorrentService:
         self._get(info_hash).handle.force_recheck()
 
     def reannounce(self, info_hash: str) -> None:
-        mt = self._get(info_hash)
-        mt.handle.force_reannounce()
-        if self.settings.dht:
-            mt.handle.force_dht_announce()
-        mt.reconnect()
+        self._get(info_hash).reannounce(self.settings.dht)
 
     def set_keep_full_copy(self, info_hash: str, keep: bool) -> None:
         mt = self._get(info_hash)
@@ -250,6 +246,7 @@ class TorrentService:
             file,
             read_timeout=self.settings.read_timeout,
             readahead=self.settings.readahead_mib * MiB,
+            background=self.settings.cache_budget_mib * MiB // 2 or None,
             touch=lambda: idle.touch(mt, self.settings.dht),
             on_close=closed,
         )
@@ -309,7 +306,7 @@ class TorrentService:
             mt.fetcher = PieceFetcher(
                 mt.handle, ti.num_pieces(), ti.piece_length(), mt.state.keep_full_copy
             )
-            mt.fetcher.nudge = lambda: mt.nudge(self.engine)
+            mt.fetcher.nudge = lambda: mt.nudge(self.engine, self.settings.dht)
             mt.fetcher.apply_all()
             if mt.idle_level == 0:
                 mt.handle.unset_flags(lt.torrent_flags.upload_mode)

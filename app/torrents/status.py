@@ -60,3 +60,4 @@ class TorrentStatus:
     health: tuple[HealthEvent, ...]
     pieces: bytes | None = None  # PIECE_* per piece, None before metadata
     streaming_files: frozenset[int] = frozenset()  # indexes of the files being read
+    waiting: str | None = None  # why a player waits for data right now

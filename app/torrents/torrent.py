@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 MAX_KNOWN_PEERS = 200
 SAVED_PEERS = 50
 NUDGE_EVERY = 1.0
+NUDGE_LOG_EVERY = 60.0
+REANNOUNCE_EVERY = 10.0  # while a read waits with no peer: trackers are asked this often
 
 ACTIVE, UPLOAD_ONLY, IDLE_PAUSED = 0, 1, 2
 
@@ -69,6 +71,8 @@ class ManagedTorrent:
     available: threading.Event = field(default_factory=threading.Event)  # not being evicted
     lock: threading.RLock = field(default_factory=threading.RLock)
     _last_nudge: float = 0.0
+    _last_nudge_log: float = float("-inf")
+    _last_reannounce: float = float("-inf")
 
     def mark_resume_dirty(self) -> None:
         if self.resume_dirty_at is None:
@@ -94,19 +98,53 @@ class ManagedTorrent:
                 logger.debug("connect_peer %s failed: %s", endpoint, exc)
         return len(self.known_peers)
 
-    def nudge(self, engine) -> None:
-        """A read waits and no seed is connected: recount candidates and reconnect.
+    def reannounce(self, dht: bool) -> int:
+        """Ask every tracker (and the DHT) for peers now, past the tracker's minimum interval
+        (opentracker asks for 15 minutes), and connect to every peer we knew; returns how many
+        known peers were tried."""
+        self.handle.force_reannounce(0, -1, lt.reannounce_flags_t.ignore_min_interval)
+        if dht:
+            self.handle.force_dht_announce()
+        return self.reconnect()
 
-        Called from reading threads (at most once a second per torrent)."""
+    def nudge(self, engine, dht: bool) -> None:
+        """A read waits for a piece: make sure someone can send it, now rather than at the next
+        announce or stall check. Called from reading threads, at most once a second.
+
+        With no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
+        back on its address) it asks every tracker again at once and connects to every peer it
+        knew; with peers but no seed it recounts libtorrent's connect candidates."""
         now = time.monotonic()
         if now - self._last_nudge < NUDGE_EVERY:
             return
         self._last_nudge = now
-        if self.handle.status().num_seeds > 0:
+        st = self.handle.status(0)
+        if st.num_seeds > 0:
             return
         engine.refresh_peer_lists()
-        self.reconnect()
-        logger.debug("Nudged %s to reconnect its peers", self.info_hash)
+        if st.num_peers > 0 or now - self._last_reannounce < REANNOUNCE_EVERY:
+            self.reconnect()
+        else:
+            self._last_reannounce = now
+            tried = self.reannounce(dht)
+            log = logger.info if now - self._last_nudge_log >= NUDGE_LOG_EVERY else logger.debug
+            self._last_nudge_log = now
+            log(
+                "A read of %s waits with no peer: reannounced, reconnecting %d known peers",
+                self.info_hash,
+                tried,
+            )
+
+    def waiting_reason(self, st: lt.torrent_status) -> str | None:
+        """Why a player waits, in words for the Torrents page and the API; None if none does."""
+        if self.fetcher is None or not self.fetcher.waiting:
+            return None
+        if st.num_peers == 0:
+            return "a player waits and no peer is connected: asking the trackers and known peers"
+        peers = self.handle.get_peer_info()
+        if peers and all(p.flags & lt.peer_info.choked for p in peers):
+            return f"a player waits: all {len(peers)} connected peers choke us for now"
+        return f"a player waits for pieces from {st.num_peers} peers ({st.num_seeds} seeds)"
 
     def snapshot(self, *, keep_pieces: bool = True) -> TorrentStatus:
         st = self.handle.status()
@@ -136,6 +174,7 @@ class ManagedTorrent:
             num_pieces=info.num_pieces if info else 0,
             error=error,
             stalled=self.health.stalled,
+            waiting=self.waiting_reason(st),
             keep_full_copy=self.state.keep_full_copy,
             active_readers=self.readers,
             streaming_files=frozenset(self.read_files),

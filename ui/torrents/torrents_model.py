@@ -27,6 +27,8 @@ def health_text(status: Any) -> str:
         return "error"
     if status.stalled:
         return "stalled"
+    if status.waiting and not status.peers:
+        return "waiting: no peer connected"
     if status.health:
         last = status.health[-1]
         return f"{last.kind}: {last.message}"

@@ -191,6 +191,8 @@ class TorrentsPage(QWidget):
             f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
             for event in status.health
         ] or ["No stalls or errors so far."]
+        if status.waiting:
+            events.append(f"Now: {status.waiting}")
         if [self.health.item(n).text() for n in range(self.health.count())] != events:
             self.health.clear()
             self.health.addItems(events)

@@ -6,10 +6,13 @@ building a `tests.support.swarm.Seeder` directly.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from app.settings import TorrentSettings
 from app.torrents.service import TorrentService
+from tests.support.peers import SEEDERS, ThirdPartySeeder, Tracker
 from tests.support.swarm import KiB, Seeder
 
 
@@ -68,6 +71,41 @@ def make_seeder(tmp_path):
         seeder = Seeder(tmp_path / f"seeder{len(started)}", files, **options).start()
         started.append(seeder)
         return seeder
+
+    yield factory
+    for seeder in started:
+        seeder.stop()
+
+
+def need(program: str) -> None:
+    """Skip, with the reason, when a third-party program a test drives is not installed."""
+    if program and shutil.which(program) is None:
+        pytest.skip(f"{program} is not installed (.ci/run installs it)")
+
+
+@pytest.fixture
+def tracker(tmp_path):
+    """A real HTTP tracker (opentracker) on 127.0.0.1."""
+    need("opentracker")
+    with Tracker(tmp_path / "tracker") as running:
+        yield running
+
+
+@pytest.fixture
+def make_peer(tmp_path):
+    """make_peer(kind, files, **options) -> a started third-party seeder, stopped at the end.
+
+    kind is "aria2", "transmission" or "libtorrent" (stock settings); see tests/support/peers.py.
+    """
+    started = []
+
+    def factory(kind: str, files: dict[str, int], **options) -> ThirdPartySeeder:
+        cls = next(c for c in SEEDERS if c.kind == kind)
+        need(cls.program)
+        options.setdefault("piece_length", 512 * KiB)
+        seeder = cls(tmp_path / f"{kind}{len(started)}", files, **options)
+        started.append(seeder)
+        return seeder.start()
 
     yield factory
     for seeder in started:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from app.torrents import reader as reader_module
-from app.torrents.pieces import PINNED, SKIP, TOP
-from tests.support.swarm import KiB, MiB
+from app.torrents.pieces import BACKGROUND, NEXT, PINNED, SKIP, SOON
+from app.torrents.reader import NEXT_BYTES
+from tests.app.torrents.conftest import loopback_torrent_settings
+from tests.support.swarm import KiB, MiB, wait_until
 
 
 def test_small_reads_of_a_big_piece_read_it_once(service, make_seeder):
@@ -30,16 +32,56 @@ def test_a_probe_keeps_its_pins_a_long_reader_releases_them(service, make_seeder
         assert handle.piece_priority(tail) == PINNED
     assert handle.piece_priority(tail) == PINNED  # a probe: the next reader needs the same
 
-    service.torrent(info.info_hash).fetcher._sticky.clear()
+    fetcher = service.torrent(info.info_hash).fetcher
+    fetcher._sticky.clear()
     monkeypatch.setattr(reader_module, "PROBE_SECONDS", 0.0)
     with service.open_file(info.info_hash, 0) as player:
-        player.seek(20 * MiB)
-        player.read(600 * KiB)  # the window grows with bytes read in a row: 1.2 MiB ahead
-        middle = 20 * MiB // info.piece_length
-        # readahead; libtorrent drops a deadline piece to priority 1 once it has it
-        ahead = middle + 3
-        assert handle.piece_priority(ahead) == TOP or handle.have_piece(ahead)
-        assert ahead in service.torrent(info.info_hash).fetcher.fetching()
-    assert handle.piece_priority(tail) == SKIP
-    assert handle.piece_priority(middle + 1) == SKIP
-    assert handle.piece_priority(15 * MiB // info.piece_length) == SKIP  # never wanted
+        player.read(10)
+    # a player's pins go with it; the file stays wanted in the background
+    assert handle.piece_priority(tail) == BACKGROUND
+
+
+def test_readahead_is_graded_and_goes_with_its_reader(make_service, make_seeder):
+    service = make_service(loopback_torrent_settings(readahead_mib=16))
+    seeder = make_seeder({"Movie/m.mkv": 40 * MiB}, piece_length=512 * KiB)
+    info = service.add(seeder.magnet)
+    fetcher = service.torrent(info.info_hash).fetcher
+    reader = service.open_file(info.info_hash, 0)
+    reader.seek(20 * MiB)
+    for _ in range(4):
+        reader.read(MiB)  # 4 MiB in a row: an 8 MiB window
+    window = fetcher._windows[reader]
+    first = 24 * MiB // info.piece_length  # the next byte after the reads
+    assert window[first] == NEXT
+    assert window[first + (NEXT_BYTES // info.piece_length)] == SOON
+    assert max(window) == (32 * MiB - 1) // info.piece_length
+    reader.close()
+    assert reader not in fetcher._windows and reader not in fetcher._needs
+    handle = service.torrent(info.info_hash).handle
+    # what the reader wanted falls back to the background priority (or is here already)
+    for piece in window:
+        assert handle.piece_priority(piece) == BACKGROUND or handle.have_piece(piece)
+
+
+def test_the_played_file_is_fetched_in_the_background_until_quiet(service, make_seeder):
+    seeder = make_seeder({"Show/a.mkv": 6 * MiB, "Show/b.mkv": 6 * MiB}, piece_length=256 * KiB)
+    info = service.add(seeder.magnet)
+    mt = service.torrent(info.info_hash)
+    played = next(f for f in info.files if f.path.endswith("a.mkv"))
+    other = next(f for f in info.files if f.path.endswith("b.mkv"))
+    with service.open_file(info.info_hash, played.index) as reader:
+        assert reader.read(1000) == seeder.data("Show/a.mkv")[:1000]
+
+    def pieces_of(file):
+        return range(
+            file.offset // info.piece_length, (file.offset + file.size - 1) // info.piece_length + 1
+        )
+
+    # nobody reads any more, yet the whole played file arrives: the seeder never sees us lose
+    # interest while it is played
+    assert wait_until(lambda: all(mt.handle.have_piece(p) for p in pieces_of(played)), 30)
+    shared = set(pieces_of(played)) & set(pieces_of(other))
+    assert not any(mt.handle.have_piece(p) for p in pieces_of(other) if p not in shared)
+    mt.fetcher.quiet()
+    assert not mt.fetcher.playing()
+    assert all(mt.handle.piece_priority(p) == SKIP for p in pieces_of(other) if p not in shared)

@@ -86,7 +86,8 @@ def test_two_concurrent_readers_of_one_torrent(service, make_seeder):
 
 
 def test_read_times_out_when_the_seeder_goes_away(make_service, make_seeder):
-    service = make_service(loopback_torrent_settings(read_timeout=3))
+    # the budget keeps the background from fetching 20 MiB before the seeder goes
+    service = make_service(loopback_torrent_settings(read_timeout=3, cache_budget_mib=8))
     seeder = make_seeder({"Movie/movie.mkv": 32 * MiB}, piece_length=512 * KiB)
     _, reader = open_reader(service, seeder, "Movie/movie.mkv")
     with reader:
@@ -101,15 +102,16 @@ def test_read_times_out_when_the_seeder_goes_away(make_service, make_seeder):
         assert "did not arrive in time" in str(caught.value)
 
 
-def test_an_unread_part_of_the_file_is_not_downloaded(service, make_seeder):
+def test_with_a_disk_budget_the_background_stays_within_it(make_service, make_seeder):
+    # a 16 MiB budget: the background fetches at most 8 MiB ahead of the read
+    service = make_service(loopback_torrent_settings(cache_budget_mib=16))
     seeder = make_seeder({"Movie/movie.mkv": 48 * MiB}, piece_length=512 * KiB)
     info, reader = open_reader(service, seeder, "Movie/movie.mkv")
     with reader:
         reader.read(MiB)
-        # the head pin (10 MiB) completes, then nothing else may follow
-        head = range(0, 10 * MiB // info.piece_length)
+        ahead = range(0, 8 * MiB // info.piece_length)
         assert wait_until(
-            lambda: all(service.status(info.info_hash).pieces[p] == PIECE_HAVE for p in head),
+            lambda: all(service.status(info.info_hash).pieces[p] == PIECE_HAVE for p in ahead),
             timeout=15,
         )
         time.sleep(1.5)
@@ -123,7 +125,8 @@ def test_an_unread_part_of_the_file_is_not_downloaded(service, make_seeder):
 def test_finished_torrent_serves_a_new_offset_fast(make_service, make_seeder):
     # regression: a torrent whose wanted pieces are all done counts as finished; with
     # close_redundant_connections it dropped its seed and the next read waited ~60 s
-    service = make_service(loopback_torrent_settings(read_timeout=20))
+    # a disk budget keeps the background from fetching the whole file before the seek
+    service = make_service(loopback_torrent_settings(read_timeout=20, cache_budget_mib=16))
     seeder = make_seeder({"Movie/movie.mkv": 32 * MiB}, piece_length=512 * KiB)
     data = seeder.data("Movie/movie.mkv")
     events = []
