@@ -20,9 +20,17 @@ logger = logging.getLogger(__name__)
 _running: set[asyncio.Task[Any]] = set()
 
 
-def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
-    """Start a coroutine on the running loop; errors are logged, the task is kept alive."""
-    task = asyncio.get_running_loop().create_task(coro)
+def spawn(coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any] | None:
+    """Start a coroutine on the running loop; errors are logged, the task is kept alive.
+
+    Returns None when no loop runs any more: a queued Qt signal (a torrent status, say) can
+    still be delivered while the app stops after its loop has ended."""
+    try:
+        task = asyncio.get_running_loop().create_task(coro)
+    except RuntimeError:
+        coro.close()
+        logger.debug("Not started, the event loop has stopped: %s", name or coro)
+        return None
     if name:
         task.set_name(name)
     _running.add(task)
