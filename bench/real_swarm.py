@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/real_swarm.py [--seeder aria2|transmission|libtorrent] [--cap MIB]
         [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet] [--rounds N]
-        [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--video PATH]
+        [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--budget MIB] [--video PATH]
 
 Everything runs on 127.0.0.1. A 180 s H.264/AAC Matroska video (1280x720, 12 Mbit/s, a
 keyframe every 2 s, ~270 MB) is made once with ffmpeg into ~/.cache/reelbox-bench/ (or
@@ -41,7 +41,9 @@ Scenarios (each a fresh Reelbox session) and figures, times in seconds:
                   then the TTFB of a 64 KiB read at a cold random offset. --idle-timeout and
                   --idle-pause-timeout (TorrentSettings, min 5 s, passed to every session)
                   shorten the idle stages to simulate a long pause; the static server's figure
-                  is the same read without the wait.
+                  is the same read without the wait. A played file is fetched whole in the
+                  background, so give a --budget (MiB) smaller than the file: the background then
+                  stays within half of it and the read after the pause needs the swarm.
 --only picks scenarios by figure name; --rounds N repeats every scenario with fresh sessions and
 reports the median of each figure. p90 is the nearest-rank percentile (18th of 20 values).
 
@@ -234,6 +236,8 @@ def _start_share(args: argparse.Namespace, stops: list[Callable[[], None]]) -> i
         extra["idle_timeout"] = args.idle_timeout
     if args.idle_pause_timeout:
         extra["idle_pause_timeout"] = args.idle_pause_timeout
+    if args.budget:
+        extra["cache_budget_mib"] = args.budget
     settings = TorrentSettings(
         listen_port=0,
         dht=False,
@@ -707,6 +711,8 @@ class Run:
             argv += ["--idle-timeout", str(self.args.idle_timeout)]
         if self.args.idle_pause_timeout:
             argv += ["--idle-pause-timeout", str(self.args.idle_pause_timeout)]
+        if self.args.budget:
+            argv += ["--budget", str(self.args.budget)]
         server = Server("share", root / "share.log", argv)
         try:
             yield Target(f"share {label}", server, auth=(USER, PASSWORD), magnet=self.magnet)
@@ -828,6 +834,8 @@ def report(run: Run) -> None:
             f", idle_timeout {args.idle_timeout or 'default'}"
             f" / idle_pause_timeout {args.idle_pause_timeout or 'default'}"
         )
+    if args.budget:
+        idle += f", disk budget {args.budget} MiB"
     print(
         f"\nStreaming from a real swarm: {args.seeder} seeder, {cap}, peer found via {found}; "
         f"{run.video.size / 1e6:.0f} MB MKV, {PIECE // MiB} MiB pieces; "
@@ -890,6 +898,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--idle-timeout", type=int, default=0, help="TorrentSettings, >= 5")
     parser.add_argument("--idle-pause-timeout", type=int, default=0, help="TorrentSettings, >= 5")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=0,
+        help="disk budget in MiB (TorrentSettings.cache_budget_mib): the background fetch then "
+        "stays within half of it, so a quiet torrent still has pieces to fetch",
+    )
     parser.add_argument("--video", type=Path, help="an MKV to use instead of the generated one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     # internal: the child processes that run the servers

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +140,7 @@ async def build_library(core, seed_root: Path):
             {"Inception.2010.2160p.WEB-DL/Inception.2010.2160p.WEB-DL.mkv": 48 * MiB},
             piece_length=256 * KiB,
             seed=2,
+            upload_kib=1024,  # slow, so its background fetch is still under way on the shots
         ).start(),
         Seeder(
             seed_root / "dark",
@@ -179,6 +181,16 @@ async def build_library(core, seed_root: Path):
         read, dark, "Dark.S01.720p.WEB-DL/Dark.S01E01.720p.WEB-DL.mkv", 0, 2 * MiB, True
     )
     return ids, shows, seeders, streaming
+
+
+def wait_for_bytes(core, seeder, name: str) -> None:
+    """A player's read near the end of a file; it waits until the app stops."""
+    with (
+        contextlib.suppress(Exception),
+        core.torrents.open_file(seeder.info_hash, seeder.file_index(name)) as reader,
+    ):
+        reader.seek(seeder.paths[name].stat().st_size - 8 * 1024 * 1024)  # not pinned
+        reader.read(64 * 1024)
 
 
 async def shoot_sync(reelbox, folder: Path, settle, save) -> None:
@@ -267,9 +279,14 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     await settle()
     save(window, "shows")
 
+    # Inception's seeder goes away while a player waits for a part not fetched yet: the
+    # Torrents page says why the player waits
+    seeders[1].stop()
+    name = "Inception.2010.2160p.WEB-DL/Inception.2010.2160p.WEB-DL.mkv"
+    threading.Thread(target=wait_for_bytes, args=(core, seeders[1], name), daemon=True).start()
     window.show_page("torrents")
     reelbox.torrents_page.select(seeders[1].info_hash)
-    await settle(2)
+    await settle(3)
     save(window, "torrents")
 
     # The sample's home is the temporary dir, so the folder reads ~/Videos/Incoming.

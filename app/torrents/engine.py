@@ -68,9 +68,8 @@ def session_settings(settings: TorrentSettings, listen_interface: str | None = N
         # 100 ms round trips.
         "max_out_request_queue": 128,
         "user_agent": "Reelbox",
-        # tick_interval stays at libtorrent's 500 ms: time-critical pieces are requested on the
-        # tick, so one cold seek in ten waits ~300 ms (bench/stream.py), but a 100-200 ms tick
-        # made stall recovery fail now and then (tests/app/torrents/test_health.py).
+        # tick_interval stays at libtorrent's 500 ms: with no piece deadlines (see pieces.py)
+        # requests go out whenever a peer has room in its queue, not on the tick
     }
 
 

@@ -44,7 +44,7 @@ def wake(mt: ManagedTorrent, dht: bool) -> None:
     handle.resume()
     tried = mt.reannounce(dht)
     if mt.fetcher is not None:
-        # a pause drops piece deadlines: waiting reads must ask again now, not in 2 s
+        # a pause dropped the requests: waiting reads must ask again now, not in 2 s
         mt.fetcher.forget_requests()
     logger.info("Woke %s (idle level %d), reconnecting %d known peers", mt.info_hash, was, tried)
 

@@ -9,6 +9,7 @@ gives it:
     a read waits for it now (bytes by alert)                 7
     a reader's readahead: the next 4 MiB / 16 MiB / the rest  6 / 5 / 4
     pinned (a file's head and tail, kept by probes)          3
+    the next 64 MiB after a reader's readahead               2
     the rest of a file being played (background)             1
     everything else                                          1 with keep-full-copy, else 0
 
@@ -17,8 +18,10 @@ and unchoke it only at their next choke round, 10 s later. Fetching only what is
 libtorrent drop interest after every piece, so each next read waited ~11 s. A played file is
 therefore fetched whole at the lowest priority until the torrent goes idle (`quiet()`), which
 keeps us interested. libtorrent's picker fills each peer's request queue by priority, so the
-graded priorities put what a player waits on before its readahead and the readahead before
-the background; the engine keeps that queue short (engine.py) so a seek waits behind little.
+graded priorities put what a player waits on before its readahead, the readahead before the
+background, and the background just ahead of a reader before the rest (libtorrent picks pieces
+of one priority in random order); the engine keeps that queue short (engine.py) so a seek
+waits behind little.
 
 Why no piece deadlines: the first deadline set on a torrent makes libtorrent CANCEL every
 other outstanding request, and Transmission 3.00 answers a CANCEL with neither the block nor
@@ -40,10 +43,10 @@ from app.torrents.errors import ReadTimeout, TorrentError
 
 logger = logging.getLogger(__name__)
 
-NOW, NEXT, SOON, AHEAD, PINNED, BACKGROUND, SKIP = 7, 6, 5, 4, 3, 1, 0
+NOW, NEXT, SOON, AHEAD, PINNED, NEAR, BACKGROUND, SKIP = 7, 6, 5, 4, 3, 2, 1, 0
 FULL_COPY = BACKGROUND
-# Re-ask for a piece still missing after this long: a deadline can be dropped by a pause, a
-# hash failure or a lost peer, and asking twice costs nothing.
+# Re-ask for a piece still missing after this long: a read_piece can fail, a piece can fail its
+# hash check or be lost with an eviction, and asking twice costs nothing.
 RETRY_SECONDS = 2.0
 
 
@@ -104,7 +107,7 @@ class PieceFetcher:
     # ---- demand ---------------------------------------------------------------------------
 
     def set_window(self, reader: object, window: Mapping[int, int]) -> None:
-        """Replace a reader's readahead: piece -> priority (NEXT, SOON or AHEAD)."""
+        """Replace a reader's readahead: piece -> priority (NEXT, SOON, AHEAD or NEAR)."""
         with self.cond:
             if window:
                 self._check_open()
@@ -185,14 +188,12 @@ class PieceFetcher:
     def _desired(self, piece: int) -> int:
         if self._needed(piece):
             return NOW
-        ahead = max((w.get(piece, SKIP) for w in self._windows.values()), default=SKIP)
-        if ahead:
-            return ahead
-        if self._pins.get(piece) or piece in self._sticky:
-            return PINNED
-        if any(piece in played for played in self._background.values()):
-            return max(BACKGROUND, self._base)
-        return self._base
+        best = max((w.get(piece, SKIP) for w in self._windows.values()), default=self._base)
+        if best < PINNED and (self._pins.get(piece) or piece in self._sticky):
+            best = PINNED
+        if best < BACKGROUND and any(piece in played for played in self._background.values()):
+            best = BACKGROUND
+        return max(best, self._base)
 
     def _update(self, pieces: Iterable[int]) -> None:
         changes = []
@@ -207,7 +208,7 @@ class PieceFetcher:
     # ---- bytes ----------------------------------------------------------------------------
 
     def request(self, reader: object, pieces: Iterable[int]) -> None:
-        """Ask for the pieces a reader's read needs now: deadline now, bytes by alert."""
+        """Ask for the pieces a reader's read needs now: top priority, bytes by alert."""
         pieces = set(pieces)
         now = time.monotonic()
         with self.cond:

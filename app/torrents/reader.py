@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from app.torrents.errors import TorrentError
-from app.torrents.pieces import AHEAD, NEXT, SOON, PieceFetcher
+from app.torrents.pieces import AHEAD, NEAR, NEXT, SOON, PieceFetcher
 from app.torrents.status import TorrentFile
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,12 @@ TAIL_PIN = 5 * MiB  # MKV cues and MP4 moov live at the end
 # A reader closed sooner than this was a probe (player reading headers and index): its pins
 # stay so the real playback reader does not fetch them again.
 PROBE_SECONDS = 15.0
-# Readahead grades: the first NEXT_BYTES after a read come before the next SOON_BYTES, and those
-# before the rest of the window.
+# Readahead grades: the first NEXT_BYTES after a read come before the next SOON_BYTES, those
+# before the rest of the window, and the NEAR_BYTES after the window before the rest of the
+# background fetch.
 NEXT_BYTES = 4 * MiB
 SOON_BYTES = 16 * MiB
+NEAR_BYTES = 64 * MiB
 
 
 class TorrentFileReader(io.RawIOBase):
@@ -107,6 +109,8 @@ class TorrentFileReader(io.RawIOBase):
         self._fetcher.request(self, needed)
         self._move_window(start, end)
         if not self._pinned:
+            # on the first read, not on open: a reader opened for a HEAD or a PROPFIND-driven
+            # probe that never reads must not fetch 15 MiB
             self._fetcher.pin(self._pins)
             self._pinned = True
         self._play(start)
@@ -170,10 +174,16 @@ class TorrentFileReader(io.RawIOBase):
         self._streak += end - start
         self._streak_end = end
         ahead = min(self._readahead, 2 * self._streak)
-        needed = self._pieces(start, end)
-        window = {}
-        for grade, span in ((NEXT, NEXT_BYTES), (SOON, SOON_BYTES), (AHEAD, ahead)):
-            for piece in self._pieces(end, min(end + min(span, ahead), self.file.size)):
+        needed = self._span(start, end)
+        window: dict[int, int] = {}
+        grades = (
+            (NEXT, min(NEXT_BYTES, ahead)),
+            (SOON, min(SOON_BYTES, ahead)),
+            (AHEAD, ahead),
+            (NEAR, ahead + NEAR_BYTES),
+        )
+        for grade, span in grades:
+            for piece in self._span(end, min(end + span, self.file.size)):
                 if piece not in needed:
                     window.setdefault(piece, grade)
         if window != self._window:

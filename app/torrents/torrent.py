@@ -142,7 +142,7 @@ class ManagedTorrent:
         if st.num_peers == 0:
             return "a player waits and no peer is connected: asking the trackers and known peers"
         peers = self.handle.get_peer_info()
-        if peers and all(p.flags & lt.peer_info.choked for p in peers):
+        if peers and all(p.flags & lt.peer_info.remote_choked for p in peers):
             return f"a player waits: all {len(peers)} connected peers choke us for now"
         return f"a player waits for pieces from {st.num_peers} peers ({st.num_seeds} seeds)"
 

@@ -127,3 +127,16 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
             assert core.library.active_assignment("movie", movie.id) is None
 
         assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_health_says_when_a_player_waits_with_no_peer():
+    from ui.torrents.torrents_model import HEALTH, cell
+
+    waiting = "a player waits and no peer is connected: asking the trackers and known peers"
+    assert cell(status(), HEALTH) == "good"
+    # a player waiting on connected peers is ordinary streaming, not a health problem
+    assert (
+        cell(status(waiting="a player waits for pieces from 1 peers (1 seeds)"), HEALTH) == "good"
+    )
+    assert cell(status(waiting=waiting, peers=0, seeds=0), HEALTH) == "no peers"
+    assert cell(status(waiting=waiting, peers=0, stalled=True), HEALTH) == "stalled"

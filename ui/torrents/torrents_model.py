@@ -28,7 +28,7 @@ def health_text(status: Any) -> str:
     if status.stalled:
         return "stalled"
     if status.waiting and not status.peers:
-        return "waiting: no peer connected"
+        return "no peers"  # and a player waits: the detail pane says what is being done
     if status.health:
         last = status.health[-1]
         return f"{last.kind}: {last.message}"

@@ -105,6 +105,7 @@ class TorrentsPage(QWidget):
         self.files = QListWidget()
         self.users = QListWidget()
         self.health = QListWidget()
+        self.health.setWordWrap(True)  # the reason a player waits is a sentence
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -190,9 +191,10 @@ class TorrentsPage(QWidget):
         events = [
             f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
             for event in status.health
-        ] or ["No stalls or errors so far."]
+        ]
         if status.waiting:
-            events.append(f"Now: {status.waiting}")
+            events.insert(0, f"Now: {status.waiting}")
+        events = events or ["No stalls or errors so far."]
         if [self.health.item(n).text() for n in range(self.health.count())] != events:
             self.health.clear()
             self.health.addItems(events)

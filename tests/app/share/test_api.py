@@ -89,6 +89,7 @@ def test_movie_from_magnet_to_bytes_over_webdav(stack, make_seeder):
         assert status["assignments"][0]["share_path"] == path
         assert set(status["pieces"]) <= {"0", "1", "2"} and "1" in status["pieces"]
         assert isinstance(status["health"], list)
+        assert status["waiting"] is None  # no player waits for data right now
 
         gone = client.delete(f"/api/movies/{movie_id}/assign")
         assert gone.status_code == 200 and gone.json()["active"] is False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.torrents import reader as reader_module
-from app.torrents.pieces import BACKGROUND, NEXT, PINNED, SKIP, SOON
+from app.torrents.pieces import BACKGROUND, NEAR, NEXT, PINNED, SKIP, SOON
 from app.torrents.reader import NEXT_BYTES
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, wait_until
@@ -54,13 +54,19 @@ def test_readahead_is_graded_and_goes_with_its_reader(make_service, make_seeder)
     first = 24 * MiB // info.piece_length  # the next byte after the reads
     assert window[first] == NEXT
     assert window[first + (NEXT_BYTES // info.piece_length)] == SOON
-    assert max(window) == (32 * MiB - 1) // info.piece_length
+    last_ahead = (32 * MiB - 1) // info.piece_length
+    assert window[last_ahead] == SOON
+    # past the readahead, the background just ahead of the reader comes before the rest
+    assert window[last_ahead + 1] == NEAR
+    assert max(window) == info.num_pieces - 1
     reader.close()
     assert reader not in fetcher._windows and reader not in fetcher._needs
     handle = service.torrent(info.info_hash).handle
-    # what the reader wanted falls back to the background priority (or is here already)
+    # what the reader wanted falls back to the background priority (the pins a probe keeps
+    # to theirs), or is here already
     for piece in window:
-        assert handle.piece_priority(piece) == BACKGROUND or handle.have_piece(piece)
+        expected = PINNED if piece in fetcher._sticky else BACKGROUND
+        assert handle.piece_priority(piece) == expected or handle.have_piece(piece)
 
 
 def test_the_played_file_is_fetched_in_the_background_until_quiet(service, make_seeder):
