@@ -176,11 +176,14 @@ class TorrentFileReader(io.RawIOBase):
         ahead = min(self._readahead, 2 * self._streak)
         needed = self._span(start, end)
         window: dict[int, int] = {}
+        near = ahead + NEAR_BYTES
+        if self._background is not None:  # the disk budget bounds the background, NEAR too
+            near = min(near, max(ahead, start + self._background - end))
         grades = (
             (NEXT, min(NEXT_BYTES, ahead)),
             (SOON, min(SOON_BYTES, ahead)),
             (AHEAD, ahead),
-            (NEAR, ahead + NEAR_BYTES),
+            (NEAR, near),
         )
         for grade, span in grades:
             for piece in self._span(end, min(end + span, self.file.size)):
