@@ -86,7 +86,7 @@ def test_a_disk_error_is_reported_and_resume_retries(make_service, make_seeder, 
     # the status shows libtorrent's error at once; its alert reaches the history on the engine
     # thread, which a busy machine may run a moment later
     assert wait_until(lambda: "error" in [e.kind for e in service.status(info.info_hash).health])
-    assert "error" in events
+    assert wait_until(lambda: "error" in events)
 
     blocker.rmdir()
     service.resume(info.info_hash)
