@@ -56,6 +56,7 @@ capped seeder (set for 20 MiB/s, applied to any cap): seek TTFB p90 <= 0.3 s, lo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import faulthandler
 import json
 import logging
@@ -225,9 +226,10 @@ def _start_share(args: argparse.Namespace, stops: list[Callable[[], None]]) -> i
     from app.library.db import close_database, open_database
     from app.library.repository import Library
     from app.paths import Paths
-    from app.settings import ShareSettings, TorrentSettings
+    from app.settings import ShareSettings
     from app.share.server import ShareServer
     from app.torrents.service import TorrentService
+    from bench.share import torrent_settings
 
     paths = Paths.under(Path(args.serve_root))
     paths.ensure()
@@ -238,16 +240,7 @@ def _start_share(args: argparse.Namespace, stops: list[Callable[[], None]]) -> i
         extra["idle_pause_timeout"] = args.idle_pause_timeout
     if args.budget:
         extra["cache_budget_mib"] = args.budget
-    settings = TorrentSettings(
-        listen_port=0,
-        dht=False,
-        lsd=False,
-        upnp=False,
-        natpmp=False,
-        add_timeout=60,
-        read_timeout=60,
-        **extra,
-    )
+    settings = dataclasses.replace(torrent_settings(), **extra)
     service = TorrentService(settings, paths, listen_interface=LOOPBACK)
     service.start()
     stops.append(service.stop)

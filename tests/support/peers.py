@@ -40,7 +40,7 @@ from typing import Any, ClassVar, Self
 import httpx
 import libtorrent as lt
 
-from tests.support.swarm import KiB, make_files, make_torrent, wait_until
+from tests.support.swarm import KiB, SeededFiles, make_files, make_torrent, wait_until
 
 LOOPBACK = "127.0.0.1"
 
@@ -246,7 +246,7 @@ class Tracker:
 # ---- seeders ------------------------------------------------------------------------------------
 
 
-class ThirdPartySeeder(ABC):
+class ThirdPartySeeder(SeededFiles, ABC):
     """What every third-party seeder shares: content, .torrent, magnets, lifecycle.
 
     files maps relative paths to sizes. One entry gives a single-file torrent; several entries
@@ -386,16 +386,6 @@ class ThirdPartySeeder(ABC):
     def magnet_with_peer(self) -> str:
         """The magnet plus x.pe=127.0.0.1:PORT, so no tracker is needed to find the seeder."""
         return f"{self.magnet}&x.pe={self.endpoint}"
-
-    def data(self, name: str) -> bytes:
-        return self.paths[name].read_bytes()
-
-    def file_index(self, name: str) -> int:
-        storage = self.info.layout()
-        for index in range(storage.num_files()):
-            if Path(storage.file_path(index)) == Path(name):
-                return index
-        raise KeyError(name)
 
 
 class _ProcessSeeder(ThirdPartySeeder):

@@ -72,7 +72,24 @@ def make_torrent(
     return lt.bencode(creator.generate())
 
 
-class Seeder:
+class SeededFiles:
+    """What tests read of any seeder's content: its files' bytes and their index in the torrent."""
+
+    paths: dict[str, Path]
+    info: lt.torrent_info
+
+    def data(self, name: str) -> bytes:
+        return self.paths[name].read_bytes()
+
+    def file_index(self, name: str) -> int:
+        storage = self.info.layout()
+        for index in range(storage.num_files()):
+            if Path(storage.file_path(index)) == Path(name):
+                return index
+        raise KeyError(name)
+
+
+class Seeder(SeededFiles):
     """Seeds generated files from its own libtorrent session on 127.0.0.1 (a context manager).
 
     files maps relative paths to sizes. One entry gives a single-file torrent; several entries
@@ -159,16 +176,6 @@ class Seeder:
         """A magnet with the seeder as its only peer (x.pe) and no trackers."""
         return f"magnet:?xt=urn:btih:{self.info_hash}&dn={self.name}&x.pe={self.endpoint}"
 
-    def data(self, name: str) -> bytes:
-        return self.paths[name].read_bytes()
-
-    def file_index(self, name: str) -> int:
-        storage = self.info.layout()
-        for index in range(storage.num_files()):
-            if Path(storage.file_path(index)) == Path(name):
-                return index
-        raise KeyError(name)
-
     def uploaded(self) -> int:
         """Payload bytes sent so far (0 when stopped)."""
         return self._handle.status().total_payload_upload if self._handle else 0
@@ -184,4 +191,13 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool
         time.sleep(interval)
 
 
-__all__ = ["KiB", "MiB", "Seeder", "loopback_settings", "make_files", "make_torrent", "wait_until"]
+__all__ = [
+    "KiB",
+    "MiB",
+    "SeededFiles",
+    "Seeder",
+    "loopback_settings",
+    "make_files",
+    "make_torrent",
+    "wait_until",
+]
