@@ -113,7 +113,8 @@ class PieceFetcher:
                 self._check_open()
             old = self._windows.get(reader, {})
             self._windows[reader] = dict(window)
-            self._update(set(old) | set(window))
+            # a window slides by a piece or two per read: only re-rank what changed grade
+            self._update(p for p in old.keys() | window.keys() if old.get(p) != window.get(p))
 
     def release(self, reader: object) -> None:
         """A reader closed (a player dropped its connection): its demand goes at once, so the
