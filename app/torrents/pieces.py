@@ -23,6 +23,11 @@ background, and the background just ahead of a reader before the rest (libtorren
 of one priority in random order); the engine keeps that queue short (engine.py) so a seek
 waits behind little.
 
+Bytes from disk are checked before a player gets them: a piece libtorrent did not download and
+hash-check in this run (it came from resume data) is hashed on its first read, and a damaged one
+(a file zeroed or changed behind our back) is dropped and reported through `on_damaged`, which
+has libtorrent check the torrent again so the piece is fetched anew.
+
 Why no piece deadlines: the first deadline set on a torrent makes libtorrent CANCEL every
 other outstanding request, and Transmission 3.00 answers a CANCEL with neither the block nor
 a REJECT, so the cancelled blocks filled our request queue and the torrent stopped for the
@@ -31,6 +36,7 @@ a REJECT, so the cancelled blocks filled our request queue and the torrent stopp
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -71,6 +77,13 @@ class PieceFetcher:
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
         self.nudge: Callable[[], None] | None = None  # see ManagedTorrent.nudge
+        # the SHA-1 of a piece (v1 torrents; None: not checkable) and what to do on a mismatch
+        self.piece_hash: Callable[[int], bytes | None] | None = None
+        self.on_damaged: Callable[[int], None] | None = None
+        self._verified: set[int] = set()  # hash-checked in this run
+        # libtorrent also reports the pieces its resume data lists as finished, before it says
+        # the torrent is checked: only pieces finished after that were downloaded in this run
+        self._checked = False
         self.waiting = 0  # readers blocked in get(): the health check's "wants pieces"
         self.delivered = 0  # pieces handed out by libtorrent: progress for the health check
 
@@ -93,6 +106,8 @@ class PieceFetcher:
             self.handle = handle
             self._requested.clear()
             self._sticky.clear()
+            self._verified.clear()
+            self._checked = False
             self.cond.notify_all()
         self.apply_all()
 
@@ -233,6 +248,29 @@ class PieceFetcher:
 
         A read that has to wait nudges the torrent at once and then every second (see
         ManagedTorrent.nudge): with no peer connected it reannounces and reconnects."""
+        while True:
+            data = self._wait(piece, deadline)
+            if piece in self._verified or self._intact(piece, data):
+                return data
+
+    def _intact(self, piece: int, data: bytes) -> bool:
+        """Hash a piece read from disk (outside the lock: 2-16 MiB take a few ms)."""
+        expected = self.piece_hash(piece) if self.piece_hash is not None else None
+        if not expected or hashlib.sha1(data).digest() == expected:
+            with self.cond:
+                self._verified.add(piece)
+            return True
+        logger.error("Piece %d on disk does not match its hash: fetching it again", piece)
+        with self.cond:
+            if self._cache.get(piece) is data:
+                del self._cache[piece]
+                self._cache_bytes -= len(data)
+            self._requested.pop(piece, None)
+        if self.on_damaged is not None:
+            self.on_damaged(piece)
+        return False
+
+    def _wait(self, piece: int, deadline: float) -> bytes:
         with self.cond:
             self.waiting += 1
             try:
@@ -288,8 +326,15 @@ class PieceFetcher:
     def on_finished(self, piece: int) -> None:
         """libtorrent has a piece (hash checked): fetch its bytes if a read is waiting for it."""
         with self.cond:
+            if self._checked:
+                self._verified.add(piece)  # downloaded and hash-checked by libtorrent now
             if piece in self._requested and piece not in self._cache:
                 self.handle.read_piece(piece)
+
+    def on_checked(self) -> None:
+        """libtorrent has checked the torrent's files (what they hold is known)."""
+        with self.cond:
+            self._checked = True
 
     def on_read(self, piece: int, data: bytes | None, error: str | None) -> None:
         with self.cond:

@@ -1,8 +1,9 @@
 """TorrentService: the torrent engine's public face (add, find, remove, status, stream).
 
 Everything else in the app talks to torrents through this class. Threads: any thread may call
-it; libtorrent events arrive on the engine thread (see engine.py) and are handled by
-`runtime.Runtime`, which also runs the periodic work (resume data, idle, health, disk budget).
+it; libtorrent's alerts arrive on the engine thread (see engine.py) and reach the handlers this
+class registers on an `alerts.AlertRouter`; the periodic work (resume data, idle, health, disk
+budget) is `housekeeping.Housekeeping`, resume data `resume.ResumeSaver`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import libtorrent as lt
 from app.paths import Paths
 from app.settings import TorrentSettings
 from app.torrents import idle, sources
+from app.torrents.alerts import AlertRouter, info_hash_of
 from app.torrents.engine import Engine
 from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+from app.torrents.housekeeping import Housekeeping
 from app.torrents.pieces import PieceFetcher
 from app.torrents.reader import TorrentFileReader
-from app.torrents.runtime import Runtime
+from app.torrents.resume import ResumeSaver
 from app.torrents.status import TorrentInfo, TorrentStatus
 from app.torrents.store import TorrentStore
 from app.torrents.torrent import IDLE_PAUSED, ManagedTorrent
@@ -43,12 +46,15 @@ class TorrentService:
         self._torrents: dict[str, ManagedTorrent] = {}
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
-        self._runtime = Runtime(self)
+        self.resume_data = ResumeSaver(self.store, paths.data_dir, self.torrent)
+        self._housekeeping = Housekeeping(self)
+        self.alerts = AlertRouter()
+        self._register_handlers()
         self.engine = Engine(
             settings,
             listen_interface=listen_interface,
-            on_alerts=self._runtime.on_alerts,
-            on_tick=self._runtime.tick,
+            on_alerts=self.alerts.dispatch,
+            on_tick=self._housekeeping.tick,
         )
         self._started = False
 
@@ -59,16 +65,18 @@ class TorrentService:
         if self._started:
             return
         self.storage_dir.mkdir(parents=True, exist_ok=True)
+        unclean = self.store.mark_running()
         self.engine.start()
         self._started = True
-        for info_hash, data in self.store.resume_files().items():
-            try:
-                params = lt.read_resume_data(data)
-            except RuntimeError as exc:
-                logger.warning("Skipping unreadable resume data of %s: %s", info_hash, exc)
-                continue
+        for info_hash, params in self.resume_data.load():
             with self._lock:
-                self._insert(info_hash, params, paused=self.settings.start_paused, fresh=False)
+                mt = self._insert(info_hash, params, paused=self.settings.start_paused, fresh=False)
+            if unclean:
+                # after a crash or a kill the files may hold less than the resume data says
+                # (or damaged bytes): check every piece, what fails is fetched again on demand
+                mt.handle.force_recheck()
+        if unclean:
+            logger.warning("The last run did not stop cleanly: checking the downloaded data")
         logger.info(
             "Torrent engine listening on port %d with %d torrents",
             self.engine.listen_port(),
@@ -90,6 +98,8 @@ class TorrentService:
                 if mt.fetcher is not None:
                     mt.fetcher.close("the torrent engine stopped")
             self.engine.stop()
+            if self.store.close():
+                self.store.mark_stopped()
 
     def apply_settings(self, settings: TorrentSettings) -> None:
         """Live: limits, discovery, idle, timeouts, budget. Storage dir applies to new torrents."""
@@ -270,9 +280,88 @@ class TorrentService:
         """Save every torrent's resume data now and wait until it is on disk."""
         if self.engine.in_engine_thread():
             raise RuntimeError("flush_resume() would deadlock on the engine thread")
-        return self._runtime.save_all(self._all(), timeout)
+        return self.resume_data.flush_all(self._all(), timeout)
 
-    # ---- internals shared with Runtime ----------------------------------------------------
+    # ---- alert handlers (engine thread) ---------------------------------------------------
+
+    def _register_handlers(self) -> None:
+        handlers = {
+            lt.read_piece_alert: self._on_read_piece,
+            lt.metadata_received_alert: self._on_metadata_alert,
+            lt.piece_finished_alert: self._on_piece_finished,
+            lt.torrent_finished_alert: self._on_finished,
+            lt.state_changed_alert: self._on_state,
+            lt.torrent_checked_alert: self._on_checked,
+            lt.torrent_error_alert: self._on_error,
+            lt.file_error_alert: self._on_error,
+            lt.save_resume_data_alert: self.resume_data.on_saved,
+            lt.save_resume_data_failed_alert: self.resume_data.on_failed,
+            lt.torrent_deleted_alert: self._housekeeping.on_deleted,
+            lt.torrent_delete_failed_alert: self._housekeeping.on_deleted,
+        }
+        for alert_type, handler in handlers.items():
+            self.alerts.register(alert_type, handler)
+
+    def _from_alert(self, alert) -> ManagedTorrent | None:
+        info_hash = info_hash_of(alert)
+        return self._torrents.get(info_hash) if info_hash else None
+
+    def _on_read_piece(self, alert: lt.read_piece_alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is None or mt.fetcher is None:
+            return
+        failed = alert.error.value() != 0
+        mt.fetcher.on_read(
+            alert.piece,
+            None if failed else bytes(alert.buffer),
+            alert.error.message() if failed else None,
+        )
+
+    def _on_metadata_alert(self, alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is not None:
+            self.on_metadata(mt)
+
+    def _on_piece_finished(self, alert: lt.piece_finished_alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is not None:
+            mt.mark_resume_dirty()
+            if mt.fetcher is not None:
+                mt.fetcher.on_finished(alert.piece_index)
+
+    def _on_finished(self, alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is not None:
+            mt.mark_resume_dirty()
+            # libtorrent says "finished" whenever the pieces asked for so far are all here,
+            # which on-demand streaming reaches again and again; only a whole torrent counts.
+            if mt.handle.status(0).is_seeding:
+                self.emit("finished", mt.info_hash)
+
+    def _on_checked(self, alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is not None and mt.fetcher is not None:
+            mt.fetcher.on_checked()
+
+    def _on_state(self, alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is not None:
+            self.emit("state", mt.info_hash)
+
+    def _on_error(self, alert) -> None:
+        mt = self._from_alert(alert)
+        if mt is None:
+            return
+        mt.error = alert.message()
+        mt.health.record("error", mt.error)
+        logger.warning("Torrent %s: %s", mt.info_hash, mt.error)
+        self.emit("error", mt.info_hash)
+
+    # ---- internals shared with Housekeeping -----------------------------------------------
+
+    @property
+    def session(self) -> lt.session:
+        return self.engine.session
 
     def torrent(self, info_hash: str) -> ManagedTorrent | None:
         return self._torrents.get(info_hash)
@@ -307,6 +396,9 @@ class TorrentService:
                 mt.handle, ti.num_pieces(), ti.piece_length(), mt.state.keep_full_copy
             )
             mt.fetcher.nudge = lambda: mt.nudge(self.engine, self.settings.dht)
+            if ti.info_hashes().has_v1():
+                mt.fetcher.piece_hash = lambda piece: ti.hash_for_piece(piece)
+            mt.fetcher.on_damaged = lambda piece: self._recheck_damaged(mt, piece)
             mt.fetcher.apply_all()
             if mt.idle_level == 0:
                 mt.handle.unset_flags(lt.torrent_flags.upload_mode)
@@ -342,6 +434,19 @@ class TorrentService:
             self.save_state(mt)
         self.emit("added", info_hash)
         return mt
+
+    def _recheck_damaged(self, mt: ManagedTorrent, piece: int) -> None:
+        """A piece on disk failed its hash: have libtorrent check the whole torrent (every
+        piece that fails is then missing and fetched again when read)."""
+        checking = (
+            lt.torrent_status.states.checking_files,
+            lt.torrent_status.states.checking_resume_data,
+        )
+        if mt.handle.status(0).state in checking:
+            return
+        mt.health.record("damaged", f"piece {piece} on disk did not match its hash: rechecking")
+        logger.warning("Torrent %s: damaged data on disk, checking every piece", mt.info_hash)
+        mt.handle.force_recheck()
 
     def _give_up(self, mt: ManagedTorrent, failure: TorrentError) -> None:
         """An add timed out: drop the torrent unless its metadata arrived meanwhile."""

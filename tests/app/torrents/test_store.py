@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,8 +93,10 @@ def test_state_file_round_trip_and_bad_files(tmp_path):
     info_hash = "ab" * 20
     assert store.load_state(info_hash) == TorrentState()
     store.save_state(info_hash, TorrentState(keep_full_copy=True, last_streamed=12.5))
+    assert store.flush()
     assert store.load_state(info_hash) == TorrentState(True, 12.5)
     store.save_state(info_hash, TorrentState(True, 12.5, [("127.0.0.1", 6881)]))
+    assert store.flush()
     assert store.load_state(info_hash).peers == [("127.0.0.1", 6881)]
     assert json.loads((tmp_path / "resume" / f"{info_hash}.state.json").read_text()) == {
         "keep_full_copy": True,
@@ -103,13 +106,70 @@ def test_state_file_round_trip_and_bad_files(tmp_path):
     (tmp_path / "resume" / f"{info_hash}.state.json").write_text("{not json")
     assert store.load_state(info_hash) == TorrentState()
     store.save_resume(info_hash, b"d1:ai1ee")
+    assert store.flush()
     assert store.resume_files() == {info_hash: b"d1:ai1ee"}
     assert not list((tmp_path / "resume").glob("*.tmp"))
     store.forget(info_hash)
     assert store.resume_files() == {} and not list((tmp_path / "resume").iterdir())
 
 
+def test_writes_run_on_their_own_thread_newest_first_and_forget_wins(tmp_path, monkeypatch):
+    # fsync can take seconds on a busy disk: the engine thread only queues the write
+    store = TorrentStore(tmp_path / "resume")
+    info_hash = "ab" * 20
+    release = threading.Event()
+    syncing = threading.Event()
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        syncing.set()
+        release.wait(30)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    done = []
+    store.save_resume(info_hash, b"first", lambda ok: done.append(("first", ok)))
+    assert syncing.wait(10)  # the writer is stuck in fsync, the caller is not
+    store.save_resume(info_hash, b"second", lambda ok: done.append(("second", ok)))
+    store.save_resume(info_hash, b"third", lambda ok: done.append(("third", ok)))
+    assert done == []
+    release.set()
+    assert store.flush()
+    # the queued "second" was replaced by "third" before it was written: one write, two calls
+    assert done == [("first", True), ("second", True), ("third", True)]
+    assert store.resume_files() == {info_hash: b"third"}
+
+    release.clear()
+    syncing.clear()
+    store.save_state("cd" * 20, TorrentState())
+    assert syncing.wait(10)
+    store.save_resume(info_hash, b"fourth")
+    store.forget(info_hash)  # a removal drops the queued write: the torrent stays gone
+    release.set()
+    assert store.close()
+    assert store.resume_files() == {}
+
+
+def test_a_failed_write_is_reported_to_its_caller(tmp_path):
+    store = TorrentStore(tmp_path / "resume")
+    results = []
+    store.folder.chmod(0o500)  # not writable
+    try:
+        if os.access(store.folder, os.W_OK):  # root ignores the mode
+            store.folder.chmod(0o700)
+            store.folder.rmdir()
+            store.folder.write_text("a file where the folder was")
+        store.save_resume("ab" * 20, b"data", results.append)
+        assert store.flush()
+    finally:
+        if store.folder.is_dir():
+            store.folder.chmod(0o700)
+    assert results == [False]
+
+
 def test_unreadable_resume_data_is_skipped(make_service, paths):
-    TorrentStore(paths.resume_dir).save_resume("cd" * 20, b"this is not bencoded")
+    store = TorrentStore(paths.resume_dir)
+    store.save_resume("cd" * 20, b"this is not bencoded")
+    assert store.flush()
     service = make_service()
     assert service.list() == []
