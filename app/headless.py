@@ -45,6 +45,8 @@ async def _serve(core: Core) -> int:
     try:
         # start() binds ports and opens the session: keep it off the loop so signals still land.
         await asyncio.to_thread(core.start)
+        for notice in core.start_notices:
+            print(f"Warning: {notice}", flush=True)
         if core.share_error is not None:
             raise OSError(core.share_error)
         await core.start_async()
