@@ -29,9 +29,10 @@ def _print_login(core: Core) -> None:
     share = core.settings.share
     if share.anonymous or os.environ.get(SHARE_PASSWORD_ENV):
         return
+    password = core.share_password()  # first: reading it may find the keyring keeps nothing
     kept = "kept in the system keyring" if core.secrets.persistent else "no keyring: new each start"
     print(
-        f"Share login: {share.username} / {core.share_password()} "
+        f"Share login: {share.username} / {password} "
         f"({kept}; set {SHARE_PASSWORD_ENV} to choose your own)",
         flush=True,
     )

@@ -211,14 +211,23 @@ def test_a_second_headless_copy_on_the_same_data_folder_exits_with_a_reason(tmp_
     assert code == 0, out
 
 
-def test_headless_prints_the_generated_share_login_on_the_terminal_only(tmp_path):
+@pytest.mark.parametrize(
+    "backend",
+    # no backend at all, and `keyring --disable`'s backend that accepts secrets and keeps none
+    ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"],
+)
+def test_headless_prints_the_generated_share_login_on_the_terminal_only(tmp_path, backend):
     port = free_port()
-    process = start_headless(tmp_path, port, env_extra={"REELBOX_SHARE_PASSWORD": ""})
+    process = start_headless(
+        tmp_path,
+        port,
+        env_extra={"REELBOX_SHARE_PASSWORD": "", "PYTHON_KEYRING_BACKEND": backend},
+    )
     try:
         lines = wait_for_line(process, "Reelbox is running")
         (login,) = [line for line in lines if line.startswith("Share login: ")]
         user, password = login.split(": ", 1)[1].split(" (")[0].split(" / ")
-        assert "no keyring" in login  # this test forces the memory fallback
+        assert "no keyring" in login  # both backends keep nothing: the memory fallback
         health = httpx.get(f"http://127.0.0.1:{port}/api/health", auth=(user, password), timeout=5)
         assert health.status_code == 200
     finally:
