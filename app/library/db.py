@@ -130,7 +130,8 @@ def _damage(path: Path) -> str | None:
     try:
         problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.Error as exc:
-        return str(exc) if exc.sqlite_errorcode & 0xFF in _DAMAGE_CODES else None
+        code = exc.sqlite_errorcode or 0  # extended codes carry the primary one in the low byte
+        return str(exc) if code & 0xFF in _DAMAGE_CODES else None
     finally:
         conn.close()
     if problems == ["ok"]:
