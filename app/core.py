@@ -60,6 +60,8 @@ class Core:
         self.assigner = None
         self.share = None
         self.share_error: str | None = None
+        # What the user must hear about from start(): the window and the headless runner say it.
+        self.start_notices: list[str] = []
         self.tmdb = None
         self.posters = None
         self.sync = None
@@ -78,6 +80,8 @@ class Core:
         self._lock_data_dir()
         self.started_at = time.time()
         self.library = Library(open_database(self.paths.database_file))
+        if self.library.db.notice:
+            self.start_notices.append(self.library.db.notice)
         self.torrents = TorrentService(
             self.settings.torrents, self.paths, listen_interface=self.listen_interface
         )

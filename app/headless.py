@@ -29,9 +29,10 @@ def _print_login(core: Core) -> None:
     share = core.settings.share
     if share.anonymous or os.environ.get(SHARE_PASSWORD_ENV):
         return
+    password = core.share_password()  # first: reading it may find the keyring keeps nothing
     kept = "kept in the system keyring" if core.secrets.persistent else "no keyring: new each start"
     print(
-        f"Share login: {share.username} / {core.share_password()} "
+        f"Share login: {share.username} / {password} "
         f"({kept}; set {SHARE_PASSWORD_ENV} to choose your own)",
         flush=True,
     )
@@ -45,6 +46,8 @@ async def _serve(core: Core) -> int:
     try:
         # start() binds ports and opens the session: keep it off the loop so signals still land.
         await asyncio.to_thread(core.start)
+        for notice in core.start_notices:
+            print(f"Warning: {notice}", flush=True)
         if core.share_error is not None:
             raise OSError(core.share_error)
         await core.start_async()

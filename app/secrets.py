@@ -1,9 +1,10 @@
 """Secrets (TMDB key, share password, API token) through the OS keyring, with a loud fallback.
 
 Secrets never go into the database, the settings file or the logs. When no keyring backend
-works (a headless Linux box without Secret Service), the app keeps running with the secrets in
-memory for this run only and says so once, clearly; it never falls back to a plaintext file
-behind the user's back.
+works (a headless Linux box without Secret Service), or the backend accepts secrets but keeps
+none (the null backend `keyring --disable` selects), the app keeps running with the secrets in
+memory for this run only and says so once, clearly; a generated secret then stays the same
+for the whole run. It never falls back to a plaintext file behind the user's back.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Secrets:
                 try:
                     return keyring.get_password(self._service, name)
                 except Exception as exc:  # backends raise anything from RuntimeError to DBus errors
-                    self._fall_back(exc)
+                    self._fall_back(_reason(exc))
             return self._memory.get(name)
 
     def set(self, name: str, value: str) -> None:
@@ -56,9 +57,12 @@ class Secrets:
             if self._fallback_reason is None:
                 try:
                     keyring.set_password(self._service, name, value)
-                    return
+                    # Read it back: a backend may take a secret and keep nothing.
+                    if keyring.get_password(self._service, name) == value:
+                        return
+                    self._fall_back(f"the backend {_backend_name()} does not keep secrets")
                 except Exception as exc:
-                    self._fall_back(exc)
+                    self._fall_back(_reason(exc))
             self._memory[name] = value
 
     def delete(self, name: str) -> None:
@@ -70,7 +74,7 @@ class Secrets:
                 except PasswordDeleteError:
                     pass
                 except Exception as exc:
-                    self._fall_back(exc)
+                    self._fall_back(_reason(exc))
 
     def get_or_create(self, name: str, nbytes: int = 18) -> str:
         """A generated secret (share password, API token), created once and then remembered."""
@@ -80,11 +84,22 @@ class Secrets:
             self.set(name, value)
         return value
 
-    def _fall_back(self, exc: BaseException) -> None:
-        kind = "no keyring backend" if isinstance(exc, KeyringError) else type(exc).__name__
-        self._fallback_reason = f"{kind}: {exc}"
+    def _fall_back(self, reason: str) -> None:
+        self._fallback_reason = reason
         logger.warning(
             "The system keyring is not available (%s). Secrets are kept in memory for this run "
-            "only: the TMDB key and share password must be entered again after a restart.",
-            self._fallback_reason,
+            "only: a TMDB key or share password you enter must be entered again after a "
+            "restart, and the generated share password and API token will change on the next "
+            "start.",
+            reason,
         )
+
+
+def _reason(exc: BaseException) -> str:
+    kind = "no keyring backend" if isinstance(exc, KeyringError) else type(exc).__name__
+    return f"{kind}: {exc}"
+
+
+def _backend_name() -> str:
+    backend = type(keyring.get_keyring())
+    return f"{backend.__module__}.{backend.__qualname__}"

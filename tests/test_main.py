@@ -160,6 +160,24 @@ def test_garbage_settings_file_does_not_stop_start_up_and_is_kept(tmp_path):
     assert list(settings.parent.glob("settings.json.broken-*"))
 
 
+def test_a_damaged_library_is_set_aside_with_one_clear_line(tmp_path):
+    library = tmp_path / "data" / "library.db"
+    library.parent.mkdir(parents=True)
+    library.write_bytes(b"")  # a library that lost its content (disk full, bad copy)
+    process = start_headless(tmp_path, free_port())
+    lines = wait_for_line(process, "Reelbox is running")
+    code, out = stop(process)
+    assert code == 0, out
+    (copy,) = library.parent.glob("library.db.damaged-*")
+    warnings = [line for line in lines if line.startswith("Warning: ")]
+    assert warnings == [
+        f"Warning: The library database {library} was damaged (the file is empty), so Reelbox "
+        f"started with an empty library. The damaged file is kept as {copy}.\n"
+    ], lines
+    assert "Traceback" not in "".join(lines) + out
+    assert copy.read_bytes() == b""
+
+
 def test_overrides_are_not_saved(tmp_path):
     process = start_headless(tmp_path, free_port(), "--set", "tmdb.language=fr-FR")
     wait_for_line(process, "Reelbox is running")
@@ -193,14 +211,23 @@ def test_a_second_headless_copy_on_the_same_data_folder_exits_with_a_reason(tmp_
     assert code == 0, out
 
 
-def test_headless_prints_the_generated_share_login_on_the_terminal_only(tmp_path):
+@pytest.mark.parametrize(
+    "backend",
+    # no backend at all, and `keyring --disable`'s backend that accepts secrets and keeps none
+    ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"],
+)
+def test_headless_prints_the_generated_share_login_on_the_terminal_only(tmp_path, backend):
     port = free_port()
-    process = start_headless(tmp_path, port, env_extra={"REELBOX_SHARE_PASSWORD": ""})
+    process = start_headless(
+        tmp_path,
+        port,
+        env_extra={"REELBOX_SHARE_PASSWORD": "", "PYTHON_KEYRING_BACKEND": backend},
+    )
     try:
         lines = wait_for_line(process, "Reelbox is running")
         (login,) = [line for line in lines if line.startswith("Share login: ")]
         user, password = login.split(": ", 1)[1].split(" (")[0].split(" / ")
-        assert "no keyring" in login  # this test forces the memory fallback
+        assert "no keyring" in login  # both backends keep nothing: the memory fallback
         health = httpx.get(f"http://127.0.0.1:{port}/api/health", auth=(user, password), timeout=5)
         assert health.status_code == 200
     finally:

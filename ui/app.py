@@ -193,6 +193,8 @@ class ReelboxApp(QObject):
             return
         self.started = True
         self.attach_core()
+        for notice in self.core.start_notices:  # a damaged library replaced by a fresh one
+            self.actions.show_error("Reelbox", notice)
         logger.info("Reelbox window ready")
         await self.reload_library_now()
         links, self._pending_links = self._pending_links, []

@@ -9,7 +9,9 @@ import threading
 from collections.abc import Iterator
 
 import httpx
+import keyring
 import pytest
+from keyring.backends.null import Keyring as NullKeyring
 
 from app.core import AlreadyRunning, Core
 from app.metadata.tmdb import TmdbClient
@@ -71,6 +73,29 @@ def test_share_uses_the_keyring_password_and_api_token(paths):
     run(core, scenario)
     for secret in (core.share_password(), core.api_token()):
         assert secret.encode() not in paths.database_file.read_bytes()
+
+
+def test_with_a_keyring_that_keeps_nothing_the_share_password_holds_for_the_run(paths):
+    keyring.set_keyring(NullKeyring())  # `keyring --disable`; the autouse fixture restores
+    core = make_core(paths, free_port())
+
+    async def scenario(core: Core) -> None:
+        password, token = core.share_password(), core.api_token()
+        assert (core.share_password(), core.api_token()) == (password, token)
+        base = core.share.urls()[0]
+        async with httpx.AsyncClient(timeout=10) as get:
+            listing = await get.request(
+                "PROPFIND",
+                base + "Movies/",
+                headers={"Depth": "1"},
+                auth=(core.settings.share.username, password),
+            )
+            assert listing.status_code == 207
+            token_header = {"Authorization": f"Bearer {token}"}
+            assert (await get.get(base + "api/movies", headers=token_header)).status_code == 200
+
+    run(core, scenario)
+    assert not core.secrets.persistent
 
 
 def test_api_adds_movies_and_shows_through_the_apps_tmdb_client(paths):

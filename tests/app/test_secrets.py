@@ -7,6 +7,7 @@ import logging
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
+from keyring.backends.null import Keyring as NullKeyring
 
 from app.secrets import SHARE_PASSWORD, TMDB_API_KEY, Secrets
 
@@ -44,3 +45,19 @@ def test_without_a_backend_the_app_keeps_working_in_memory(no_keyring, caplog):
     assert "keyring is not available" in caplog.text
     assert "secret-value-123" not in caplog.text, "secrets never reach the log"
     assert caplog.text.count("keyring is not available") == 1, "said once, not on every call"
+
+
+def test_a_keyring_that_keeps_nothing_gives_one_secret_for_the_whole_run(caplog):
+    """The null backend (`keyring --disable`) accepts every write and returns nothing."""
+    keyring.set_keyring(NullKeyring())  # the autouse fixture puts the previous one back
+    secrets = Secrets()
+    with caplog.at_level(logging.WARNING):
+        password = secrets.get_or_create(SHARE_PASSWORD)
+        assert secrets.get_or_create(SHARE_PASSWORD) == password
+        assert secrets.get(SHARE_PASSWORD) == password
+        secrets.set(TMDB_API_KEY, "secret-value-123")
+        assert secrets.get(TMDB_API_KEY) == "secret-value-123"
+    assert len(password) >= 20 and not secrets.persistent
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "will change on the next start" in warning and "null" in warning
+    assert password not in caplog.text and "secret-value-123" not in caplog.text

@@ -65,6 +65,31 @@ def test_a_taken_share_port_leaves_the_library_usable_and_says_why(qapp, make_co
         assert run_app(qapp, core, scenario)[0] == 0
 
 
+def test_a_damaged_library_is_replaced_and_the_window_says_so(qapp, make_core, paths):
+    from PySide6.QtWidgets import QMessageBox
+
+    paths.database_file.write_bytes(b"not a database" * 300)
+    core = make_core()
+
+    async def scenario(reelbox):
+        (box,) = await until(
+            lambda: reelbox.window.findChildren(QMessageBox), what="the notice about the library"
+        )
+        assert box.isVisible() and box.icon() == QMessageBox.Icon.Warning
+        (copy,) = paths.data_dir.glob("library.db.damaged-*")
+        text = box.text()
+        assert "was damaged" in text and "empty library" in text and str(copy) in text, text
+        # the fresh library works
+        await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+        rows = lambda: [row.title for row in reelbox.movies_model.rows]  # noqa: E731
+        await until(lambda: rows() == ["Heat"], what="the new movie")
+        return copy
+
+    code, copy = run_app(qapp, core, scenario)
+    assert code == 0
+    assert copy.read_bytes() == b"not a database" * 300
+
+
 def test_window_remembers_its_page_layout_and_size(qapp, make_core):
     async def first(reelbox):
         reelbox.window.show_page("sync")
