@@ -1,8 +1,8 @@
 """The libtorrent session and the one engine thread that drains its alerts.
 
-The engine thread waits on `wait_for_alert()`, hands each batch of alerts to one callback
-(which must copy what it needs: alerts die at the next pop) and runs a housekeeping callback
-about once a second. Never `set_alert_notify` from Python: it deadlocks on the GIL.
+The engine thread waits on `wait_for_alert()`, hands each batch of alerts to one callback (the
+service's alerts.AlertRouter, which calls one handler per alert; handlers copy what they need:
+alerts die at the next pop) and runs a housekeeping callback about once a second. Never `set_alert_notify` from Python: it deadlocks on the GIL.
 """
 
 from __future__ import annotations
@@ -144,10 +144,7 @@ class Engine:
             session.wait_for_alert(200)
             alerts = session.pop_alerts()
             if alerts:
-                try:
-                    self._on_alerts(alerts)
-                except Exception:
-                    logger.exception("Handling torrent alerts failed")
+                self._on_alerts(alerts)  # the router handles (and logs) each alert's failure
             if time.monotonic() >= next_tick:
                 try:
                     self._on_tick()

@@ -239,6 +239,10 @@ class TorrentService:
         if file is None:
             raise TorrentError(f"{mt.info.name} has no file number {file_index}")
         with mt.lock:
+            # an eviction may have begun since the wait above: it checks readers under this
+            # lock, so either it sees this reader or this reader sees it
+            if mt.evicting or mt.failure is not None:
+                raise TorrentError(f"{mt.info.name} is being cleaned up; try again")
             mt.readers += 1
             mt.read_files[file_index] += 1
         idle.touch(mt, self.settings.dht)

@@ -58,7 +58,7 @@ class ManagedTorrent:
     evicted_ti: lt.torrent_info | None = None  # metadata kept while the data is deleted
     resume_dirty_at: float | None = None  # monotonic time a change made resume data stale
     state_dirty: bool = False
-    saving: bool = False  # a save_resume_data is in flight (see Runtime.save)
+    saving: bool = False  # a save_resume_data is in flight (see ResumeSaver.save)
     saves_wanted: int = 0
     saves_issued: int = 0
     saves_done: int = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from app.torrents.budget import Usage, choose_evictions
 from app.torrents.store import TorrentStore
 from tests.app.torrents.conftest import loopback_torrent_settings
@@ -63,3 +65,26 @@ def test_open_readers_and_full_copies_are_never_evicted(make_service, make_seede
     service.set_keep_full_copy(info.info_hash, True)
     time.sleep(6)
     assert service.status(info.info_hash).pieces_done == info.num_pieces
+
+
+def test_a_reader_opened_as_an_eviction_begins_is_refused_not_broken(make_service, make_seeder):
+    # the window between open_file's availability wait and its reader count: an eviction that
+    # starts there must make the open fail with a "try again" (the share's 503), not hand out
+    # a reader over data being deleted
+    from app.torrents.errors import TorrentError
+
+    service = make_service()
+    seeder = make_seeder({"Movie/m.mkv": MiB})
+    info = service.add(seeder.magnet)
+    mt = service._get(info.info_hash)
+    with mt.lock:
+        mt.evicting = True  # what _evict sets; `available` is still set, as in the race
+    try:
+        with pytest.raises(TorrentError, match="being cleaned up"):
+            service.open_file(info.info_hash, 0)
+        assert mt.readers == 0
+    finally:
+        with mt.lock:
+            mt.evicting = False
+    with service.open_file(info.info_hash, 0) as reader:
+        assert reader.read(100) == seeder.data("Movie/m.mkv")[:100]
