@@ -569,3 +569,23 @@ def test_invisible_characters_in_titles_stay_off_share_names(stack, make_seeder)
         assert "/Movies/Heat (1995)/" in hrefs
         got = client.get(quote(path))
         assert got.status_code == 200 and got.content == seeder.data(MOVIE_FILE)
+
+
+def test_a_full_disk_is_507_and_loses_nothing(stack):
+    with stack.client() as client:
+        add_movie(client)
+        db = stack.library.db
+        # SQLite answers "database or disk is full" once the file would grow past this size
+        pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+        db.pragma("max_page_count", pages, permanent=True)
+        titles = ["Heat"]
+        for number in range(500):
+            title = f"Movie {number} " + "x" * 900
+            reply = client.post("/api/movies", json={"title": title})
+            if reply.status_code != 201:
+                break
+            titles.append(title)
+        assert reply.status_code == 507, reply.text
+        assert reply.json()["error"].startswith("disk full")
+        listed = [m["title"] for m in client.get("/api/movies").json()["movies"]]
+        assert sorted(listed) == sorted(titles)
