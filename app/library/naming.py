@@ -20,7 +20,10 @@ UNTITLED = "Untitled"
 MAX_NAME_BYTES = 180
 MAX_FILE_BYTES = 250
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters no share name holds, by Unicode category: controls (Cc), invisible format
+# characters such as U+200F RIGHT-TO-LEFT MARK (Cf), surrogates (Cs) and private use (Co).
+# The share's guard refuses paths holding them, so every name made here must be free of them.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 _COLON_SPACED = re.compile(r"\s*:\s+")
 _SLASHES = re.compile(r"\s*[/\\]+\s*")
 _DROPPED = re.compile(r"[*?<>|]")
@@ -40,10 +43,11 @@ def clean_name(text: str) -> str:
     """One path component safe on Windows, macOS and Linux, readable, and never empty.
 
     "Star Wars: Episode IV" -> "Star Wars - Episode IV"; "AC/DC" -> "AC-DC"; quotes become
-    apostrophes; * ? < > | and control characters go; trailing dots and spaces go.
+    apostrophes; * ? < > | go; control characters become spaces and invisible ones (see
+    UNSAFE_CATEGORIES) go; trailing dots and spaces go.
     """
-    text = unicodedata.normalize("NFC", str(text))
-    text = _CONTROL.sub(" ", text)
+    text = "".join(_safe_char(ch) for ch in str(text))
+    text = unicodedata.normalize("NFC", text)
     # "Mission: Impossible" -> "Mission - Impossible", but "12:00" -> "12-00", "Re:Zero" -> "Re-Zero"
     text = _COLON_SPACED.sub(" - ", text).replace(":", "-")
     text = _SLASHES.sub("-", text)
@@ -58,6 +62,13 @@ def clean_name(text: str) -> str:
     if text.split(".")[0].upper() in _WINDOWS_RESERVED:
         text += "_"
     return text
+
+
+def _safe_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category not in UNSAFE_CATEGORIES:
+        return ch
+    return " " if category == "Cc" else ""
 
 
 def sort_title(title: str) -> str:

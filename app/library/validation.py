@@ -21,8 +21,15 @@ from app.library.records import EpisodeData
 logger = logging.getLogger(__name__)
 
 MAX_EPISODES_PER_SEASON = 2000
+# SQLite stores integers in 64 bits: a bigger number cannot be stored, so it is refused here.
+MAX_INTEGER = 2**63 - 1
+# Longer than any real title: what is longer is pasted text. Share names keep 180 bytes.
+MAX_TITLE_LENGTH = 1000
+# A sync interval beyond a year is no schedule at all (and overflows date arithmetic).
+MAX_SYNC_MINUTES = 366 * 24 * 60
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _BASE32 = re.compile(r"^[A-Z2-7]{32}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def normalize_info_hash(info_hash: str) -> str:
@@ -51,10 +58,18 @@ def check_fields(
         )
     checked: dict[str, Any] = {}
     for key, value in values.items():
+        if isinstance(value, str):
+            check_text(value, key)
         if key == "title":
-            if not isinstance(value, str) or not value.strip():
+            if isinstance(value, str):
+                # control characters (NUL, escapes) are never part of a title: spaces instead
+                value = " ".join(_CONTROL.sub(" ", value).split())
+            if not isinstance(value, str) or not value:
                 raise InvalidValue("title must not be empty")
-            value = " ".join(value.split())
+            if len(value) > MAX_TITLE_LENGTH:
+                raise InvalidValue(
+                    f"title is too long ({len(value)} characters; at most {MAX_TITLE_LENGTH})"
+                )
         elif key == "year":
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or not 1850 <= value <= 2200
@@ -62,7 +77,9 @@ def check_fields(
                 raise InvalidValue(f"year must be a number like 1999, not {value!r}")
         elif key == "tmdb_id":
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value <= 0
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 < value <= MAX_INTEGER
             ):
                 raise InvalidValue(f"TMDB id must be a positive number, not {value!r}")
         elif key == "overview":
@@ -76,8 +93,19 @@ def check_fields(
     return checked
 
 
+def check_text(value: str, what: str) -> str:
+    """Text SQLite can store as UTF-8: a lone surrogate ("\\ud800" in JSON) cannot be."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(
+            f"{what} is not valid Unicode text (it holds a lone surrogate)"
+        ) from None
+    return value
+
+
 def check_number(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
         raise InvalidValue(f"{what} must be a whole number of 0 or more, not {value!r}")
     return value
 
@@ -133,8 +161,15 @@ def sync_interval(value: Any) -> int:
             number = None
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise InvalidValue(f"sync interval must be 0 or at least 1 minute, not {value!r}")
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not 0 <= number <= MAX_SYNC_MINUTES
+    ):
+        raise InvalidValue(
+            f"sync interval must be 0 or at least 1 minute (at most {MAX_SYNC_MINUTES}), "
+            f"not {value!r}"
+        )
     return number
 
 

@@ -13,6 +13,7 @@ the app implements by running its async client on the app loop:
 A dataclass with those fields works too (the TMDB client's MovieDetails and ShowDetails, whose
 seasons carry an episode_count). They raise LookupError when TMDB has no such id (404) and
 TmdbNotConfigured when there is no API key right now (422); anything else is a 502.
+Handlers let errors propagate: api_errors.answer() turns them into statuses, in one place.
 """
 
 from __future__ import annotations
@@ -25,66 +26,25 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from app import __version__
-from app.assign import (
-    AmbiguousFile,
-    AssignError,
-    FileNotInTorrent,
-    NotAssigned,
-    NoVideoFile,
-    TorrentInUse,
-)
-from app.library.errors import DuplicateItem, InvalidValue, NotFound
 from app.share import api_fields as fields
 from app.share import api_json as js
+from app.share.api_errors import ApiError, TmdbFailed, TmdbNotConfigured
 from app.share.api_sync import SyncApi, SyncService
-from app.share.routes import ApiError, Request, Router
-from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+from app.share.routes import MAX_BODY, Request, Router
 
 logger = logging.getLogger(__name__)
 
-TMDB_MISSING = "TMDB is not configured (set an API key)"
+__all__ = ["ApiApp", "TmdbNotConfigured"]
 
-
-class TmdbNotConfigured(Exception):
-    """Raised by a TMDB look-up callable while the app has no TMDB API key."""
-
-
-def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
-    """Turn the errors of the library, the Assigner and the torrents into API answers."""
-
-    @wraps(handler)
-    def wrapper(self, request: Request, *args: Any) -> tuple[int, Any]:
-        try:
-            return handler(self, request, *args)
-        except ApiError:
-            raise
-        except DuplicateItem as exc:
-            raise ApiError(409, str(exc), id=getattr(exc.existing, "id", None)) from None
-        except AmbiguousFile as exc:
-            raise ApiError(
-                409, str(exc), video_files=[js.torrent_file(f) for f in exc.candidates]
-            ) from None
-        except TorrentInUse as exc:
-            raise ApiError(
-                409, str(exc), assignments=[js.assignment(a) for a in exc.assignments]
-            ) from None
-        except (NotFound, NotAssigned, TorrentNotFound) as exc:
-            raise ApiError(404, str(exc)) from None
-        except (NoVideoFile, FileNotInTorrent, InvalidTorrent, InvalidValue, AssignError) as exc:
-            raise ApiError(422, str(exc)) from None
-        except MetadataTimeout as exc:
-            raise ApiError(504, str(exc)) from None
-        except TorrentError as exc:
-            raise ApiError(503, str(exc)) from None
-
-    return wrapper
+# An assignment may carry a whole .torrent in base64: big season packs make .torrent files
+# of several MiB (the window accepts 20 MiB downloads); 32 MiB of base64 holds 24 MiB.
+MAX_TORRENT_BODY = 32 * MAX_BODY
 
 
 class ApiApp:
@@ -141,7 +101,6 @@ class ApiApp:
 
     # ---- health ---------------------------------------------------------------------------
 
-    @_answers
     def health(self, request: Request) -> tuple[int, Any]:
         statuses = self.torrents.list()
         folder = self.storage_dir or getattr(self.torrents, "storage_dir", None) or Path.home()
@@ -158,12 +117,10 @@ class ApiApp:
 
     # ---- movies ---------------------------------------------------------------------------
 
-    @_answers
     def list_movies(self, request: Request) -> tuple[int, Any]:
         movies = self.library.list_movies(search=request.query.get("search") or None)
         return 200, {"movies": [self._movie(m, detail=False) for m in movies]}
 
-    @_answers
     def add_movie(self, request: Request) -> tuple[int, Any]:
         body = request.json()
         fields.only(body, {"tmdb_id", "title", "year"})
@@ -182,23 +139,19 @@ class ApiApp:
             movie = self.library.add_movie(fields.text(body, "title"), fields.year(body))
         return 201, self._movie(movie, detail=True)
 
-    @_answers
     def get_movie(self, request: Request) -> tuple[int, Any]:
         return 200, self._movie(self.library.get_movie(request.params["id"]), detail=True)
 
-    @_answers
     def delete_movie(self, request: Request) -> tuple[int, Any]:
         self.assigner.delete_item("movie", request.params["id"])
         return 200, {"deleted": request.params["id"]}
 
     # ---- shows ----------------------------------------------------------------------------
 
-    @_answers
     def list_shows(self, request: Request) -> tuple[int, Any]:
         shows = self.library.list_shows(search=request.query.get("search") or None)
         return 200, {"shows": [js.show(s) for s in shows]}
 
-    @_answers
     def add_show(self, request: Request) -> tuple[int, Any]:
         body = request.json()
         fields.only(body, {"tmdb_id", "title", "year", "seasons"})
@@ -221,20 +174,17 @@ class ApiApp:
             )
         return 201, self._show_detail(show)
 
-    @_answers
     def get_show(self, request: Request) -> tuple[int, Any]:
         return 200, self._show_detail(self.library.get_show(request.params["id"]))
 
-    @_answers
     def delete_show(self, request: Request) -> tuple[int, Any]:
         self.assigner.delete_item("show", request.params["id"])
         return 200, {"deleted": request.params["id"]}
 
     # ---- assignments ----------------------------------------------------------------------
 
-    @_answers
     def assign(self, request: Request, item_type: str) -> tuple[int, Any]:
-        body = request.json()
+        body = request.json(MAX_TORRENT_BODY)
         fields.only(body, {"magnet_uri", "torrent_base64", "file_path", "resolution", "source"})
         has_magnet, has_torrent = (
             body.get("magnet_uri") is not None,
@@ -243,10 +193,12 @@ class ApiApp:
         if has_magnet == has_torrent:
             raise ApiError(422, "give exactly one of magnet_uri or torrent_base64")
         if has_magnet:
-            source: str | bytes = fields.text(body, "magnet_uri")
+            source: str | bytes = fields.torrent_link(body, "magnet_uri")
         else:
             try:
-                source = base64.b64decode(fields.text(body, "torrent_base64"), validate=True)
+                source = base64.b64decode(
+                    fields.text(body, "torrent_base64", max_length=None), validate=True
+                )
             except (binascii.Error, ValueError):
                 raise ApiError(422, "torrent_base64 is not valid base64") from None
         assignment = self.assigner.assign(
@@ -259,17 +211,14 @@ class ApiApp:
         )
         return 201, self._assignment(assignment)
 
-    @_answers
     def unassign(self, request: Request, item_type: str) -> tuple[int, Any]:
         return 200, js.assignment(self.assigner.unassign(item_type, request.params["id"]))
 
     # ---- torrents -------------------------------------------------------------------------
 
-    @_answers
     def list_torrents(self, request: Request) -> tuple[int, Any]:
         return 200, {"torrents": [js.torrent_status(s) for s in self.torrents.list()]}
 
-    @_answers
     def get_torrent(self, request: Request) -> tuple[int, Any]:
         info_hash = request.params["hash"]
         data = js.torrent_status(self.torrents.status(info_hash), detail=True)
@@ -280,19 +229,16 @@ class ApiApp:
         ]
         return 200, data
 
-    @_answers
     def delete_torrent(self, request: Request) -> tuple[int, Any]:
         info_hash = request.params["hash"]
         self.torrents.status(info_hash)  # 404 before anything changes
         done = self.assigner.remove_torrent(info_hash, force=request.flag("force"))
         return 200, {"removed": info_hash, "deactivated": [js.assignment(a) for a in done]}
 
-    @_answers
     def pause_torrent(self, request: Request) -> tuple[int, Any]:
         self.torrents.pause(request.params["hash"])
         return 200, js.torrent_status(self.torrents.status(request.params["hash"]))
 
-    @_answers
     def resume_torrent(self, request: Request) -> tuple[int, Any]:
         self.torrents.resume(request.params["hash"])
         return 200, js.torrent_status(self.torrents.status(request.params["hash"]))
@@ -301,20 +247,20 @@ class ApiApp:
 
     def _tmdb(self, lookup: Callable[[int], dict] | None, tmdb_id: int, what: str) -> dict:
         if lookup is None:
-            raise ApiError(422, TMDB_MISSING)
+            raise TmdbNotConfigured()
         try:
             details = lookup(tmdb_id)
         except TmdbNotConfigured:
-            raise ApiError(422, TMDB_MISSING) from None
+            raise
         except LookupError:
             raise ApiError(404, f"TMDB has no {what} with id {tmdb_id}") from None
         except Exception as exc:
             logger.warning("TMDB look-up of %s %d failed: %s", what, tmdb_id, exc)
-            raise ApiError(502, f"TMDB look-up failed: {exc}") from None
+            raise TmdbFailed(f"TMDB look-up failed: {exc}") from None
         if dataclasses.is_dataclass(details) and not isinstance(details, type):
             details = dataclasses.asdict(details)  # the TMDB client's MovieDetails/ShowDetails
         if not isinstance(details, dict):
-            raise ApiError(502, "TMDB look-up returned nothing usable")
+            raise TmdbFailed("TMDB look-up returned nothing usable")
         return details
 
     def _assignment(self, assignment) -> dict[str, Any]:

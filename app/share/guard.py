@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
+from app.library.naming import UNSAFE_CATEGORIES
+
 logger = logging.getLogger(__name__)
 
 READ_METHODS = ("OPTIONS", "GET", "HEAD", "PROPFIND")
@@ -85,7 +87,8 @@ def safe_path(environ: dict) -> bool:
     for part in path.split("/"):
         if part in (".", ".."):
             return False
-        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in part):
+        # the same characters naming.clean_name keeps out of every name on the share
+        if any(unicodedata.category(ch) in UNSAFE_CATEGORIES for ch in part):
             return False
     return True
 

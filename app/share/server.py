@@ -21,6 +21,7 @@ from cheroot import wsgi
 from app.settings import ShareSettings
 from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
+from app.share.framing import StrictConnection
 from app.share.guard import Guard
 from app.share.live import LiveTree
 from app.share.tree import ShareTree
@@ -101,7 +102,9 @@ def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
 
 
 class _Server(wsgi.Server):
-    """cheroot's server with its messages in our log, not on stderr."""
+    """cheroot's server with its messages in our log, not on stderr, and strict framing."""
+
+    ConnectionClass = StrictConnection
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         if traceback and isinstance(sys.exc_info()[1], _ResponseAborted):

@@ -36,6 +36,12 @@ from app.library.naming import (
         ("", "Untitled"),
         ("???", "Untitled"),
         ("...", "Untitled"),
+        ("\u200fHeat\u200f", "Heat"),  # right-to-left marks: invisible, gone
+        ("Zero\u200bWidth\ufeff", "ZeroWidth"),
+        ("Private\ue000Use", "PrivateUse"),
+        ("Lone\ud800Surrogate", "LoneSurrogate"),
+        ("\u2066\u2069", "Untitled"),
+        ("Cafe\u200d\u0301", "Café"),  # a mark separated by a joiner still composes
     ],
 )
 def test_clean_name(raw, clean):

@@ -13,6 +13,7 @@ from tests.app.share.conftest import PASSWORD, USER, MiB, Stack
 from tests.support.swarm import wait_until
 
 MOVIE_FILE = "Heat.1995.1080p.BluRay.x264-GRP.mkv"
+JSON = {"Content-Type": "application/json"}
 D = "{DAV:}"
 
 
@@ -232,7 +233,7 @@ def test_duplicates_give_409_with_the_existing_id(stack):
             b'{"magnet_uri": "magnet:?xt=urn:btih:' + b"a" * 40 + b'"}',
             404,
         ),
-        ("POST", "/api/episodes/999/assign", b'{"magnet_uri": "x"}', 404),
+        ("POST", "/api/episodes/999/assign", b'{"magnet_uri": "' + b"b" * 40 + b'"}', 404),
         ("GET", "/api/torrents/" + "a" * 40, None, 404),
         ("POST", "/api/torrents/" + "a" * 40 + "/pause", None, 404),
         ("DELETE", "/api/torrents/" + "a" * 40, None, 404),
@@ -243,7 +244,7 @@ def test_duplicates_give_409_with_the_existing_id(stack):
     ],
 )
 def test_bad_requests_get_json_errors(shared_stack, method, url, body, status):
-    with shared_stack.client() as client:
+    with shared_stack.client(headers=JSON) as client:
         reply = client.request(method, url, content=body)
     assert reply.status_code == status, reply.text
     assert reply.headers["content-type"] == "application/json"
@@ -418,3 +419,173 @@ def test_four_concurrent_range_readers_through_the_swarm(stack, make_seeder):
     for reply, (start, end) in zip(replies, spans, strict=True):
         assert reply.status_code == 206
         assert reply.content == source[start : end + 1]
+
+
+# ---- careless and hostile clients ---------------------------------------------------------
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    """Send bytes as they are, say we are done sending (the client is gone), read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+def raw_post(path: str, body: bytes, headers: str) -> bytes:
+    auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\n"
+        f"Content-Type: application/json\r\n{headers}\r\n"
+    ).encode() + body
+
+
+def test_a_body_cut_short_stores_nothing(stack):
+    body = b'{"title": "Cut", "year": 1999}'  # a whole JSON object, shorter than announced
+    answer = raw_exchange(
+        stack.share.port, raw_post("/api/movies", body, "Content-Length: 100\r\n")
+    )
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert b"cut short: 30 of 100 bytes" in answer
+    with stack.client() as client:
+        assert client.get("/api/movies").json()["movies"] == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Content-Length: 30\r\nContent-Length: 30\r\n",
+        "Content-Length: 5\r\nContent-Length: 30\r\n",
+        "Content-Length: 30\r\nTransfer-Encoding: chunked\r\n",
+        "Content-Length: 30, 30\r\n",
+    ],
+)
+def test_duplicate_or_conflicting_lengths_are_refused(stack, headers):
+    body = b'{"title": "Two", "year": 1999}'
+    answer = raw_exchange(stack.share.port, raw_post("/api/movies", body, headers))
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    with stack.client() as client:
+        assert client.get("/api/movies").json()["movies"] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "words"),
+    [
+        ("/api/movies", b"[" * 100_000, 400, "nested too deeply"),
+        ("/api/movies", b'{"title": "\\ud800"}', 422, "surrogate"),
+        ("/api/movies", b'{"title": "Heat\\u0000"}', 422, "NUL"),
+        ("/api/movies", b'{"title": "X", "year": ' + b"9" * 5000 + b"}", 400, "JSON"),
+        ("/api/movies", b'{"tmdb_id": 18446744073709551616}', 422, "tmdb_id"),
+        ("/api/shows", b'{"title": "X", "seasons": {"99999999999999999999": 1}}', 422, "season"),
+        ("/api/shows", b'{"title": "X", "seasons": {"1": 18446744073709551616}}', 422, "episode"),
+        ("/api/shows", b'{"title": "X", "seasons": {"1": 1, "01": 2}}', 422, "twice"),
+        ("/api/movies/1/assign", b'{"magnet_uri": "magnet:\\udfff"}', 422, "surrogate"),
+    ],
+)
+def test_hostile_bodies_get_a_4xx_with_a_message(shared_stack, url, body, status, words):
+    with shared_stack.client(headers=JSON) as client:
+        reply = client.post(url, content=body)
+        assert reply.status_code == status, reply.text
+        assert words in reply.json()["error"]
+        assert client.get("/api/movies").json()["movies"] == []
+        assert client.get("/api/shows").json()["shows"] == []
+
+
+def test_sizes_are_capped_and_nothing_is_stored_beyond(stack):
+    with stack.client() as client:
+        refused = [
+            ("/api/shows", {"title": "Huge", "seasons": {str(n): 2000 for n in range(1, 301)}}),
+            ("/api/shows", {"title": "Many", "seasons": {str(n): 1 for n in range(1, 102)}}),
+            ("/api/shows", {"title": "Long", "seasons": {"1": 2000, "2": 2000, "3": 1001}}),
+            ("/api/movies", {"title": "x" * 1001}),
+        ]
+        for url, body in refused:
+            reply = client.post(url, json=body)
+            assert reply.status_code == 422, reply.text
+            assert "at most" in reply.json()["error"]
+        assert client.get("/api/shows").json()["shows"] == []
+        assert client.get("/api/movies").json()["movies"] == []
+        big = client.post("/api/movies", json={"title": "x", "padding": "y" * (1024 * 1024)})
+        assert big.status_code == 413 and "1 MiB" in big.json()["error"]
+        # at the limits themselves everything is accepted
+        reply = client.post(
+            "/api/shows", json={"title": "Ok", "seasons": {str(n): 1 for n in range(100)}}
+        )
+        assert reply.status_code == 201 and len(reply.json()["seasons"]) == 100
+        assert client.post("/api/movies", json={"title": "x" * 1000}).status_code == 201
+        # an assignment may carry a .torrent of several MiB: not a 413, just a bad torrent
+        movie_id = add_movie(client)
+        data = base64.b64encode(b"d" + b"x" * (3 * MiB)).decode()
+        reply = client.post(f"/api/movies/{movie_id}/assign", json={"torrent_base64": data})
+        assert reply.status_code == 422, reply.text
+
+
+def test_magnet_uri_never_reads_a_file_on_the_server(stack, tmp_path):
+    from tests.support.swarm import make_files, make_torrent
+
+    make_files(tmp_path / "content", {MOVIE_FILE: 300_000})
+    torrent = tmp_path / "on-the-server.torrent"
+    torrent.write_bytes(make_torrent(tmp_path / "content", MOVIE_FILE, 16 * 1024))
+    with stack.client() as client:
+        movie_id = add_movie(client)
+        for link in (str(torrent), f"  {torrent}  ", torrent.as_uri()):
+            reply = client.post(f"/api/movies/{movie_id}/assign", json={"magnet_uri": link})
+            assert reply.status_code == 422, reply.text
+            assert "magnet link" in reply.json()["error"]
+        assert client.get("/api/torrents").json()["torrents"] == []
+        assert client.get(f"/api/movies/{movie_id}").json()["assignment"] is None
+
+
+def test_browser_pages_cannot_write(stack):
+    with stack.client() as client:
+        cases = [
+            ({"json": {"title": "A"}, "headers": {"Origin": "http://evil.example"}}, 403),
+            ({"content": b'{"title": "B"}', "headers": {"Content-Type": "text/plain"}}, 415),
+            ({"data": {"title": "C"}}, 415),  # a form
+            ({"files": {"title": (None, "D")}}, 415),  # multipart
+        ]
+        for kwargs, status in cases:
+            reply = client.post("/api/movies", **kwargs)
+            assert reply.status_code == status, reply.text
+        assert client.get("/api/movies").json()["movies"] == []
+        own = client.post("/api/movies", json={"title": "E"}, headers={"Origin": stack.base})
+        assert own.status_code == 201
+
+
+def test_invisible_characters_in_titles_stay_off_share_names(stack, make_seeder):
+    seeder = make_seeder({MOVIE_FILE: 1 * MiB})
+    title = "\u200fHeat\u200b\u2066\ue000\ufeff"  # RLM, zero width space, isolate, private use
+    with stack.client() as client:
+        movie_id = add_movie(client, title)
+        reply = client.post(f"/api/movies/{movie_id}/assign", json={"magnet_uri": seeder.magnet})
+        assert reply.status_code == 201, reply.text
+        path = reply.json()["share_path"]
+        assert path == "/Movies/Heat (1995)/Heat (1995).mkv"
+        listing = client.request("PROPFIND", "/Movies/", headers={"Depth": "1"})
+        hrefs = [unquote(e.text) for e in ET.fromstring(listing.content).iter(f"{D}href")]
+        assert "/Movies/Heat (1995)/" in hrefs
+        got = client.get(quote(path))
+        assert got.status_code == 200 and got.content == seeder.data(MOVIE_FILE)
+
+
+def test_a_full_disk_is_507_and_loses_nothing(stack):
+    with stack.client() as client:
+        add_movie(client)
+        db = stack.library.db
+        # SQLite answers "database or disk is full" once the file would grow past this size
+        pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+        db.pragma("max_page_count", pages, permanent=True)
+        titles = ["Heat"]
+        for number in range(500):
+            title = f"Movie {number} " + "x" * 900
+            reply = client.post("/api/movies", json={"title": title})
+            if reply.status_code != 201:
+                break
+            titles.append(title)
+        assert reply.status_code == 507, reply.text
+        assert reply.json()["error"].startswith("disk full")
+        listed = [m["title"] for m in client.get("/api/movies").json()["movies"]]
+        assert sorted(listed) == sorted(titles)

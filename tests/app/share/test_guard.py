@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import socket
+import sys
+from urllib.parse import quote
 
 import pytest
 
-from tests.app.share.conftest import PASSWORD, USER
+from app.library import naming
+from app.share.guard import safe_path
+from tests.app.share.conftest import PASSWORD, USER, DiskShare, responses, running
 
 AUTH = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 SECRET = b"root:x:0:0"
@@ -77,3 +81,39 @@ def test_plain_paths_still_work_raw(disk_share):
     assert status == 200
     status, data = raw_request(disk_share.server.port, "PROPFIND", b"/Movies/")
     assert status == 207 and b"Heat (1995)" in data
+
+
+def guard_accepts(path: str) -> bool:
+    """The guard's verdict on a share path requested the way clients send it (UTF-8, quoted)."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "REQUEST_URI": quote("/" + path),
+        # cheroot unquotes the path and hands its bytes over as latin-1 code points
+        "PATH_INFO": ("/" + path).encode("utf-8").decode("latin-1"),
+    }
+    return safe_path(environ)
+
+
+def test_the_guard_accepts_every_name_the_share_gives_a_title():
+    """Every code point, in titles of movies, shows and episodes: the name must be openable."""
+    refused = []
+    for start in range(0, sys.maxunicode + 1, 32):
+        title = "A" + "".join(chr(c) for c in range(start, min(start + 32, sys.maxunicode + 1)))
+        for path in (
+            naming.movie_path(title, 1999, ".mkv"),
+            naming.episode_path(title, None, 1, 2, title, ".mkv"),
+        ):
+            if not guard_accepts(path):
+                refused.append((hex(start), path.encode("unicode_escape")[:120]))
+    assert refused == []
+
+
+def test_names_with_invisible_characters_are_served(tmp_path):
+    path = naming.movie_path("\u200fHeat\u200b (\u2066Director's Cut\u2069)", 1995, ".mkv")
+    share = DiskShare(tmp_path, {path: 1000})
+    with running(share), share.client() as client:
+        listing = client.request("PROPFIND", "/Movies/", headers={"Depth": "1"})
+        listed = [href for href in responses(listing.content) if href != "/Movies/"]
+        assert listed == ["/Movies/Heat (Director's Cut) (1995)/"]
+        got = client.get(quote("/" + path))
+        assert got.status_code == 200 and got.content == share.data(path)
