@@ -1,4 +1,4 @@
-"""Reelbox core: everything the app does, with no widgets (see ../shared/DESIGN.md)."""
+"""Reelbox core: everything the app does, with no widgets (see docs/ARCHITECTURE.md)."""
 
 __version__ = "0.1.0"
 APP_NAME = "Reelbox"

@@ -37,7 +37,7 @@ class AlreadyRunning(OSError):
 
 
 class Core:
-    """Every Reelbox service, built from one Settings; see DESIGN.md "The shape"."""
+    """Every Reelbox service, built from one Settings; see docs/ARCHITECTURE.md, "Layers"."""
 
     def __init__(
         self,
@@ -209,8 +209,9 @@ class Core:
         return on_loop.call_on_loop(self.loop, fn, *args)
 
     # ---- sync sources -------------------------------------------------------------------------
-    # Callable from the Qt thread (which runs the app's loop: they act at once) or from any
-    # worker thread (they save in the library there, then hop onto the loop and wait).
+    # Callable from any worker thread (they save in the library there, then hop onto the loop
+    # and wait) or from the Qt thread, which runs the app's loop: there they act at once, the
+    # library write included, so the window calls them through asyncio.to_thread.
 
     def add_folder(
         self, path: str | Path, mode: str = "watch", interval_minutes: int | str = 10

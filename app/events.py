@@ -1,7 +1,8 @@
 """The one door from worker threads to the UI: Qt signals fed by the core's listener callbacks.
 
 The library calls its listeners on the writer's thread, the torrent service on its engine
-thread, the sync scheduler on the asyncio loop. `CoreEvents.attach(core)` registers one
+thread (or on the thread that called add, remove or pause), the sync scheduler on the asyncio
+loop. `CoreEvents.attach(core)` registers one
 callback with each; the callbacks only emit signals. Qt delivers a signal emitted on another
 thread as a queued call on the receiver's thread, so the window's slots always run on the Qt
 thread and nothing from a worker touches a widget or a model. QtCore only (app/ never imports

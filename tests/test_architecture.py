@@ -1,4 +1,4 @@
-"""The arrows in DESIGN.md point one way; these checks keep them so."""
+"""The imports point one way (docs/ARCHITECTURE.md, "Layers"); these checks keep them so."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Slots are plain functions; `spawn()` turns a coroutine into a task the app keeps a reference
 to (asyncio holds tasks weakly) and logs its failure instead of losing it. `run_dialog()`
 opens a dialog with `open()` and awaits `finished`: `QDialog.exec()` inside a coroutine would
-nest the loop and stall every running task (DESIGN.md "Threads and loops").
+nest the loop and stall every running task (docs/ARCHITECTURE.md, "Threads and the doors
+between them").
 """
 
 from __future__ import annotations

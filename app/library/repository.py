@@ -1,8 +1,9 @@
 """The library's repository: every read and write the GUI, the share and the API make.
 
-Reads run on any thread. Writes take the database's write lock and a BEGIN IMMEDIATE
-transaction, so threads (GUI, cheroot workers) never interleave a write; after each committed
-outermost write the listeners are called on the writer's thread, outside the lock.
+Reads run on any thread. Writes run on the caller's thread and take the database's write
+lock and a BEGIN IMMEDIATE transaction, so threads (the window's workers, the app's loop,
+cheroot workers) never interleave a write; after each committed outermost write the listeners
+are called on the writer's thread, outside the lock.
 """
 
 from __future__ import annotations

@@ -258,7 +258,7 @@ def build_tree(
     entries: Iterable[EntryLike],
     files_of: Callable[[str], Sequence | None] | None = None,
 ) -> ShareTree:
-    """Names per DESIGN.md; name collisions get a stable " [#id]" suffix on all but the oldest.
+    """Names per app/library/naming.py; name collisions get a stable " [#id]" suffix on all but the oldest.
 
     files_of(info_hash) gives a torrent's files (TorrentFile) when known; its subtitles are
     then shown beside their videos. A local video's subtitles are found on disk, beside it

@@ -6,6 +6,9 @@ poster). Titles and years are left alone: they name the files players see, and t
 must stay stable. Only what changed is written, so a quiet sync does not wake the share.
 Requests go out a few at a time and are paced (at most `requests_per_second`), well under
 TMDB's limit, so a large library does not run into 429 answers.
+
+Threads: sync() runs on the app's loop (the Qt thread in the window) and reads and writes the
+library there, between TMDB requests; each write is one short transaction.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Rows are plain MovieRow snapshots. A library change replaces the rows (the view keeps its
 selection by movie id); torrent progress only repaints the state column with one
 dataChanged, so a 5,000-movie library costs nothing per second. Drops of links onto a row
-arrive through dropMimeData with row -1 and the target in `parent` (DESIGN.md) and are
-handed on as `links_dropped(target, mime)`.
+arrive through dropMimeData with row -1 and the target in `parent` (Qt's way for a drop onto
+an item) and are handed on as `links_dropped(target, mime)`.
 """
 
 from __future__ import annotations
