@@ -12,10 +12,6 @@ DOCUMENTS = (ARCHITECTURE, ROOT / "CONTRIBUTING.md", ROOT / "README.md")
 # What .gitignore keeps out of the repository; a clone has none of it.
 NOT_OURS = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "build", "dist"}
 OUTSIDE = ("../shared", "DESIGN.md")
-# The engine's alert path is being split out of runtime.py (an issue 10 item in flight). The
-# map already describes the new modules; drop these two sets when that work has landed.
-IN_FLIGHT_NEW = {"app/torrents/alerts.py", "app/torrents/resume.py", "app/torrents/housekeeping.py"}
-IN_FLIGHT_OLD = {"app/torrents/runtime.py"}
 
 # `app/x.py`, `ui/tasks.py:spawn()`, `ui/library/`: a path of ours in backticks
 NAMED_PATH = re.compile(
@@ -66,7 +62,7 @@ def test_nothing_cites_files_outside_the_repository():
 def test_the_module_map_names_only_paths_that_exist():
     named = module_map()
     assert len(named) > 50  # the table was found and read
-    missing = [p for p in named if not (ROOT / p).exists() and p not in IN_FLIGHT_NEW]
+    missing = [p for p in named if not (ROOT / p).exists()]
     assert missing == []
 
 
@@ -78,14 +74,14 @@ def test_every_core_module_is_in_the_module_map():
         if path.name != "__init__.py"
     )
     assert modules
-    assert [m for m in modules if m not in named and m not in IN_FLIGHT_OLD] == []
+    assert [m for m in modules if m not in named] == []
 
 
 def test_every_path_the_documents_name_exists():
     missing = []
     for document in DOCUMENTS:
         for named in NAMED_PATH.findall(document.read_text(encoding="utf-8")):
-            if not (ROOT / named).exists() and named not in IN_FLIGHT_NEW:
+            if not (ROOT / named).exists():
                 missing.append(f"{document.name}: {named}")
     assert missing == []
 
