@@ -121,7 +121,12 @@ class Housekeeping:
                 and mt.idle_level == idle.ACTIVE
             )
             progress = (st.total_payload_download, st.num_pieces, fetcher.delivered)
-        verdict = mt.health.check(wants, progress, now, self.host.settings.stall_timeout)
+        settings = self.host.settings
+        limit = settings.stall_timeout
+        if fetcher.waiting:
+            # a player gives up at the read timeout: recover well before it, not after
+            limit = min(limit, max(2.0, settings.read_timeout / 2))
+        verdict = mt.health.check(wants, progress, now, limit)
         if verdict in ("stalled", "retry"):
             self._recover(mt)
             if verdict == "stalled":

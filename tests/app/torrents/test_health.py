@@ -93,3 +93,38 @@ def test_a_disk_error_is_reported_and_resume_retries(make_service, make_seeder, 
     with service.open_file(info.info_hash, 0) as reader:
         assert reader.read(100) == seeder.data("Movie/m.mkv")[:100]
     assert service.status(info.info_hash).error is None
+
+
+def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
+    make_service, make_seeder
+):
+    # the default stall timeout (60 s) is far beyond the read timeout: the recovery has to
+    # follow the read timeout, and libtorrent must not have given up on the address while the
+    # seeder was away (it stops after a few failed connects by default)
+    service = make_service(loopback_torrent_settings(stall_timeout=60, read_timeout=12))
+    seeder = make_seeder({"Movie/m.mkv": 8 * MiB})
+    info = service.add(seeder.magnet)
+    with service.open_file(info.info_hash, 0) as reader:
+        assert reader.read(100) == seeder.data("Movie/m.mkv")[:100]
+    seeder.stop()
+    assert wait_until(lambda: service.status(info.info_hash).peers == 0, timeout=30)
+    result = {}
+
+    def read_far():
+        with service.open_file(info.info_hash, 0) as far:
+            far.seek(6 * MiB)
+            try:
+                result["data"] = far.read(64 * KiB)
+            except Exception as exc:
+                result["error"] = exc
+
+    thread = threading.Thread(target=read_far)
+    thread.start()
+    try:
+        # the read waits with the seeder away: stalled long before the 60 s stall timeout
+        assert wait_until(lambda: service.status(info.info_hash).stalled, timeout=11)
+        seeder.start()  # the same address
+        thread.join(30)
+        assert result.get("data") == seeder.data("Movie/m.mkv")[6 * MiB : 6 * MiB + 64 * KiB]
+    finally:
+        thread.join(30)
