@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 logger = logging.getLogger(__name__)
@@ -29,3 +30,24 @@ class TorrentNotFound(TorrentError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else "torrent not found"
+
+
+class StorageError(TorrentError, OSError):
+    """The downloaded data cannot be written or read (disk full, folder not writable): reads
+    fail at once with it while libtorrent is stopped by it, instead of at their read timeout."""
+
+    def __init__(self, message: str, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def storage_error(errno_value: int, message: str, path: str) -> StorageError:
+    """A StorageError in words for the user, from a libtorrent file error."""
+    if errno_value == errno.ENOSPC:
+        return StorageError(f"the disk is full: cannot write {path}", disk_full=True)
+    if errno_value in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(f"cannot write the download folder: {path}: {message}")
+    return StorageError(f"cannot use the downloaded data at {path}: {message}")

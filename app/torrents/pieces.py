@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import libtorrent as lt
 
-from app.torrents.errors import ReadTimeout, TorrentError
+from app.torrents.errors import ReadTimeout, StorageError, TorrentError
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ class PieceFetcher:
         self._base = FULL_COPY if keep_full_copy else SKIP
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
+        self._storage_error: StorageError | None = None
         self.nudge: Callable[[], None] | None = None  # see ManagedTorrent.nudge
         # the SHA-1 of a piece (v1 torrents; None: not checkable) and what to do on a mismatch
         self.piece_hash: Callable[[int], bytes | None] | None = None
@@ -194,9 +195,18 @@ class PieceFetcher:
                 wanted.update(pieces)
             return wanted
 
+    def fail_storage(self, error: StorageError | None) -> None:
+        """libtorrent stopped the torrent on a file error: reads fail with it at once instead
+        of at their read timeout; None once the user resumes (retries)."""
+        with self.cond:
+            self._storage_error = error
+            self.cond.notify_all()
+
     def _check_open(self) -> None:
         if self._closed:
             raise TorrentError(self._closed)
+        if self._storage_error is not None:
+            raise StorageError(str(self._storage_error), self._storage_error.disk_full)
 
     def _needed(self, piece: int) -> bool:
         return any(piece in needs for needs in self._needs.values())

@@ -21,7 +21,13 @@ from app.settings import TorrentSettings
 from app.torrents import idle, sources
 from app.torrents.alerts import AlertRouter, info_hash_of
 from app.torrents.engine import Engine
-from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+from app.torrents.errors import (
+    InvalidTorrent,
+    MetadataTimeout,
+    TorrentError,
+    TorrentNotFound,
+    storage_error,
+)
 from app.torrents.housekeeping import Housekeeping
 from app.torrents.pieces import PieceFetcher
 from app.torrents.reader import TorrentFileReader
@@ -194,9 +200,14 @@ class TorrentService:
     def resume(self, info_hash: str) -> None:
         mt = self._get(info_hash)
         with mt.lock:
-            if mt.error:
-                mt.handle.clear_error()  # a user's resume is also the retry after an error
+            if mt.error or mt.handle.status(0).errc.value():
+                # a user's resume is also the retry after an error; libtorrent keeps the files
+                # it opened (a directory where the file should be, say) until told to close them
+                mt.handle.flush_cache()
+                mt.handle.clear_error()
                 mt.error = None
+            if mt.fetcher is not None:
+                mt.fetcher.fail_storage(None)
             idle.wake(mt, self.settings.dht)
         mt.last_activity = time.monotonic()
         self.emit("state", mt.info_hash)
@@ -356,9 +367,17 @@ class TorrentService:
         mt = self._from_alert(alert)
         if mt is None:
             return
-        mt.error = alert.message()
-        mt.health.record("error", mt.error)
-        logger.warning("Torrent %s: %s", mt.info_hash, mt.error)
+        message = alert.message()
+        with mt.lock:  # as resume() clears: an alert handled after a resume is stale
+            if mt.handle.status(0).errc.value():
+                mt.error = message
+                if isinstance(alert, lt.file_error_alert) and mt.fetcher is not None:
+                    error = alert.error
+                    mt.fetcher.fail_storage(
+                        storage_error(error.value(), error.message(), alert.filename())
+                    )
+        mt.health.record("error", message)
+        logger.warning("Torrent %s: %s", mt.info_hash, message)
         self.emit("error", mt.info_hash)
 
     # ---- internals shared with Housekeeping -----------------------------------------------

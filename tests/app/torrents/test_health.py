@@ -70,17 +70,23 @@ def test_stalled_read_is_flagged_recovered_and_recorded(make_service, make_seede
 def test_a_disk_error_is_reported_and_resume_retries(make_service, make_seeder, paths):
     import pytest
 
-    from app.torrents.errors import ReadTimeout
+    from app.torrents.errors import StorageError
 
-    service = make_service(loopback_torrent_settings(read_timeout=3))
+    # a read waiting for data that cannot be written or read fails with the reason at once,
+    # long before its read timeout and not as "no peer is sending it"
+    service = make_service(loopback_torrent_settings(read_timeout=60))
     seeder = make_seeder({"Movie/m.mkv": 2 * MiB})
     blocker = paths.default_storage_dir / "Movie" / "m.mkv"
     blocker.mkdir(parents=True)  # a folder where the file must go: writing fails
     events = []
     service.add_listener(lambda event, info_hash: events.append(event))
     info = service.add(seeder.magnet)
-    with service.open_file(info.info_hash, 0) as reader, pytest.raises(ReadTimeout):
-        reader.read(100)
+    with service.open_file(info.info_hash, 0) as reader:
+        with pytest.raises(StorageError, match="m.mkv") as raised:
+            reader.read(100)
+        assert "Is a directory" in str(raised.value) and not raised.value.disk_full
+        with pytest.raises(StorageError):  # and so does the next one, until a resume
+            reader.read(100)
     status = service.status(info.info_hash)
     assert status.state == "error" and status.error
     # the status shows libtorrent's error at once; its alert reaches the history on the engine
@@ -101,8 +107,11 @@ def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
     # the default stall timeout (60 s) is far beyond the read timeout: the recovery has to
     # follow the read timeout, and libtorrent must not have given up on the address while the
     # seeder was away (it stops after a few failed connects by default)
-    service = make_service(loopback_torrent_settings(stall_timeout=60, read_timeout=12))
-    seeder = make_seeder({"Movie/m.mkv": 8 * MiB})
+    # a small disk budget keeps the background fetch to 4 MiB ahead of the first read, so the
+    # far read below needs the seeder
+    settings = loopback_torrent_settings(stall_timeout=60, read_timeout=12, cache_budget_mib=8)
+    service = make_service(settings)
+    seeder = make_seeder({"Movie/m.mkv": 48 * MiB})
     info = service.add(seeder.magnet)
     with service.open_file(info.info_hash, 0) as reader:
         assert reader.read(100) == seeder.data("Movie/m.mkv")[:100]
@@ -112,7 +121,7 @@ def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
 
     def read_far():
         with service.open_file(info.info_hash, 0) as far:
-            far.seek(6 * MiB)
+            far.seek(40 * MiB)
             try:
                 result["data"] = far.read(64 * KiB)
             except Exception as exc:
@@ -125,6 +134,18 @@ def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
         assert wait_until(lambda: service.status(info.info_hash).stalled, timeout=11)
         seeder.start()  # the same address
         thread.join(30)
-        assert result.get("data") == seeder.data("Movie/m.mkv")[6 * MiB : 6 * MiB + 64 * KiB]
+        assert result.get("data") == seeder.data("Movie/m.mkv")[40 * MiB : 40 * MiB + 64 * KiB]
     finally:
         thread.join(30)
+
+
+def test_storage_errors_are_told_in_words():
+    import errno
+
+    from app.torrents.errors import storage_error
+
+    full = storage_error(errno.ENOSPC, "No space left on device", "/data/m.mkv")
+    assert full.disk_full and str(full) == "the disk is full: cannot write /data/m.mkv"
+    denied = storage_error(errno.EACCES, "Permission denied", "/data/m.mkv")
+    assert not denied.disk_full
+    assert str(denied) == "cannot write the download folder: /data/m.mkv: Permission denied"
