@@ -23,6 +23,7 @@ from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.guard import Guard
 from app.share.live import LiveTree
+from app.share.throttle import FailureThrottle
 from app.share.tree import ShareTree
 from app.share.webdav import Opener, ShareProvider, make_dav_app
 
@@ -86,10 +87,11 @@ def share_app(
     *,
     block_size: int,
     api: WsgiApp | None = None,
+    throttle: FailureThrottle | None = None,
 ) -> WsgiApp:
     """The whole WSGI stack: errors, auth, then /api/ to the API and the rest to WebDAV."""
     dav = Guard(make_dav_app(ShareProvider(tree, opener), block_size=block_size))
-    return ErrorBarrier(AuthMiddleware(_route(api or _no_api, dav), credentials))
+    return ErrorBarrier(AuthMiddleware(_route(api or _no_api, dav), credentials, throttle))
 
 
 def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
@@ -229,6 +231,7 @@ class ShareServer:
             storage_dir=storage_dir,
             started_at=started_at,
         )
+        self.throttle = FailureThrottle()  # kept across restarts: a new password is no reset
         self._http: HttpServer | None = None
 
     def _torrent_files(self, info_hash: str):
@@ -250,6 +253,7 @@ class ShareServer:
             self.credentials,
             block_size=self.settings.block_size_kib * 1024,
             api=self.api,
+            throttle=self.throttle,
         )
         http = HttpServer(
             app,
