@@ -23,6 +23,8 @@ from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.guard import Guard
 from app.share.live import LiveTree
+from app.share.request_heads import GatedConnection, HeadGate
+from app.share.routes import MAX_BODY
 from app.share.throttle import FailureThrottle
 from app.share.tree import ShareTree
 from app.share.webdav import Opener, ShareProvider, make_dav_app
@@ -30,6 +32,9 @@ from app.share.webdav import Opener, ShareProvider, make_dav_app
 logger = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+HEAD_TIMEOUT = 10.0  # seconds for a request line and headers, on a LAN
+MAX_HEAD = 64 * 1024  # bytes of request line and headers; players send well under 2 KiB
 
 
 class _ResponseAborted(Exception):
@@ -103,7 +108,32 @@ def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
 
 
 class _Server(wsgi.Server):
-    """cheroot's server with its messages in our log, not on stderr."""
+    """cheroot's server with its messages in our log, not on stderr, limits on what a request
+    may send, and request heads read off the workers (see request_heads.py)."""
+
+    ConnectionClass = GatedConnection
+    max_request_header_size = MAX_HEAD
+    max_request_body_size = MAX_BODY
+
+    def __init__(self, *args, head_timeout: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = HeadGate(
+            super().process_conn,
+            timeout=head_timeout,
+            max_head=self.max_request_header_size,
+            socket_timeout=self.timeout,
+        )
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.gate.start()
+
+    def process_conn(self, conn) -> None:
+        self.gate.admit(conn)
+
+    def stop(self) -> None:
+        self.gate.stop()
+        super().stop()
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         if traceback and isinstance(sys.exc_info()[1], _ResponseAborted):
@@ -113,7 +143,12 @@ class _Server(wsgi.Server):
 
 
 class HttpServer:
-    """A cheroot WSGI server on a background thread."""
+    """A cheroot WSGI server on a background thread.
+
+    socket_timeout is how long a request may wait for its client (a paused player stops
+    reading its stream); head_timeout is how long a client has to send a request's line and
+    headers, from the connection or, on a kept-alive one, from its first byte.
+    """
 
     def __init__(
         self,
@@ -123,6 +158,7 @@ class HttpServer:
         *,
         threads: int = 48,
         socket_timeout: int = 300,
+        head_timeout: float = HEAD_TIMEOUT,
         shutdown_timeout: float = 5,
     ) -> None:
         self._server = _Server(
@@ -132,6 +168,7 @@ class HttpServer:
             server_name="Reelbox",
             request_queue_size=64,
             timeout=socket_timeout,
+            head_timeout=head_timeout,
             shutdown_timeout=shutdown_timeout,
         )
         self._thread: threading.Thread | None = None
