@@ -1,9 +1,10 @@
 """Who may use the share: HTTP Basic for players, a bearer token for scripts using the API.
 
 Basic (not Digest) because that is what Infuse, VLC and rclone users configure; on a LAN share
-it is as good as the network it runs on. Comparisons are constant-time. With `anonymous` on,
-the read-only WebDAV tree is open to everyone, but the JSON API (which changes the library)
-still asks for the password or the token.
+it is as good as the network it runs on. Comparisons are constant-time, and an address that
+keeps sending wrong credentials is slowed down (throttle.py). With `anonymous` on, the
+read-only WebDAV tree is open to everyone, but the JSON API (which changes the library) still
+asks for the password or the token.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import logging
+import math
 from collections.abc import Callable, Iterable
+
+from app.share.throttle import FailureThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -80,44 +85,72 @@ class Credentials:
 
 
 class AuthMiddleware:
-    """Lets a request through with good credentials; answers 401 with a Basic challenge else."""
+    """Lets a request through with good credentials; answers 401 with a Basic challenge else,
+    and 429 to an address that must wait before its credentials are checked again."""
 
-    def __init__(self, app: WsgiApp, credentials: Credentials) -> None:
+    def __init__(
+        self, app: WsgiApp, credentials: Credentials, throttle: FailureThrottle | None = None
+    ) -> None:
         self._app = app
         self._credentials = credentials
+        self._throttle = throttle or FailureThrottle()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         header = environ.get("HTTP_AUTHORIZATION", "")
         is_api = environ.get("PATH_INFO", "").startswith(API_PREFIX)
-        user = self._credentials.check_basic(header) if header else None
-        if user is None and is_api and header and self._credentials.check_bearer(header):
-            user = "api-token"
-        if user is None and self._credentials.anonymous and not is_api:
-            user = "anonymous"
+        self._throttle.sweep()
+        if self._credentials.anonymous and not is_api:
+            user = (self._credentials.check_basic(header) if header else None) or "anonymous"
+        elif header:
+            address = environ.get("REMOTE_ADDR") or "?"
+            wait = self._throttle.wait(address)
+            if wait:
+                return _reply(
+                    environ,
+                    start_response,
+                    "429 Too Many Requests",
+                    _SLOW_DOWN,
+                    [("Retry-After", str(math.ceil(wait)))],
+                )
+            user = self._credentials.check_basic(header)
+            if user is None and is_api and self._credentials.check_bearer(header):
+                user = "api-token"
+            if user is None:
+                request = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+                self._throttle.failed(address, request)
+            else:
+                self._throttle.passed(address)
+        else:
+            user = None
         if user is None:
-            return self._challenge(environ, start_response, bad=bool(header))
+            return _reply(
+                environ,
+                start_response,
+                "401 Unauthorized",
+                _AUTH_REQUIRED,
+                [("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"')],
+            )
         environ["wsgidav.auth.user_name"] = user
         environ["wsgidav.auth.realm"] = REALM
         return self._app(environ, start_response)
 
-    def _challenge(self, environ: dict, start_response: Callable, *, bad: bool) -> list[bytes]:
-        if bad:
-            logger.info(
-                "Refused credentials from %s for %s %s",
-                environ.get("REMOTE_ADDR", "?"),
-                environ.get("REQUEST_METHOD"),
-                environ.get("PATH_INFO"),
-            )
-        body = b'{"error": "authentication required"}\n'
+
+_AUTH_REQUIRED = "authentication required"
+_SLOW_DOWN = "too many wrong credentials from this address; retry later"
+
+
+def _reply(
+    environ: dict, start_response: Callable, status: str, message: str, extra: list
+) -> list[bytes]:
+    """A short answer in the API's JSON or, for WebDAV clients, plain text."""
+    if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        body = (json.dumps({"error": message}) + "\n").encode()
         content_type = "application/json"
-        if not environ.get("PATH_INFO", "").startswith(API_PREFIX):
-            body, content_type = b"Authentication required\n", "text/plain; charset=utf-8"
-        start_response(
-            "401 Unauthorized",
-            [
-                ("WWW-Authenticate", f'Basic realm="{REALM}", charset="UTF-8"'),
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-            ],
-        )
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+    else:
+        body = f"{message.capitalize()}\n".encode()
+        content_type = "text/plain; charset=utf-8"
+    start_response(
+        status,
+        [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra],
+    )
+    return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]

@@ -19,17 +19,23 @@ import psutil
 from cheroot import wsgi
 
 from app.settings import ShareSettings
+from app.share.api import MAX_TORRENT_BODY
 from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
-from app.share.framing import StrictConnection
+from app.share.framing import StrictRequest
 from app.share.guard import Guard
 from app.share.live import LiveTree
+from app.share.request_heads import GatedConnection, HeadGate
+from app.share.throttle import FailureThrottle
 from app.share.tree import ShareTree
 from app.share.webdav import Opener, ShareProvider, make_dav_app
 
 logger = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+HEAD_TIMEOUT = 10.0  # seconds for a request line and headers, on a LAN
+MAX_HEAD = 64 * 1024  # bytes of request line and headers; players send well under 2 KiB
 
 
 class _ResponseAborted(Exception):
@@ -87,10 +93,11 @@ def share_app(
     *,
     block_size: int,
     api: WsgiApp | None = None,
+    throttle: FailureThrottle | None = None,
 ) -> WsgiApp:
     """The whole WSGI stack: errors, auth, then /api/ to the API and the rest to WebDAV."""
     dav = Guard(make_dav_app(ShareProvider(tree, opener), block_size=block_size))
-    return ErrorBarrier(AuthMiddleware(_route(api or _no_api, dav), credentials))
+    return ErrorBarrier(AuthMiddleware(_route(api or _no_api, dav), credentials, throttle))
 
 
 def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
@@ -101,10 +108,39 @@ def _no_api(environ: dict, start_response: Callable) -> list[bytes]:
     return [body]
 
 
-class _Server(wsgi.Server):
-    """cheroot's server with its messages in our log, not on stderr, and strict framing."""
+class _Connection(GatedConnection):
+    RequestHandlerClass = StrictRequest
 
-    ConnectionClass = StrictConnection
+
+class _Server(wsgi.Server):
+    """cheroot's server with its messages in our log, not on stderr, limits on what a request
+    may send, request heads read off the workers (see request_heads.py) and strict framing
+    (see framing.py)."""
+
+    ConnectionClass = _Connection
+    max_request_header_size = MAX_HEAD
+    # the largest body the API takes (a .torrent); the API refuses smaller ones in JSON
+    max_request_body_size = MAX_TORRENT_BODY
+
+    def __init__(self, *args, head_timeout: float, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = HeadGate(
+            super().process_conn,
+            timeout=head_timeout,
+            max_head=self.max_request_header_size,
+            socket_timeout=self.timeout,
+        )
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.gate.start()
+
+    def process_conn(self, conn) -> None:
+        self.gate.admit(conn)
+
+    def stop(self) -> None:
+        self.gate.stop()
+        super().stop()
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         if traceback and isinstance(sys.exc_info()[1], _ResponseAborted):
@@ -114,7 +150,12 @@ class _Server(wsgi.Server):
 
 
 class HttpServer:
-    """A cheroot WSGI server on a background thread."""
+    """A cheroot WSGI server on a background thread.
+
+    socket_timeout is how long a request may wait for its client (a paused player stops
+    reading its stream); head_timeout is how long a client has to send a request's line and
+    headers, from the connection or, on a kept-alive one, from its first byte.
+    """
 
     def __init__(
         self,
@@ -124,6 +165,7 @@ class HttpServer:
         *,
         threads: int = 48,
         socket_timeout: int = 300,
+        head_timeout: float = HEAD_TIMEOUT,
         shutdown_timeout: float = 5,
     ) -> None:
         self._server = _Server(
@@ -133,6 +175,7 @@ class HttpServer:
             server_name="Reelbox",
             request_queue_size=64,
             timeout=socket_timeout,
+            head_timeout=head_timeout,
             shutdown_timeout=shutdown_timeout,
         )
         self._thread: threading.Thread | None = None
@@ -232,6 +275,7 @@ class ShareServer:
             storage_dir=storage_dir,
             started_at=started_at,
         )
+        self.throttle = FailureThrottle()  # kept across restarts: a new password is no reset
         self._http: HttpServer | None = None
 
     def _torrent_files(self, info_hash: str):
@@ -253,6 +297,7 @@ class ShareServer:
             self.credentials,
             block_size=self.settings.block_size_kib * 1024,
             api=self.api,
+            throttle=self.throttle,
         )
         http = HttpServer(
             app,

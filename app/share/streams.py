@@ -17,13 +17,14 @@ from wsgidav.dav_error import (
     HTTP_FORBIDDEN,
     HTTP_GATEWAY_TIMEOUT,
     HTTP_GONE,
+    HTTP_INSUFFICIENT_STORAGE,
     HTTP_NOT_FOUND,
     HTTP_SERVICE_UNAVAILABLE,
 )
 
 from app.share.tree import FileNode
 from app.share.webdav import OpenFailed
-from app.torrents.errors import MetadataTimeout, ReadTimeout, TorrentError
+from app.torrents.errors import MetadataTimeout, ReadTimeout, StorageError, TorrentError
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,9 @@ class TorrentStream:
             return self._reader.read(size)
         except ReadTimeout as exc:
             raise OpenFailed(str(exc), HTTP_GATEWAY_TIMEOUT) from None
+        except StorageError as exc:
+            status = HTTP_INSUFFICIENT_STORAGE if exc.disk_full else HTTP_SERVICE_UNAVAILABLE
+            raise OpenFailed(str(exc), status) from None
         except TorrentError as exc:
             raise OpenFailed(str(exc), HTTP_SERVICE_UNAVAILABLE) from None
 

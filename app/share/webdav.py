@@ -15,15 +15,17 @@ from typing import BinaryIO
 
 from wsgidav.dav_error import (
     HTTP_GATEWAY_TIMEOUT,
+    HTTP_RANGE_NOT_SATISFIABLE,
     HTTP_SERVICE_UNAVAILABLE,
     DAVError,
 )
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
-from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from app.share import propfind
+from app.share.dav_errors import DavErrors
+from app.share.ranges import RangeError, requested_span
 from app.share.tree import FileNode, FolderNode, ShareTree
 
 logger = logging.getLogger(__name__)
@@ -74,9 +76,30 @@ class ShareProvider(DAVProvider):
         return isinstance(self.snapshot(environ).lookup(path), FolderNode)
 
     def custom_request_handler(self, environ: dict, start_response, default_handler):
-        if environ["REQUEST_METHOD"] == "PROPFIND" and environ.get("HTTP_DEPTH") in ("0", "1"):
+        method = environ["REQUEST_METHOD"]
+        if method == "PROPFIND" and environ.get("HTTP_DEPTH") in ("0", "1"):
             return propfind.handle(self.snapshot(environ), environ, start_response)
+        if method in ("GET", "HEAD") and "HTTP_RANGE" in environ:
+            node = self.snapshot(environ).lookup(environ["PATH_INFO"])
+            if isinstance(node, FileNode):
+                _check_range(environ, node.size)
         return default_handler(environ, start_response)
+
+
+def _check_range(environ: dict, size: int) -> None:
+    """Leave wsgidav a Range it handles right: one plain span, or none (see ranges.py)."""
+    try:
+        span = requested_span(environ["HTTP_RANGE"], size)
+    except RangeError as exc:
+        raise DAVError(
+            HTTP_RANGE_NOT_SATISFIABLE,
+            str(exc),
+            add_headers=[("Content-Range", f"bytes */{size}")],
+        ) from None
+    if span is None:
+        del environ["HTTP_RANGE"]
+    else:
+        environ["HTTP_RANGE"] = f"bytes={span[0]}-{span[1]}"
 
 
 def make_resource(node: FileNode | FolderNode, environ: dict):
@@ -138,7 +161,7 @@ class FileResource(DAVNonCollection):
         return True
 
     def get_content(self) -> BinaryIO:
-        # Called before the first body byte leaves (wsgidav's ErrorPrinter holds the
+        # Called before the first body byte leaves (dav_errors.DavErrors holds the
         # response back), so a failure here still becomes a clean error status.
         try:
             stream = self.provider.opener(self.node)
@@ -173,10 +196,11 @@ class _Content:
 
 
 def make_dav_app(provider: ShareProvider, *, block_size: int) -> WsgiDAVApp:
-    """wsgidav without its own auth (auth.py does it for the share and the API alike)."""
+    """wsgidav without its own auth (auth.py does it for the share and the API alike) and
+    with our error answers (dav_errors.py) instead of its HTML pages."""
     config = {
         "provider_mapping": {"/": provider},
-        "middleware_stack": [ErrorPrinter, RequestResolver],
+        "middleware_stack": [DavErrors, RequestResolver],
         "lock_storage": False,
         "property_manager": None,
         "block_size": block_size,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import socket
 import threading
 import time
@@ -215,3 +216,135 @@ def test_stop_does_not_wait_for_a_read_stuck_on_the_swarm(tmp_path):
         assert time.monotonic() - started < 5
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+# ---- hostile clients: slow heads, huge heads, huge bodies --------------------------------
+
+
+def raw_request(path: str = URL, extra: str = "", method: str = "GET") -> bytes:
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {AUTH}\r\n{extra}\r\n"
+    ).encode()
+
+
+def read_answer(sock: socket.socket, timeout: float = 30) -> bytes:
+    """What the server sends until it closes (or `timeout` passes without a byte)."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except TimeoutError:
+        pass
+    return data
+
+
+@pytest.fixture
+def hostile_share(tmp_path):
+    share = DiskShare(tmp_path, {MOVIE: 2 * MiB}, threads=8)
+    with running(share):
+        yield share
+
+
+def test_slow_request_heads_do_not_occupy_the_workers(tmp_path):
+    share = DiskShare(tmp_path, {MOVIE: 2 * MiB}, threads=8)
+    # a long head timeout, so that no slow client is let go while the test runs
+    share.server = HttpServer(share.server._server.wsgi_app, "127.0.0.1", 0, head_timeout=120)
+    slow = []
+    with running(share), contextlib.ExitStack() as closing:
+        # 200 clients (25 per worker) send part of a head, then a byte now and then
+        for _ in range(200):
+            sock = closing.enter_context(socket.create_connection(("127.0.0.1", share.server.port)))
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            slow.append(sock)
+        for sock in slow:
+            sock.sendall(b"a")
+        with share.client(timeout=10) as client:
+            for i in range(10):
+                reply = client.get(URL, headers={"Range": f"bytes={i}-{i + 9}"})
+                assert reply.status_code == 206
+        assert share.server._server.gate.waiting == 200  # all still connected, none served
+
+
+def test_a_head_that_does_not_arrive_in_time_gets_408(tmp_path):
+    share = DiskShare(tmp_path, {MOVIE: 1000})
+    share.server = HttpServer(share.server._server.wsgi_app, "127.0.0.1", 0, head_timeout=0.5)
+    with running(share):
+        port = share.server.port
+        with (
+            socket.create_connection(("127.0.0.1", port)) as partial,
+            socket.create_connection(("127.0.0.1", port)) as silent,
+        ):
+            partial.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            assert read_answer(partial).startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+            assert read_answer(silent).startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        with share.client() as client:
+            assert client.head(URL).status_code == 200
+
+
+def test_a_paused_stream_and_an_idle_kept_alive_connection_outlive_the_head_timeout(tmp_path):
+    share = DiskShare(tmp_path, {MOVIE: 4 * MiB})
+    share.server = HttpServer(share.server._server.wsgi_app, "127.0.0.1", 0, head_timeout=0.3)
+    with running(share), socket.create_connection(("127.0.0.1", share.server.port)) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        sock.sendall(raw_request())
+        stream = sock.makefile("rb")
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += stream.readline()
+        assert head.startswith(b"HTTP/1.1 200")
+        body = stream.read(65536)
+        time.sleep(1.0)  # the player pauses: the server is blocked writing, not reading a head
+        body += stream.read(4 * MiB - len(body))
+        assert body == share.data(MOVIE)
+        time.sleep(1.0)  # kept alive and idle between requests
+        sock.sendall(raw_request(extra="Range: bytes=0-9\r\n"))
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += stream.readline()
+        assert head.startswith(b"HTTP/1.1 206")
+        assert stream.read(10) == share.data(MOVIE)[:10]
+
+
+def test_pipelined_requests_are_all_answered(hostile_share):
+    with socket.create_connection(("127.0.0.1", hostile_share.server.port)) as sock:
+        sock.sendall(
+            raw_request(extra="Range: bytes=0-4\r\n")
+            + raw_request(extra="Range: bytes=5-9\r\n")
+            + raw_request(extra="Range: bytes=10-14\r\nConnection: close\r\n")
+        )
+        answer = read_answer(sock)
+    assert answer.count(b"HTTP/1.1 206 Partial Content\r\n") == 3
+    assert answer.endswith(hostile_share.data(MOVIE)[10:15])
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET / HTTP/1.1\r\nX-Big: " + b"a" * (256 * 1024),  # one endless line, unfinished
+        b"GET / HTTP/1.1\r\n" + b"X-Many: aaaaaaaaaaaaaaaa\r\n" * 4000 + b"\r\n",
+        b"GET /" + b"a" * (256 * 1024) + b" HTTP/1.1\r\n\r\n",
+    ],
+)
+def test_a_huge_head_is_refused_before_it_is_all_read(hostile_share, head):
+    with socket.create_connection(("127.0.0.1", hostile_share.server.port)) as sock:
+        sender = threading.Thread(target=lambda: _send_ignoring_reset(sock, head))
+        sender.start()
+        answer = read_answer(sock)
+        sender.join()
+    assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    with hostile_share.client() as client:
+        assert client.head(URL).status_code == 200
+
+
+def _send_ignoring_reset(sock: socket.socket, data: bytes) -> None:
+    with contextlib.suppress(OSError):  # the server may close before it all went out
+        sock.sendall(data)
+
+
+@pytest.mark.parametrize("method", ["PROPFIND", "PUT", "GET"])
+def test_a_huge_body_is_refused_before_it_is_read(hostile_share, method):
+    with socket.create_connection(("127.0.0.1", hostile_share.server.port)) as sock:
+        sock.sendall(raw_request(method=method, extra=f"Depth: 1\r\nContent-Length: {10**12}\r\n"))
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 413 ")

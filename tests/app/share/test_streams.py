@@ -54,3 +54,25 @@ def test_real_read_timeout_gives_504_not_a_hung_worker(paths, tmp_path):
         assert wait_until(lambda: stack.torrents.status(info_hash).active_readers == 0)
     finally:
         stack.close()
+
+
+def test_data_that_cannot_be_written_is_a_503_with_the_reason_at_once(paths, tmp_path):
+    stack = Stack(paths, read_timeout=60.0, stall_timeout=60)
+    try:
+        with (
+            Seeder(tmp_path / "seed", {MOVIE_FILE: 2 * MiB}, piece_length=256 * KiB) as seeder,
+            stack.client() as client,
+        ):
+            # a folder where the file must go: libtorrent cannot open it, the share says so
+            # (with the read timeout at 60 s, a 504 would mean the player waited for nothing)
+            (paths.default_storage_dir / MOVIE_FILE).mkdir(parents=True)
+            movie_id = add_movie(client)
+            path = client.post(
+                f"/api/movies/{movie_id}/assign", json={"magnet_uri": seeder.magnet}
+            ).json()["share_path"]
+            reply = client.get(quote(path), headers={"Range": "bytes=0-99"})
+            assert reply.status_code == 503, reply.text
+            assert "cannot use the downloaded data" in reply.text
+            assert "Is a directory" in reply.text
+    finally:
+        stack.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 import pytest
 
-from tests.app.share.conftest import STANDARD_FILES, propfind, responses
+from tests.app.share.conftest import STANDARD_FILES, DiskShare, propfind, responses, running
 
 D = "{DAV:}"
 HEAT = "/Movies/Heat (1995)/Heat (1995).mkv"
@@ -158,3 +159,83 @@ def test_get_of_a_folder_is_not_a_listing_leak(disk_share):
     with disk_share.client() as client:
         reply = client.get("/Movies/")
     assert reply.status_code in (403, 404, 405)
+
+
+def assert_plain(reply) -> None:
+    """An error body a client may show: short text, no HTML page, no internals."""
+    assert reply.headers["content-type"].startswith("text/plain")
+    for leak in (b"<html", b"WsgiDAV", b"wsgidav", b"Traceback", b"Error:"):
+        assert leak not in reply.content
+    assert len(reply.content) < 300
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=0-" + "9" * 5000,  # int() refuses it: was a 500 page with the exception
+        "bytes=" + "9" * 5000 + "-",
+        "bytes=-" + "9" * 5000,
+        "bytes=5-2",  # was the last two bytes
+        "bytes=-0",  # was an empty 206
+        "bytes=",
+        "bytes=abc",
+        "bytes=1-2-3",
+        "bytes=0-1,x",
+        f"bytes={SIZE}-,{SIZE + 1}-{SIZE + 2}",
+    ],
+)
+def test_malformed_or_unsatisfiable_range_is_a_plain_416(disk_share, header, caplog):
+    with disk_share.client() as client:
+        reply = client.get(HEAT_URL, headers={"Range": header})
+        head = client.head(HEAT_URL, headers={"Range": header})
+    assert reply.status_code == 416 and head.status_code == 416
+    assert reply.headers["content-range"] == f"bytes */{SIZE}"
+    assert_plain(reply)
+    assert head.content == b""
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("header", ["items=0-5", "garbage", "bytes 0-5"])
+def test_range_in_another_unit_is_ignored(disk_share, header):
+    with disk_share.client() as client:
+        reply = client.get(HEAT_URL, headers={"Range": header})
+    assert reply.status_code == 200
+    assert reply.content == disk_share.data(HEAT[1:])
+
+
+@pytest.mark.parametrize(
+    ("header", "start", "end"),
+    [
+        ("bytes=100-199, 0-9", 0, 199),  # was only one of them: 100-199
+        ("bytes=10-19,15-30", 10, 30),
+        (f"bytes=0-0,-1,{SIZE + 5}-", 0, SIZE - 1),  # the one past the end is dropped
+        ("Bytes=7-8 , ,", 7, 8),
+    ],
+)
+def test_several_ranges_are_served_as_the_span_covering_them(disk_share, header, start, end):
+    data = disk_share.data(HEAT[1:])
+    with disk_share.client() as client:
+        reply = client.get(HEAT_URL, headers={"Range": header})
+    assert reply.status_code == 206
+    assert reply.headers["content-range"] == f"bytes {start}-{end}/{SIZE}"
+    assert reply.content == data[start : end + 1]
+
+
+def test_not_found_is_plain_text_without_the_wsgidav_version(disk_share):
+    with disk_share.client() as client:
+        reply = client.get("/Movies/Nothing%20here.mkv")
+    assert reply.status_code == 404
+    assert_plain(reply)
+
+
+def test_unexpected_error_is_logged_with_its_traceback_and_answered_plainly(tmp_path, caplog):
+    share = DiskShare(tmp_path, STANDARD_FILES)
+    share.sources[HEAT[1:]].unlink()  # the opener's open() raises FileNotFoundError: a bug here
+    with running(share), share.client() as client, caplog.at_level(logging.INFO):
+        reply = client.get(HEAT_URL)
+        assert client.get(HEAT_URL, headers={"Range": "bytes=0-9"}).status_code == 500
+    assert reply.status_code == 500
+    assert reply.content == b"Internal error\n"
+    failures = [r for r in caplog.records if r.getMessage() == f"Request GET {HEAT} failed"]
+    assert len(failures) == 2
+    assert failures[0].exc_info and failures[0].exc_info[0] is FileNotFoundError
