@@ -149,8 +149,9 @@ def _reply(
     else:
         body = f"{message.capitalize()}\n".encode()
         content_type = "text/plain; charset=utf-8"
-    start_response(
-        status,
-        [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra],
-    )
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra]
+    if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+        # the body was not read: end the connection rather than wait for it (framing.py)
+        headers.append(("Connection", "close"))
+    start_response(status, headers)
     return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]

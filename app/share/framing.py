@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from cheroot.server import HeaderReader, HTTPConnection, HTTPRequest
+from cheroot.server import HeaderReader, HTTPRequest
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ class _CountingHeaders(dict):
 class StrictRequest(HTTPRequest):
     header_reader = StrictHeaderReader()
 
-
-class StrictConnection(HTTPConnection):
-    RequestHandlerClass = StrictRequest
+    def send_headers(self) -> None:
+        # cheroot reads a body the app left unread before it answers, to keep the connection;
+        # an answer that says "Connection: close" (a refused login, see auth.py) ends it
+        # instead, so a client trickling a body cannot hold a worker for the socket timeout
+        if any(k.lower() == b"connection" and v.lower() == b"close" for k, v in self.outheaders):
+            self.close_connection = True
+        super().send_headers()

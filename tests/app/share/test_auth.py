@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, unquote
 
@@ -223,3 +224,18 @@ def test_other_addresses_are_not_slowed_down(throttled):
     with httpx.Client(transport=transport, base_url=share.base, timeout=30) as client:
         assert client.get(HEAT, auth=(USER, "typo")).status_code == 401
         assert client.get(HEAT, auth=(USER, PASSWORD)).status_code == 200
+
+
+def test_a_refused_request_with_a_body_is_answered_and_closed_without_reading_it(share):
+    # a client that declares a big body and trickles it (or never sends it) gets its 401 at
+    # once and the connection ends: no worker waits for the body for the socket timeout
+    with socket.create_connection(("127.0.0.1", share.server.port), timeout=10) as sock:
+        sock.sendall(
+            b"PUT /api/movies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000\r\n\r\n{"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):  # EOF: the server closed the connection
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    assert b"Connection: close" in answer
