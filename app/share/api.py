@@ -214,7 +214,6 @@ class ApiApp:
 
     def delete_torrent(self, request: Request) -> tuple[int, Any]:
         info_hash = request.params["hash"]
-        self.torrents.status(info_hash)  # 404 before anything changes
         done = self.assigner.remove_torrent(info_hash, force=request.flag("force"))
         return 200, {"removed": info_hash, "deactivated": [js.assignment(a) for a in done]}
 
