@@ -1,9 +1,10 @@
 """Assigning torrent files to movies and episodes: the one flow the JSON API and the GUI share.
 
 Adds the torrent (waiting for its metadata), picks or checks the file, stores the assignment
-with the file's size and release details, and removes torrents nothing uses any more. No
-HTTP and no Qt here: callers run these blocking calls on a worker thread and turn the typed
-errors (whose messages are written for users) into their own answers.
+with the file's size and release details; takes items off the share (unassign, delete) and
+removes torrents, by request or when nothing uses them any more. No HTTP and no Qt here:
+callers run these blocking calls on a worker thread and turn the typed errors (whose
+messages are written for users) into their own answers.
 """
 
 from __future__ import annotations
@@ -161,11 +162,17 @@ class Assigner:
         self.discard(active.info_hash)
         return assignment
 
-    def remove_torrent(self, info_hash: str, *, force: bool = False) -> list:
-        """Remove a torrent; with force, first take the items using it off the share.
+    def remove_torrent(
+        self, info_hash: str, *, force: bool = False, delete_data: bool = True
+    ) -> list:
+        """Remove a torrent (and its downloaded data unless delete_data is False); with
+        force, first take the items using it off the share, so the share never lists a file
+        whose torrent is gone.
 
-        Returns the deactivated assignments. Raises TorrentInUse without force.
+        Returns the deactivated assignments. Raises TorrentNotFound before anything changes,
+        TorrentInUse without force.
         """
+        self.torrents.status(info_hash)  # TorrentNotFound before anything changes
         users = self.library.assignments_for_hash(info_hash, active_only=True)
         if users and not force:
             raise TorrentInUse(
@@ -174,7 +181,7 @@ class Assigner:
                 users,
             )
         done = [self.library.deactivate(a.id) for a in users]
-        self.torrents.remove(info_hash, delete_data=True)
+        self.torrents.remove(info_hash, delete_data=delete_data)
         return done
 
     def delete_item(self, item_type: str, item_id: int) -> None:

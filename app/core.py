@@ -306,15 +306,18 @@ class Core:
         self._lock = lock
 
     def _tmdb_lookup(self, kind: str, tmdb_id: int) -> Any:
-        """The API's TMDB look-ups (share worker threads) run on the app loop's client."""
+        """The API's TMDB look-ups (share worker threads): the window's own add flow
+        (app/add.py) run on the app loop's client; returns a NewMovie or NewShow."""
+        from app.add import movie_from_tmdb, show_from_tmdb
         from app.metadata.tmdb import TmdbNotFound
         from app.share.api import TmdbNotConfigured
 
         client = self.tmdb
         if client is None:
             raise TmdbNotConfigured("no TMDB API key is set")
+        describe = movie_from_tmdb if kind == "movie" else show_from_tmdb
         try:
-            return self.run_on_loop(getattr(client, kind)(tmdb_id))
+            return self.run_on_loop(describe(client, tmdb_id))
         except TmdbNotFound as exc:
             raise LookupError(str(exc)) from exc
 

@@ -1,18 +1,16 @@
 """The JSON API under /api/: health, movies, shows, assignments and torrents (and the sync
 sources, in api_sync.py).
 
-Handlers run on the share's cheroot workers and call the library, the Assigner and the
-torrent service directly (all thread-safe). TMDB look-ups come in as *sync* callables that
-the app implements by running its async client on the app loop:
+A front end beside the window (ui/): handlers run on the share's cheroot workers, read
+and validate the request, and call the same use cases the window calls (all thread-safe):
+app/add.py to add movies and shows, the Assigner (app/assign.py) to assign, unassign,
+delete and remove torrents, the torrent service for pause and resume. TMDB look-ups come in
+as *sync* callables that the app implements by running app/add.py's TMDB flow on its loop:
 
-    tmdb_movie(tmdb_id) -> {"title", "year", "overview", "poster_path", "imdb_id"}
-    tmdb_show(tmdb_id)  -> {"title", "year", "overview", "poster_path",
-                            "seasons": {1: [{"number", "title", "overview", "air_date",
-                                             "still_path"}, ...] or an episode count}}
+    tmdb_movie(tmdb_id) -> NewMovie          tmdb_show(tmdb_id) -> NewShow (with episodes)
 
-A dataclass with those fields works too (the TMDB client's MovieDetails and ShowDetails, whose
-seasons carry an episode_count). They raise LookupError when TMDB has no such id (404) and
-TmdbNotConfigured when there is no API key right now (422); anything else is a 502.
+They raise LookupError when TMDB has no such id (404) and TmdbNotConfigured when there is
+no API key right now (422); anything else is a 502.
 Handlers let errors propagate: api_errors.answer() turns them into statuses, in one place.
 """
 
@@ -20,18 +18,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import logging
 import os
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 
 from app import __version__
+from app.add import NewMovie, NewShow
 from app.share import api_fields as fields
 from app.share import api_json as js
 from app.share.api_errors import ApiError, TmdbFailed, TmdbNotConfigured
@@ -39,6 +37,7 @@ from app.share.api_sync import SyncApi, SyncService
 from app.share.routes import MAX_BODY, Request, Router
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 __all__ = ["ApiApp", "TmdbNotConfigured"]
 
@@ -56,8 +55,8 @@ class ApiApp:
         torrents,
         assigner,
         *,
-        tmdb_movie: Callable[[int], dict] | None = None,
-        tmdb_show: Callable[[int], dict] | None = None,
+        tmdb_movie: Callable[[int], NewMovie] | None = None,
+        tmdb_show: Callable[[int], NewShow] | None = None,
         sync: Callable[[], SyncService | None] | None = None,
         urls: Callable[[], list[str]] = list,
         share_path: Callable[[int], str | None] = lambda assignment_id: None,
@@ -126,18 +125,10 @@ class ApiApp:
         fields.only(body, {"tmdb_id", "title", "year"})
         if body.get("tmdb_id") is not None:
             tmdb_id = fields.whole_number(body, "tmdb_id", positive=True)
-            details = self._tmdb(self.tmdb_movie, tmdb_id, "movie")
-            movie = self.library.add_movie(
-                fields.text(details, "title"),
-                details.get("year"),
-                tmdb_id=tmdb_id,
-                imdb_id=details.get("imdb_id"),
-                overview=details.get("overview") or "",
-                poster_path=details.get("poster_path"),
-            )
+            new = self._tmdb(self.tmdb_movie, tmdb_id, "movie", NewMovie)
         else:
-            movie = self.library.add_movie(fields.text(body, "title"), fields.year(body))
-        return 201, self._movie(movie, detail=True)
+            new = NewMovie(fields.text(body, "title"), fields.year(body))
+        return 201, self._movie(new.add_to(self.library), detail=True)
 
     def get_movie(self, request: Request) -> tuple[int, Any]:
         return 200, self._movie(self.library.get_movie(request.params["id"]), detail=True)
@@ -157,22 +148,14 @@ class ApiApp:
         fields.only(body, {"tmdb_id", "title", "year", "seasons"})
         if body.get("tmdb_id") is not None:
             tmdb_id = fields.whole_number(body, "tmdb_id", positive=True)
-            details = self._tmdb(self.tmdb_show, tmdb_id, "show")
-            show = self.library.add_show(
-                fields.text(details, "title"),
-                details.get("year"),
-                tmdb_id=tmdb_id,
-                overview=details.get("overview") or "",
-                poster_path=details.get("poster_path"),
-                seasons=fields.tmdb_seasons(details.get("seasons") or {}),
-            )
+            new = self._tmdb(self.tmdb_show, tmdb_id, "show", NewShow)
         else:
-            show = self.library.add_show(
+            new = NewShow(
                 fields.text(body, "title"),
                 fields.year(body),
                 seasons=fields.season_counts(body.get("seasons")),
             )
-        return 201, self._show_detail(show)
+        return 201, self._show_detail(new.add_to(self.library))
 
     def get_show(self, request: Request) -> tuple[int, Any]:
         return 200, self._show_detail(self.library.get_show(request.params["id"]))
@@ -231,7 +214,6 @@ class ApiApp:
 
     def delete_torrent(self, request: Request) -> tuple[int, Any]:
         info_hash = request.params["hash"]
-        self.torrents.status(info_hash)  # 404 before anything changes
         done = self.assigner.remove_torrent(info_hash, force=request.flag("force"))
         return 200, {"removed": info_hash, "deactivated": [js.assignment(a) for a in done]}
 
@@ -245,7 +227,7 @@ class ApiApp:
 
     # ---- helpers --------------------------------------------------------------------------
 
-    def _tmdb(self, lookup: Callable[[int], dict] | None, tmdb_id: int, what: str) -> dict:
+    def _tmdb(self, lookup: Callable[[int], T] | None, tmdb_id: int, what: str, kind: type[T]) -> T:
         if lookup is None:
             raise TmdbNotConfigured()
         try:
@@ -257,9 +239,7 @@ class ApiApp:
         except Exception as exc:
             logger.warning("TMDB look-up of %s %d failed: %s", what, tmdb_id, exc)
             raise TmdbFailed(f"TMDB look-up failed: {exc}") from None
-        if dataclasses.is_dataclass(details) and not isinstance(details, type):
-            details = dataclasses.asdict(details)  # the TMDB client's MovieDetails/ShowDetails
-        if not isinstance(details, dict):
+        if not isinstance(details, kind):
             raise TmdbFailed("TMDB look-up returned nothing usable")
         return details
 

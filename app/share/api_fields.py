@@ -11,7 +11,6 @@ import logging
 import re
 from typing import Any
 
-from app.library.records import EpisodeData
 from app.share.api_errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -118,34 +117,3 @@ def season_counts(seasons: Any) -> dict[int, int]:
     if total > MAX_EPISODES:
         raise ApiError(422, f"a show has at most {MAX_EPISODES} episodes in all, not {total}")
     return counts
-
-
-def tmdb_seasons(seasons: Any) -> dict[int, int | list[EpisodeData]]:
-    """The seasons of a TMDB look-up as Library.add_show takes them.
-
-    Accepts {number: episode count or [episode dicts]} or a list of season dicts with a
-    "number" and "episodes" (a list) or "episode_count" (TMDB's show details).
-    """
-    if isinstance(seasons, dict):
-        items = list(seasons.items())
-    else:
-        items = [
-            (season["number"], season.get("episodes") or season.get("episode_count") or 0)
-            for season in seasons
-        ]
-    plan: dict[int, int | list[EpisodeData]] = {}
-    for number, spec in items:
-        if isinstance(spec, int):
-            plan[int(number)] = spec
-            continue
-        plan[int(number)] = [
-            EpisodeData(
-                number=int(e["number"]),
-                title=e.get("title") or "",
-                overview=e.get("overview") or "",
-                air_date=e.get("air_date"),
-                still_path=e.get("still_path"),
-            )
-            for e in spec
-        ]
-    return plan

@@ -29,11 +29,9 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, Protocol
 
-from app.library.errors import DuplicateItem, NotFound
-from app.on_loop import LoopNotAnswering
+from app.library.errors import NotFound
 from app.share import api_fields as fields
 from app.share.routes import ApiError, Request, Router
-from app.sync.scheduler import SyncError
 
 logger = logging.getLogger(__name__)
 
@@ -74,23 +72,14 @@ def _minutes(body: dict[str, Any], default: int | None = None) -> int | None:
     return value
 
 
-def _answers(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
-    """Turn the sync service's and the library's errors into API answers."""
+def _with_service(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
+    """Hand the handler the sync service now (503 without one). Errors propagate to the
+    router: api_errors.answer() maps them like every other route's (the library's
+    InvalidValue and DuplicateItem, the scheduler's UnknownSource and SyncError, ...)."""
 
     @wraps(handler)
     def wrapper(self: SyncApi, request: Request) -> tuple[int, Any]:
-        try:
-            return handler(self, request, self._service())
-        except ApiError:
-            raise
-        except DuplicateItem as exc:
-            raise ApiError(409, str(exc), name=getattr(exc.existing, "name", None)) from None
-        except LookupError as exc:  # the scheduler's UnknownSource, the library's NotFound
-            raise ApiError(404, str(exc)) from None
-        except ValueError as exc:  # the library's InvalidValue ("must be 0 or at least 1 minute")
-            raise ApiError(422, str(exc)) from None
-        except (SyncError, LoopNotAnswering) as exc:  # not running, or the loop is stuck
-            raise ApiError(503, str(exc)) from None
+        return handler(self, request, self._service())
 
     return wrapper
 
@@ -126,15 +115,15 @@ class SyncApi:
 
     # ---- handlers -------------------------------------------------------------------------
 
-    @_answers
+    @_with_service
     def list_sources(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         return 200, {"sources": [self._state(state) for state in sync.states()]}
 
-    @_answers
+    @_with_service
     def get_source(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         return 200, self._state(sync.state(request.params["name"]), history=True)
 
-    @_answers
+    @_with_service
     def add_folder(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         body = request.json()
         fields.only(body, {"path", "mode", "interval_minutes"})
@@ -149,7 +138,7 @@ class SyncApi:
         )
         return 201, self._state(state)
 
-    @_answers
+    @_with_service
     def update_source(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         body = request.json()
         fields.only(body, {"interval_minutes", "mode"})
@@ -162,33 +151,33 @@ class SyncApi:
         )
         return 200, self._state(state)
 
-    @_answers
+    @_with_service
     def remove_folder(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         sync.remove_folder(request.params["name"])
         return 200, {"removed": request.params["name"]}
 
-    @_answers
+    @_with_service
     def run_source(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         run, state = sync.run(request.params["name"], "api", self.wait)
         data = self._state(state)
         data["run"] = sync_run(run) if run is not None else None
         return (200 if run is not None else 202), data
 
-    @_answers
+    @_with_service
     def rescan_all(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         return 200, {"results": sync.rescan_all()}
 
-    @_answers
+    @_with_service
     def pause(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         reasons = sync.pause("api")
         return 200, {"paused": bool(reasons), "paused_for": reasons}
 
-    @_answers
+    @_with_service
     def resume(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         reasons = sync.resume("api")
         return 200, {"paused": bool(reasons), "paused_for": reasons}
 
-    @_answers
+    @_with_service
     def history(self, request: Request, sync: SyncService) -> tuple[int, Any]:
         state = sync.state(request.params["name"])
         return 200, {"name": state.name, "history": [sync_run(run) for run in state.history]}

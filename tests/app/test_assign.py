@@ -14,7 +14,7 @@ from app.assign import (
     TorrentInUse,
 )
 from app.library.errors import NotFound
-from app.torrents.errors import InvalidTorrent
+from app.torrents.errors import InvalidTorrent, TorrentNotFound
 from tests.support.swarm import KiB, MiB, Seeder
 
 
@@ -163,6 +163,20 @@ def test_remove_torrent_and_delete_items(assigner, library, torrents, seed):
     assert [x.item_id for x in done] == [b.id]
     assert library.active_assignment("movie", b.id) is None
     assert torrents.get(seeder.info_hash) is None
+
+
+def test_removing_a_torrent_the_session_no_longer_has_changes_nothing(
+    assigner, library, torrents, seed
+):
+    """The Torrents page and the API remove through here: a torrent gone meanwhile (another
+    front end removed it) is TorrentNotFound before any item loses its source."""
+    seeder = seed({"A.2001.mkv": 100 * KiB})
+    movie = library.add_movie("A", 2001)
+    assigner.assign("movie", movie.id, seeder.magnet)
+    torrents.remove(seeder.info_hash)
+    with pytest.raises(TorrentNotFound):
+        assigner.remove_torrent(seeder.info_hash, force=True, delete_data=False)
+    assert library.active_assignment("movie", movie.id).info_hash == seeder.info_hash
 
 
 def test_discard_after_a_cancelled_inspect(assigner, torrents, seed):

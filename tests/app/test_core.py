@@ -295,3 +295,32 @@ def test_a_second_copy_on_the_same_data_folder_stops_with_a_reason(paths):
     last = make_core(paths, free_port())
     last.start()  # the lock went with the copy that stopped, whatever thread stopped it
     last.stop()
+
+
+def test_api_adds_a_show_from_tmdb_with_its_episode_titles(paths):
+    """The API stores what the window stores: each season's episodes with their titles and
+    air dates; a season TMDB cannot give (404 here) keeps its episode count, untitled."""
+    core = make_core(paths, free_port())
+    fake = FakeTmdb()
+
+    async def scenario(core: Core) -> None:
+        core.tmdb = TmdbClient(API_KEY, transport=fake.transport())
+        token = {"Authorization": f"Bearer {core.api_token()}"}
+        async with httpx.AsyncClient(timeout=10, headers=token) as client:
+            reply = await client.post(core.share.urls()[0] + "api/shows", json={"tmdb_id": 1396})
+        assert reply.status_code == 201, reply.text
+        seasons = {s["number"]: s["episodes"] for s in reply.json()["seasons"]}
+        assert [e["title"] for e in seasons[1]][:2] == ["Pilot", "Cat's in the Bag..."]
+        assert seasons[1][0]["air_date"] == "2008-01-20"
+        assert [e["title"] for e in seasons[0]] == [
+            "Good Cop Bad Cop",
+            "Wedding Day",
+            "TwaüghtHouse",
+        ]
+        assert len(seasons[2]) == 13 and {e["title"] for e in seasons[2]} == {""}
+        show = core.library.list_shows()[0]
+        stored = {s.number: core.library.episodes(s.id) for s in core.library.seasons(show.id)}
+        assert stored[1][0].title == "Pilot"
+        await core.tmdb.aclose()
+
+    run(core, scenario)

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
+from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library.errors import DuplicateItem
-from app.library.records import EpisodeData
 from ui.assign_flow import AssignFlow, message_box
 from ui.dialogs.add_dialog import AddDialog, AddRequest
 from ui.dialogs.link_dialog import LinkDialog
@@ -90,54 +90,30 @@ class LibraryActions:
         self._select(kind, item_id)
 
     async def add_request(self, request: AddRequest) -> int:
-        """Add what the dialog collected (fetching TMDB details first); returns the new id."""
-        library = self.core.library
-        if request.kind == "movie":
-            fields: dict[str, Any] = dict(
-                overview=request.overview, poster_path=request.poster_path
-            )
-            if request.tmdb_id is not None and self.core.tmdb is not None:
-                details = await self.core.tmdb.movie(request.tmdb_id)
-                fields.update(
-                    tmdb_id=details.tmdb_id,
-                    imdb_id=details.imdb_id,
-                    overview=details.overview,
-                    poster_path=details.poster_path,
-                )
-            movie = await asyncio.to_thread(
-                library.add_movie, request.title, request.year, **fields
-            )
-            return movie.id
-        seasons: dict[int, Any] = dict(request.seasons)
-        fields = dict(overview=request.overview, poster_path=request.poster_path)
-        if request.tmdb_id is not None and self.core.tmdb is not None:
-            seasons = await self._tmdb_seasons(request.tmdb_id)
-            fields["tmdb_id"] = request.tmdb_id
-        show = await asyncio.to_thread(
-            library.add_show, request.title, request.year, seasons=seasons, **fields
-        )
-        return show.id
-
-    async def _tmdb_seasons(self, tmdb_id: int) -> dict[int, Any]:
-        """Every season with its episodes; a season TMDB cannot give gets its episode count
-        (untitled episodes that the next sync fills in) rather than failing the whole add."""
+        """Add what the dialog collected; returns the new id. A TMDB choice is described
+        from TMDB on the loop, as the API does (app/add.py); the write runs in a thread."""
         tmdb = self.core.tmdb
-        details = await tmdb.show(tmdb_id)
-        answers = await asyncio.gather(
-            *(tmdb.season(tmdb_id, summary.number) for summary in details.seasons),
-            return_exceptions=True,
-        )
-        seasons: dict[int, Any] = {}
-        for summary, answer in zip(details.seasons, answers, strict=True):
-            if isinstance(answer, BaseException):
-                logger.info("Season %d of TMDB show %d: %s", summary.number, tmdb_id, answer)
-                seasons[summary.number] = summary.episode_count
-            else:
-                seasons[summary.number] = [
-                    EpisodeData(e.number, e.title, e.overview, e.air_date, e.still_path)
-                    for e in answer.episodes
-                ]
-        return seasons
+        new: NewMovie | NewShow
+        if request.tmdb_id is not None and tmdb is not None:
+            describe = movie_from_tmdb if request.kind == "movie" else show_from_tmdb
+            new = await describe(tmdb, request.tmdb_id)
+        elif request.kind == "movie":
+            new = NewMovie(
+                request.title,
+                request.year,
+                overview=request.overview,
+                poster_path=request.poster_path,
+            )
+        else:
+            new = NewShow(
+                request.title,
+                request.year,
+                overview=request.overview,
+                poster_path=request.poster_path,
+                seasons=dict(request.seasons),
+            )
+        item = await asyncio.to_thread(new.add_to, self.core.library)
+        return item.id
 
     def _select(self, kind: str, item_id: int) -> None:
         if kind == "movie":

@@ -253,14 +253,10 @@ class TorrentsPage(QWidget):
         dialog = RemoveDialog(status.name, self.usage.get(status.info_hash, []), self)
         if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
             return
-        delete_data = dialog.delete_data.isChecked()
-        core = self.core
-
-        def remove() -> None:
-            # Items that use the torrent lose their source first, so the share never lists
-            # a file whose torrent is gone.
-            for assignment in core.library.assignments_for_hash(status.info_hash, active_only=True):
-                core.library.deactivate(assignment.id)
-            core.torrents.remove(status.info_hash, delete_data)
-
-        await asyncio.to_thread(remove)
+        # The dialog named the items that lose their source: remove it even if used.
+        await asyncio.to_thread(
+            self.core.assigner.remove_torrent,
+            status.info_hash,
+            force=True,
+            delete_data=dialog.delete_data.isChecked(),
+        )

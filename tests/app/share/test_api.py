@@ -279,6 +279,10 @@ def test_bad_assign_bodies(stack, make_seeder):
 
 
 def test_tmdb_lookups(paths):
+    """The look-up callables' answers and errors (the real ones: tests/app/test_core.py)."""
+    from app.add import NewMovie, NewShow
+    from app.library.records import EpisodeData
+
     calls = []
 
     def tmdb_movie(tmdb_id):
@@ -291,39 +295,19 @@ def test_tmdb_lookups(paths):
             from app.share.api import TmdbNotConfigured
 
             raise TmdbNotConfigured()
-        return {
-            "title": "Fight Club",
-            "year": 1999,
-            "overview": "...",
-            "poster_path": "/p.jpg",
-            "imdb_id": "tt0137523",
-        }
+        if tmdb_id == 1:
+            return {"title": "not a NewMovie"}
+        return NewMovie("Fight Club", 1999, 550, "tt0137523", "...", "/p.jpg")
 
     def tmdb_show(tmdb_id):
-        if tmdb_id == 1399:  # the TMDB client's own dataclass works as well
-            from app.metadata.models import SeasonSummary, ShowDetails
-
-            return ShowDetails(
-                1399,
-                "Game of Thrones",
-                2011,
-                "",
-                None,
-                (
-                    SeasonSummary(0, "Specials", 2, None, None),
-                    SeasonSummary(1, "Season 1", 10, None, "2011-04-17"),
-                ),
-            )
-        return {
-            "title": "Dark",
-            "year": 2017,
-            "seasons": {
-                1: [
-                    {"number": 1, "title": "Secrets", "air_date": "2017-12-01"},
-                    {"number": 2, "title": "Lies", "air_date": None},
-                ]
-            },
-        }
+        if tmdb_id == 1399:
+            return NewShow("Game of Thrones", 2011, 1399, seasons={0: 2, 1: 10})
+        return NewShow(
+            "Dark",
+            2017,
+            tmdb_id,
+            seasons={1: (EpisodeData(1, "Secrets", air_date="2017-12-01"), EpisodeData(2, "Lies"))},
+        )
 
     stack = Stack(paths, tmdb_movie=tmdb_movie, tmdb_show=tmdb_show)
     try:
@@ -339,6 +323,8 @@ def test_tmdb_lookups(paths):
             assert down.status_code == 502 and "TMDB is down" in down.json()["error"]
             no_key = client.post("/api/movies", json={"tmdb_id": 422})
             assert no_key.status_code == 422 and "not configured" in no_key.json()["error"]
+            odd = client.post("/api/movies", json={"tmdb_id": 1})
+            assert odd.status_code == 502 and "nothing usable" in odd.json()["error"]
             show = client.post("/api/shows", json={"tmdb_id": 70523}).json()
             episodes = show["seasons"][0]["episodes"]
             assert [e["title"] for e in episodes] == ["Secrets", "Lies"]

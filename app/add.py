@@ -1,0 +1,123 @@
+"""Adding movies and shows to the library, by hand or from TMDB: the one flow both front ends use.
+
+An item to add is first described as plain data (NewMovie, NewShow), then stored with
+add_to(library). From TMDB, movie_from_tmdb() and show_from_tmdb() build that description
+from the client's answers: for a show, every season with its episodes' titles, overviews and
+air dates, so the window and the JSON API store the same rows for the same TMDB id.
+
+Threads: the TMDB part is async and runs on the app's loop, where the client lives (the
+window awaits it; the API's workers hop there through Core). add_to() blocks on the library
+and runs on a worker thread (the window's asyncio.to_thread, the API's cheroot worker).
+Errors are the client's (TmdbNotFound, TmdbNetworkError, ...) and the library's
+(DuplicateItem, InvalidValue); each front end turns them into its own answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from app.library.records import EpisodeData
+from app.metadata.tmdb import TmdbError
+
+if TYPE_CHECKING:
+    from app.library.models import Movie, Show
+    from app.library.repository import Library
+    from app.metadata.tmdb import TmdbClient
+
+logger = logging.getLogger(__name__)
+
+# season number -> its episodes, or only how many there are (untitled until the TMDB sync)
+Seasons = Mapping[int, int | Sequence[EpisodeData]]
+
+
+@dataclass(frozen=True)
+class NewMovie:
+    title: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    overview: str = ""
+    poster_path: str | None = None
+
+    def add_to(self, library: Library) -> Movie:
+        """Store it; DuplicateItem when the library has it already (same TMDB id, or title
+        and year)."""
+        return library.add_movie(
+            self.title,
+            self.year,
+            tmdb_id=self.tmdb_id,
+            imdb_id=self.imdb_id,
+            overview=self.overview,
+            poster_path=self.poster_path,
+        )
+
+
+@dataclass(frozen=True)
+class NewShow:
+    title: str
+    year: int | None = None
+    tmdb_id: int | None = None
+    overview: str = ""
+    poster_path: str | None = None
+    seasons: Seasons = field(default_factory=dict)
+
+    def add_to(self, library: Library) -> Show:
+        """Store it with its seasons and episodes; DuplicateItem as for a movie."""
+        return library.add_show(
+            self.title,
+            self.year,
+            tmdb_id=self.tmdb_id,
+            overview=self.overview,
+            poster_path=self.poster_path,
+            seasons=self.seasons,
+        )
+
+
+async def movie_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewMovie:
+    """The movie as TMDB describes it (on the client's loop)."""
+    details = await client.movie(tmdb_id)
+    return NewMovie(
+        details.title,
+        details.year,
+        tmdb_id=details.tmdb_id,
+        imdb_id=details.imdb_id,
+        overview=details.overview,
+        poster_path=details.poster_path,
+    )
+
+
+async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
+    """The show with every season's episodes (on the client's loop).
+
+    A season TMDB cannot give gets its episode count (untitled episodes the next sync fills
+    in) rather than failing the whole add; a show TMDB cannot give raises the client's error.
+    """
+    details = await client.show(tmdb_id)
+    answers = await asyncio.gather(
+        *(client.season(tmdb_id, summary.number) for summary in details.seasons),
+        return_exceptions=True,
+    )
+    seasons: dict[int, int | tuple[EpisodeData, ...]] = {}
+    for summary, answer in zip(details.seasons, answers, strict=True):
+        if isinstance(answer, TmdbError):
+            logger.info("Season %d of TMDB show %d: %s", summary.number, tmdb_id, answer)
+            seasons[summary.number] = summary.episode_count
+        elif isinstance(answer, BaseException):
+            raise answer  # a bug or a cancellation, not TMDB's answer
+        else:
+            seasons[summary.number] = tuple(
+                EpisodeData(e.number, e.title, e.overview, e.air_date, e.still_path)
+                for e in answer.episodes
+            )
+    return NewShow(
+        details.title,
+        details.year,
+        tmdb_id=details.tmdb_id,
+        overview=details.overview,
+        poster_path=details.poster_path,
+        seasons=seasons,
+    )
