@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 from cheroot import wsgi
 
+from app.add import NewMovie, NewShow
 from app.settings import ShareSettings
 from app.share.api import MAX_TORRENT_BODY
 from app.share.api_sync import SyncService
@@ -241,8 +242,8 @@ class ShareServer:
         password: str | None,
         api_token: str | None = None,
         assigner=None,
-        tmdb_movie: Callable[[int], dict] | None = None,
-        tmdb_show: Callable[[int], dict] | None = None,
+        tmdb_movie: Callable[[int], NewMovie] | None = None,
+        tmdb_show: Callable[[int], NewShow] | None = None,
         sync: Callable[[], SyncService | None] | None = None,
         storage_dir: Path | None = None,
         started_at: float | None = None,
