@@ -9,6 +9,7 @@ import base64
 import binascii
 import logging
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -21,6 +22,8 @@ from app.library.records import EpisodeData
 logger = logging.getLogger(__name__)
 
 MAX_EPISODES_PER_SEASON = 2000
+# Longer is a typo; far longer overflows the scheduler's dates (5e9 minutes did).
+MAX_SYNC_MINUTES = 365 * 24 * 60
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 
@@ -124,7 +127,7 @@ def check_date(value: date | str | None) -> date | None:
 
 
 def sync_interval(value: Any) -> int:
-    """Minutes between syncs: 0 (no periodic sync) or a whole number of at least 1."""
+    """Minutes between syncs: 0 (no periodic sync) or a whole number from 1 to a year."""
     number = value
     if isinstance(value, str):
         try:
@@ -133,8 +136,15 @@ def sync_interval(value: Any) -> int:
             number = None
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise InvalidValue(f"sync interval must be 0 or at least 1 minute, not {value!r}")
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not 0 <= number <= MAX_SYNC_MINUTES
+    ):
+        raise InvalidValue(
+            f"sync interval must be 0 or at least 1 minute (at most {MAX_SYNC_MINUTES}, a year), "
+            f"not {reprlib.repr(value)}"
+        )
     return number
 
 
