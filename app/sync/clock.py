@@ -15,6 +15,9 @@ from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
+# The longest single loop timer: a day, well under a QTimer's 24.8-day limit.
+MAX_DELAY = 24 * 3600.0
+
 
 class TimerHandle(Protocol):
     def cancel(self) -> None: ...
@@ -31,10 +34,16 @@ class Clock(Protocol):
 
 
 class LoopClock:
-    """The asyncio loop's clock and timers: the real time the app runs on."""
+    """The asyncio loop's clock and timers: the real time the app runs on.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    A timer longer than `max_delay` is a chain of shorter ones: qasync makes each a QTimer,
+    which holds at most 2**31 ms (24.8 days) and raises OverflowError beyond, while a sync
+    interval may be a year.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_delay: float = MAX_DELAY) -> None:
         self.loop = loop
+        self.max_delay = max_delay
 
     def time(self) -> float:
         return self.loop.time()
@@ -43,4 +52,30 @@ class LoopClock:
         return datetime.now(UTC)
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> TimerHandle:
-        return self.loop.call_later(delay, callback, *args)
+        if delay <= self.max_delay:
+            return self.loop.call_later(delay, callback, *args)
+        return _ChainedTimer(self, self.loop.time() + delay, callback, args)
+
+
+class _ChainedTimer:
+    """Waits until `when` (loop time) in steps of at most clock.max_delay, then calls back."""
+
+    def __init__(
+        self, clock: LoopClock, when: float, callback: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        self._clock = clock
+        self._when = when
+        self._callback = callback
+        self._args = args
+        self._handle: asyncio.TimerHandle
+        self._step()
+
+    def _step(self) -> None:
+        loop, left = self._clock.loop, self._when - self._clock.time()
+        if left > self._clock.max_delay:
+            self._handle = loop.call_later(self._clock.max_delay, self._step)
+        else:
+            self._handle = loop.call_later(max(0.0, left), self._callback, *self._args)
+
+    def cancel(self) -> None:
+        self._handle.cancel()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -355,3 +356,23 @@ def test_real_qtimers_on_the_qasync_loop_at_millisecond_intervals(qapp):
     assert ticks.starts[-1] - refreshed >= 4 * minute * 0.95
     assert state.interval_minutes == 4 and state.history[0].reason == "timer"
     assert steady.starts == []  # interval 0: no timer at all
+
+
+def test_a_year_long_interval_arms_on_the_qasync_loop(qapp):
+    """A QTimer takes at most 2**31 ms (24.8 days): a longer wait must not crash start()."""
+    import qasync
+
+    async def main():
+        scheduler = SyncScheduler()
+        scheduler.add_source(Source("yearly"), interval_minutes=365 * 24 * 60)
+        scheduler.add_source(Source("monthly"), interval_minutes=31 * 24 * 60)
+        scheduler.start()
+        states = {state.name: state for state in scheduler.states()}
+        await scheduler.aclose()
+        return states
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        before = datetime.now(UTC)
+        states = runner.run(main())
+    assert states["yearly"].next_due - before >= timedelta(days=365)
+    assert states["monthly"].next_due - before >= timedelta(days=31)
