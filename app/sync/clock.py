@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # The longest single loop timer: a day, well under a QTimer's 24.8-day limit.
 MAX_DELAY = 24 * 3600.0
+# qasync rounds a delay down to whole milliseconds: this much early counts as on time.
+EARLY_TOLERANCE = 0.001
 
 
 class TimerHandle(Protocol):
@@ -36,9 +38,10 @@ class Clock(Protocol):
 class LoopClock:
     """The asyncio loop's clock and timers: the real time the app runs on.
 
-    A timer longer than `max_delay` is a chain of shorter ones: qasync makes each a QTimer,
-    which holds at most 2**31 ms (24.8 days) and raises OverflowError beyond, while a sync
-    interval may be a year.
+    Its timers never fire early. On the app's qasync loop each loop timer is a QTimer, which
+    may fire up to 5 % early (Qt's coarse timers: a daily sync an hour early) and holds at
+    most 2**31 ms (24.8 days; longer raises OverflowError), while an interval may be a year.
+    So a timer is a chain of loop timers of at most `max_delay`, re-armed until its time.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_delay: float = MAX_DELAY) -> None:
@@ -52,13 +55,11 @@ class LoopClock:
         return datetime.now(UTC)
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> TimerHandle:
-        if delay <= self.max_delay:
-            return self.loop.call_later(delay, callback, *args)
-        return _ChainedTimer(self, self.loop.time() + delay, callback, args)
+        return _LoopTimer(self, self.time() + max(0.0, delay), callback, args)
 
 
-class _ChainedTimer:
-    """Waits until `when` (loop time) in steps of at most clock.max_delay, then calls back."""
+class _LoopTimer:
+    """Calls back once the loop's time reaches `when`, through as many loop timers as it takes."""
 
     def __init__(
         self, clock: LoopClock, when: float, callback: Callable[..., Any], args: tuple[Any, ...]
@@ -67,15 +68,17 @@ class _ChainedTimer:
         self._when = when
         self._callback = callback
         self._args = args
-        self._handle: asyncio.TimerHandle
-        self._step()
+        self._handle = self._arm(when - clock.time())
+
+    def _arm(self, left: float) -> asyncio.TimerHandle:
+        return self._clock.loop.call_later(min(max(0.0, left), self._clock.max_delay), self._step)
 
     def _step(self) -> None:
-        loop, left = self._clock.loop, self._when - self._clock.time()
-        if left > self._clock.max_delay:
-            self._handle = loop.call_later(self._clock.max_delay, self._step)
+        left = self._when - self._clock.time()
+        if left > EARLY_TOLERANCE:
+            self._handle = self._arm(left)
         else:
-            self._handle = loop.call_later(max(0.0, left), self._callback, *self._args)
+            self._callback(*self._args)
 
     def cancel(self) -> None:
         self._handle.cancel()
