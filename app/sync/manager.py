@@ -140,7 +140,7 @@ class SyncManager:
     def update_source(
         self, name: str, *, interval_minutes: int | str | None = None, mode: str | None = None
     ) -> SourceState:
-        """Save a new interval (0 or at least 1 minute) and/or mode, then apply it live
+        """Save a new interval (0, or 1 minute to a year) and/or mode, then apply it live
         (any thread): the new countdown runs from the source's last sync."""
         record = self.library.update_sync_source(name, interval_minutes=interval_minutes, mode=mode)
         return self._call(self._apply, record)
