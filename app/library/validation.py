@@ -9,6 +9,7 @@ import base64
 import binascii
 import logging
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -25,8 +26,8 @@ MAX_EPISODES_PER_SEASON = 2000
 MAX_INTEGER = 2**63 - 1
 # Longer than any real title: what is longer is pasted text. Share names keep 180 bytes.
 MAX_TITLE_LENGTH = 1000
-# A sync interval beyond a year is no schedule at all (and overflows date arithmetic).
-MAX_SYNC_MINUTES = 366 * 24 * 60
+# Longer is a typo; far longer overflows the scheduler's dates (5e9 minutes did).
+MAX_SYNC_MINUTES = 365 * 24 * 60
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _BASE32 = re.compile(r"^[A-Z2-7]{32}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -152,7 +153,7 @@ def check_date(value: date | str | None) -> date | None:
 
 
 def sync_interval(value: Any) -> int:
-    """Minutes between syncs: 0 (no periodic sync) or a whole number of at least 1."""
+    """Minutes between syncs: 0 (no periodic sync) or a whole number from 1 to a year."""
     number = value
     if isinstance(value, str):
         try:
@@ -167,8 +168,8 @@ def sync_interval(value: Any) -> int:
         or not 0 <= number <= MAX_SYNC_MINUTES
     ):
         raise InvalidValue(
-            f"sync interval must be 0 or at least 1 minute (at most {MAX_SYNC_MINUTES}), "
-            f"not {value!r}"
+            f"sync interval must be 0 or at least 1 minute (at most {MAX_SYNC_MINUTES}, a year), "
+            f"not {reprlib.repr(value)}"
         )
     return number
 

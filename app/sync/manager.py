@@ -25,8 +25,16 @@ from typing import Any, TypeVar
 
 from app.library import matching
 from app.library.errors import InvalidValue
+from app.library.validation import sync_interval
 from app.on_loop import LoopNotAnswering, call_on_loop, on_loop_thread, run_on_loop
-from app.sync.scheduler import SourceState, SyncError, SyncRun, SyncScheduler, SyncSource
+from app.sync.scheduler import (
+    DEFAULT_INTERVAL_MINUTES,
+    SourceState,
+    SyncError,
+    SyncRun,
+    SyncScheduler,
+    SyncSource,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +140,7 @@ class SyncManager:
     def update_source(
         self, name: str, *, interval_minutes: int | str | None = None, mode: str | None = None
     ) -> SourceState:
-        """Save a new interval (0 or at least 1 minute) and/or mode, then apply it live
+        """Save a new interval (0, or 1 minute to a year) and/or mode, then apply it live
         (any thread): the new countdown runs from the source's last sync."""
         record = self.library.update_sync_source(name, interval_minutes=interval_minutes, mode=mode)
         return self._call(self._apply, record)
@@ -213,13 +221,11 @@ class SyncManager:
         if source is None:
             logger.warning("Sync source %s (%s) is not supported here", record.name, record.kind)
             return
-        self.scheduler.add_source(
-            source, interval_minutes=record.interval_minutes, mode=record.mode
-        )
+        minutes = self._stored_interval(record)
+        self.scheduler.add_source(source, interval_minutes=minutes, mode=record.mode)
         self._sources[record.name] = source
         timing = {"watch": "on changes", "manual": "when asked"}.get(
-            record.mode,
-            f"every {record.interval_minutes} min" if record.interval_minutes else "when asked",
+            record.mode, f"every {minutes} min" if minutes else "when asked"
         )
         logger.info("Sync source %s (%s): %s", record.name, record.path or record.kind, timing)
 
@@ -233,9 +239,24 @@ class SyncManager:
         self._sources.pop(name, None)
 
     def _apply(self, record) -> SourceState:
-        self.scheduler.set_source_interval(record.name, record.interval_minutes)
+        self.scheduler.set_source_interval(record.name, self._stored_interval(record))
         self.scheduler.set_mode(record.name, record.mode)
         return self.scheduler.state(record.name)
+
+    def _stored_interval(self, record) -> int:
+        """The row's interval, or the default for one the rule refuses (saved before the
+        rule had a maximum, or edited by hand): one bad value must not stop the app."""
+        try:
+            return sync_interval(record.interval_minutes)
+        except InvalidValue as exc:
+            logger.warning(
+                "Sync source %s: the stored interval is unusable (%s); using the default, "
+                "%d minutes, until a new one is set",
+                record.name,
+                exc,
+                DEFAULT_INTERVAL_MINUTES,
+            )
+            return DEFAULT_INTERVAL_MINUTES
 
     def _remember_run(self, state: SourceState) -> None:
         """Save each finished run in the library, so countdowns survive a restart."""

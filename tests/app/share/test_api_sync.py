@@ -6,7 +6,9 @@ with the sources themselves."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from app.library.repository import Library
 from app.settings import ShareSettings
 from app.share.server import ShareServer
 from app.sync.manager import SyncManager
-from app.sync.scheduler import SyncScheduler
+from app.sync.scheduler import DEFAULT_INTERVAL_MINUTES, SyncScheduler
 from app.torrents.service import TorrentService
 from tests.app.share.conftest import PASSWORD, USER
 from tests.app.torrents.conftest import loopback_torrent_settings
@@ -138,6 +140,61 @@ def test_a_bad_interval_is_refused_and_nothing_changes(parts, value):
         assert manager.scheduler.state("tmdb").interval_minutes == 1440
 
     serve(parts, scenario)
+
+
+@pytest.mark.parametrize(
+    "value", [5_000_000_000, 525_601, 10**400], ids=["5e9", "a year and a minute", "10**400"]
+)
+def test_an_interval_over_a_year_is_refused_and_nothing_changes(parts, tmp_path, value):
+    """5e9 minutes used to be saved, then overflow the scheduler's dates: /api/sync was 500
+    from then on and the app never started again."""
+
+    async def scenario(client, manager, factory):
+        reply = await client.put("/api/sync/tmdb", json={"interval_minutes": value})
+        assert reply.status_code == 422, reply.text
+        assert "at most 525600" in reply.json()["error"]
+        assert manager.library.get_sync_source("tmdb").interval_minutes == 1440
+        listed = await client.get("/api/sync")
+        assert listed.status_code == 200
+        assert listed.json()["sources"][0]["interval_minutes"] == 1440
+        folder = await client.post(
+            "/api/sync", json={"path": str(tmp_path), "interval_minutes": value}
+        )
+        assert folder.status_code == 422 and "at most 525600" in folder.json()["error"]
+        assert [r.name for r in manager.library.sync_sources()] == ["tmdb"]
+        year = await client.put("/api/sync/tmdb", json={"interval_minutes": 525_600})
+        assert year.status_code == 200, year.text  # the longest allowed still works
+        assert iso(year.json()["next_due"]) - datetime.now(UTC) > timedelta(days=364)
+
+    serve(parts, scenario)
+
+
+def test_a_bad_interval_already_stored_falls_back_to_the_default(parts, paths, caplog):
+    """A value saved before the limit existed must not keep the scheduler or the API down."""
+    library, _ = parts
+    with sqlite3.connect(paths.database_file) as db:
+        db.execute("UPDATE sync_source SET interval_minutes = 5000000000 WHERE name = 'tmdb'")
+
+    async def scenario(client, manager, factory):
+        listed = await client.get("/api/sync")
+        assert listed.status_code == 200, listed.text
+        tmdb = listed.json()["sources"][0]
+        assert tmdb["interval_minutes"] == DEFAULT_INTERVAL_MINUTES and tmdb["next_due"]
+        assert (await client.get("/api/sync/tmdb")).status_code == 200
+        # a change of mode alone applies too; a new interval replaces the bad one
+        manual = await client.put("/api/sync/tmdb", json={"mode": "manual"})
+        assert manual.status_code == 200 and manual.json()["mode"] == "manual"
+        fixed = await client.put("/api/sync/tmdb", json={"interval_minutes": 120})
+        assert fixed.status_code == 200 and fixed.json()["interval_minutes"] == 120
+        assert library.get_sync_source("tmdb").interval_minutes == 120
+
+    with caplog.at_level(logging.WARNING, logger="app.sync.manager"):
+        serve(parts, scenario)
+    warnings = [r for r in caplog.records if r.name == "app.sync.manager"]
+    assert any(
+        "tmdb" in r.getMessage() and "5000000000" in r.getMessage() and r.levelname == "WARNING"
+        for r in warnings
+    ), [r.getMessage() for r in warnings]
 
 
 def test_interval_changes_apply_at_once_from_the_last_sync(parts):

@@ -1,24 +1,34 @@
-"""SyncScheduler on a real asyncio loop with intervals of a fraction of a second."""
+"""SyncScheduler on a real asyncio loop with intervals of a fraction of a second.
+
+The exact timing rules are checked on a fake clock in test_scheduler_timing.py. Here real
+timers fire, so a test waits for what it needs to have happened (until(), a source held at
+its gate, the states listeners heard) and asserts on order, counts and lower bounds (a timer
+never fires early), never on how much happened within a wall-clock window: the tests must
+pass with every core busy."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.settings import SyncSettings
+from app.sync.clock import EARLY_TOLERANCE
 from app.sync.scheduler import SourceState, SyncError, SyncScheduler
 
 
 class Source:
-    """Records when each run started and ended; fails the runs listed in `fail`."""
+    """Records when each run started and ended; fails the runs listed in `fail`; a run
+    waits for `gate` when one is set."""
 
     def __init__(self, name: str = "demo", delay: float = 0.0, fail: tuple[int, ...] = ()):
         self.name = name
         self.delay = delay
         self.fail = fail
+        self.gate: asyncio.Event | None = None
         self.starts: list[float] = []
         self.ends: list[float] = []
 
@@ -27,6 +37,8 @@ class Source:
         number = len(self.starts)
         try:
             await asyncio.sleep(self.delay)
+            if self.gate is not None:
+                await self.gate.wait()
             if number in self.fail:
                 raise RuntimeError(f"boom {number}")
             return f"run {number}"
@@ -38,6 +50,22 @@ def run(coro):
     return asyncio.run(coro)
 
 
+async def until(predicate, timeout: float = 30.0) -> None:
+    """Wait on the loop until predicate() holds; the timeout only stops a hung test."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.002)
+
+
+def launched(scheduler: SyncScheduler, name: str = "demo") -> int:
+    """Runs the scheduler has started so far: a task it launched may not have reached the
+    source's sync() yet, so count them rather than the source's starts."""
+    state = scheduler.state(name)
+    return len(state.history) + state.running
+
+
 def test_timer_re_arms_after_each_run_ends():
     source = Source(delay=0.1)
 
@@ -45,39 +73,40 @@ def test_timer_re_arms_after_each_run_ends():
         scheduler = SyncScheduler(interval=0.1)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.75)
+        await until(lambda: len(source.ends) >= 3)
         await scheduler.aclose()
 
     run(main())
-    assert len(source.starts) >= 2
-    # A ticker would start every 0.1 s; re-arming after the work spaces starts by work + wait.
+    # A ticker would start every 0.1 s, while a run still goes; re-arming after the work
+    # spaces each start a whole interval after the previous run ended.
+    assert len(source.starts) >= 3
     for end, next_start in zip(source.ends, source.starts[1:], strict=False):
         assert next_start - end >= 0.09
-    assert len(source.starts) <= 4
 
 
 def test_manual_sync_resets_the_countdown():
     source = Source()
 
     async def main():
-        scheduler = SyncScheduler(interval=0.4)
+        # The first countdown ends 0.1 s after start; the refresh comes before it: sync_now
+        # launches its run before this coroutine yields, so no timer can fire first.
+        scheduler = SyncScheduler(interval=0.4, first_delay=0.1)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.25)
         assert await scheduler.sync_now("demo") == "run 1"
-        manual_end = time.monotonic()
         due = scheduler.state("demo").next_due
-        # The original countdown would have fired 0.15 s from here; it must not.
-        await asyncio.sleep(0.3)
-        assert len(source.starts) == 1
-        await asyncio.sleep(0.3)
+        await until(lambda: len(source.ends) == 2)
+        state = scheduler.state("demo")
         await scheduler.aclose()
-        return manual_end, due
+        return due, state
 
-    manual_end, due = run(main())
+    due, state = run(main())
     assert due is not None
+    assert [r.reason for r in reversed(state.history)] == ["manual", "timer"]
+    # The countdown restarted when the refresh ended: no timed run at 0.1 s, and the next
+    # one a whole interval after the refresh.
     assert len(source.starts) == 2
-    assert source.starts[1] - manual_end >= 0.38
+    assert source.starts[1] - source.ends[0] >= 0.38
 
 
 def test_concurrent_requests_share_one_run():
@@ -100,37 +129,46 @@ def test_concurrent_requests_share_one_run():
 
 
 def test_sync_now_joins_a_timer_run_in_progress():
-    source = Source(delay=0.2)
+    source = Source()
+    source.gate = asyncio.Event()
 
     async def main():
         scheduler = SyncScheduler(interval=0.05)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.1)
+        await until(lambda: source.starts)  # the timer's run, held at the gate
         assert scheduler.state("demo").running
+        # Open the gate only once sync_now has joined (it does so before it yields).
+        asyncio.get_running_loop().call_soon(source.gate.set)
         result = await scheduler.sync_now("demo")
+        history = scheduler.state("demo").history
         scheduler.stop()
-        return result
+        return result, history
 
-    assert run(main()) == "run 1"
+    result, history = run(main())
+    assert result == "run 1"
     assert len(source.starts) == 1
+    assert [r.reason for r in history] == ["timer"]
 
 
 def test_error_is_recorded_and_the_timer_keeps_going():
     source = Source(fail=(1,))
+    seen: list[SourceState] = []
 
     async def main():
         scheduler = SyncScheduler(interval=0.1)
+        scheduler.add_listener(seen.append)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.15)
-        failed = scheduler.state("demo")
-        await asyncio.sleep(0.15)
-        recovered = scheduler.state("demo")
+        await until(lambda: len(source.ends) >= 2)
         await scheduler.aclose()
-        return failed, recovered
 
-    failed, recovered = run(main())
+    run(main())
+    # The state as it was when each run ended, whenever this test got to look.
+    ended = [state for state in seen if state.history and not state.running]
+    failed = ended[0]
+    recovered = next(state for state in ended if len(state.history) == 2)
+    assert failed.history[0].outcome == "error" and len(failed.history) == 1
     assert failed.last_error == "boom 1"
     assert failed.last_attempt is not None
     assert failed.last_success is None
@@ -172,11 +210,13 @@ def test_disabled_means_no_automatic_runs_but_sync_now_works():
         await asyncio.sleep(0.2)
         assert len(source.starts) == 1
         scheduler.set_enabled(True)
-        await asyncio.sleep(0.2)
+        await until(lambda: len(source.ends) >= 2)
+        history = scheduler.state("demo").history
         await scheduler.aclose()
+        return history
 
-    run(main())
-    assert len(source.starts) >= 2
+    history = run(main())
+    assert [r.reason for r in reversed(history)][:2] == ["manual", "timer"]
 
 
 def test_disabling_live_stops_the_timers():
@@ -186,16 +226,20 @@ def test_disabling_live_stops_the_timers():
         scheduler = SyncScheduler(interval=0.05)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.2)
+        await until(lambda: len(source.ends) >= 2)  # the timer runs and re-arms
         scheduler.set_enabled(False)
-        seen = len(source.starts)
-        await asyncio.sleep(0.25)
+        # A run the timer launched just before goes on; no new one may start.
+        seen = launched(scheduler)
+        assert scheduler.state("demo").next_due is None
+        await until(lambda: not scheduler.state("demo").running)
+        await asyncio.sleep(0.25)  # five intervals: an armed timer would have fired
+        after = launched(scheduler)
         await scheduler.aclose()
-        return seen
+        return seen, after
 
-    seen = run(main())
-    assert seen >= 1
-    assert len(source.starts) == seen
+    seen, after = run(main())
+    assert seen >= 2
+    assert after == seen == len(source.starts)
 
 
 def test_default_interval_changes_live_and_settings_turn_timers_off():
@@ -204,19 +248,22 @@ def test_default_interval_changes_live_and_settings_turn_timers_off():
     async def main():
         scheduler = SyncScheduler()
         assert scheduler.interval == 3600  # sources without their own: 60 minutes
+        source.gate = asyncio.Event()
         scheduler.add_source(source)
         scheduler.start()
         await asyncio.sleep(0.1)
         assert source.starts == []
         # The countdown began 0.1 s ago: a 0.05 s interval is already over, so it syncs now.
         scheduler.set_interval(0.05)
-        await asyncio.sleep(0.02)
-        assert len(source.starts) == 1
+        assert scheduler.state("demo").next_due <= datetime.now(UTC)
+        await until(lambda: source.starts)
+        assert len(source.starts) == 1  # held at the gate: the timer is not re-armed yet
         scheduler.apply_settings(SyncSettings(enabled=False))
         assert not scheduler.enabled and scheduler.state("demo").next_due is None
-        seen = len(source.starts)
-        await asyncio.sleep(0.2)
-        assert len(source.starts) == seen
+        source.gate.set()
+        await until(lambda: not scheduler.state("demo").running)
+        await asyncio.sleep(0.2)  # four intervals: an armed timer would have fired
+        assert len(source.starts) == 1 and scheduler.state("demo").next_due is None
         await scheduler.aclose()
 
     run(main())
@@ -230,7 +277,7 @@ def test_per_source_interval_and_first_delay():
         scheduler.add_source(fast, interval=0.1)
         scheduler.add_source(slow)
         scheduler.start()
-        await asyncio.sleep(0.4)
+        await until(lambda: len(fast.ends) >= 3 and slow.ends)
         states = {state.name: state for state in scheduler.states()}
         await scheduler.aclose()
         return states
@@ -264,24 +311,24 @@ def test_listeners_see_each_change():
 
 
 def test_stop_cancels_a_running_sync_and_no_timer_fires():
-    source = Source(delay=5)
+    source = Source()
+    source.gate = asyncio.Event()  # never opened: the run lasts until it is cancelled
 
     async def main():
         scheduler = SyncScheduler(interval=0.05)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.1)
+        await until(lambda: source.starts)
         assert scheduler.state("demo").running
-        started = time.monotonic()
-        await scheduler.aclose()
-        assert time.monotonic() - started < 1
+        await asyncio.wait_for(scheduler.aclose(), 30)  # returns: the run was cancelled
         state = scheduler.state("demo")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # four intervals: an armed timer would have fired
         return state
 
     state = run(main())
     assert not state.running and state.next_due is None
-    assert len(source.starts) == 1
+    assert [r.outcome for r in state.history] == ["cancelled"]
+    assert len(source.starts) == len(source.ends) == 1
 
 
 def test_stop_from_another_thread():
@@ -291,17 +338,18 @@ def test_stop_from_another_thread():
         scheduler = SyncScheduler(interval=0.05)
         scheduler.add_source(source)
         scheduler.start()
-        await asyncio.sleep(0.12)
+        await until(lambda: source.ends)
         thread = threading.Thread(target=scheduler.stop)
         thread.start()
         await asyncio.to_thread(thread.join)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # stop() handed _stop_here to the loop before join returned
+        assert scheduler.state("demo").next_due is None
         seen = len(source.starts)
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # four intervals: an armed timer would have fired
         return seen
 
     seen = run(main())
-    assert len(source.starts) == seen
+    assert seen >= 1 and len(source.starts) == seen
 
 
 def test_bad_input_is_refused_clearly():
@@ -332,26 +380,40 @@ def test_real_qtimers_on_the_qasync_loop_at_millisecond_intervals(qapp):
         scheduler.add_source(ticks, interval_minutes=1)
         scheduler.add_source(steady, interval_minutes=0)
         scheduler.start()
-        await asyncio.sleep(0.1)
-        assert len(ticks.starts) >= 1
-        # A refresh restarts the countdown: no timed run for a whole interval after it.
-        await scheduler.sync_now("ticks")
-        refreshed = time.monotonic()
-        count = len(ticks.starts)
-        await asyncio.sleep(minute * 0.5)
-        assert len(ticks.starts) == count
-        # A longer interval applies at once, counted from the refresh.
+        await until(lambda: ticks.ends)  # a QTimer ran the first timed sync
+        # A longer interval applies at once, and a refresh restarts the countdown: the next
+        # timed run comes 4 minutes after the refresh, none at its 1-minute mark.
         scheduler.set_source_interval("ticks", 4)
-        await asyncio.sleep(minute * 1.5)
-        assert len(ticks.starts) == count
-        await asyncio.sleep(minute * 4)  # T+6: the run at T+4 happened, the next is at T+8
-        assert len(ticks.starts) == count + 1
+        await scheduler.sync_now("ticks")  # or joins a 1-minute run that began meanwhile
+        refreshed = launched(scheduler, "ticks")
+        await until(lambda: len(ticks.ends) > refreshed)
         state = scheduler.state("ticks")
         await scheduler.aclose()
         return refreshed, state
 
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         refreshed, state = runner.run(main())
-    assert ticks.starts[-1] - refreshed >= 4 * minute * 0.95
+    # Never early, though Qt's coarse timers fire up to 5 % early (LoopClock re-arms them).
+    assert ticks.starts[refreshed] - ticks.ends[refreshed - 1] >= 4 * minute - EARLY_TOLERANCE
     assert state.interval_minutes == 4 and state.history[0].reason == "timer"
     assert steady.starts == []  # interval 0: no timer at all
+
+
+def test_a_year_long_interval_arms_on_the_qasync_loop(qapp):
+    """A QTimer takes at most 2**31 ms (24.8 days): a longer wait must not crash start()."""
+    import qasync
+
+    async def main():
+        scheduler = SyncScheduler()
+        scheduler.add_source(Source("yearly"), interval_minutes=365 * 24 * 60)
+        scheduler.add_source(Source("monthly"), interval_minutes=31 * 24 * 60)
+        scheduler.start()
+        states = {state.name: state for state in scheduler.states()}
+        await scheduler.aclose()
+        return states
+
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        before = datetime.now(UTC)
+        states = runner.run(main())
+    assert states["yearly"].next_due - before >= timedelta(days=365)
+    assert states["monthly"].next_due - before >= timedelta(days=31)
