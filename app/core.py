@@ -96,7 +96,7 @@ class Core:
         from app.sync.scheduler import SyncScheduler
 
         self.loop = asyncio.get_running_loop()
-        self._make_tmdb_client()
+        self._make_tmdb_client(await asyncio.to_thread(self.tmdb_key))
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
         self.sync = SyncScheduler(self.settings.sync)
         self.sync_manager = SyncManager(self.library, self.sync, self._make_sync_source)
@@ -174,7 +174,7 @@ class Core:
         if "sync" in sections and self.sync is not None:
             self.call_on_loop(self.sync.apply_settings, self.settings.sync)
         if "tmdb" in sections and self.loop is not None:
-            self.call_on_loop(self._make_tmdb_client)
+            self.call_on_loop(self._make_tmdb_client, self.tmdb_key())
         logger.info("Settings changed: %s", ", ".join(sorted(changed)))
         return sections
 
@@ -184,7 +184,7 @@ class Core:
         else:
             self.secrets.delete(TMDB_API_KEY)
         if self.loop is not None:
-            self.call_on_loop(self._make_tmdb_client)
+            self.call_on_loop(self._make_tmdb_client, self.tmdb_key())
 
     def tmdb_key(self) -> str | None:
         return os.environ.get(TMDB_KEY_ENV) or self.secrets.get(TMDB_API_KEY)
@@ -321,13 +321,14 @@ class Core:
         except TmdbNotFound as exc:
             raise LookupError(str(exc)) from exc
 
-    def _make_tmdb_client(self) -> None:
+    def _make_tmdb_client(self, key: str | None) -> None:
+        """On the loop; the caller reads `key` on its own thread (the keyring may take
+        seconds, and the loop is the Qt thread)."""
         from app.metadata.tmdb import TmdbClient
 
         old, self.tmdb = self.tmdb, None
         if old is not None:
             asyncio.ensure_future(old.aclose())
-        key = self.tmdb_key()
         if key:
             self.tmdb = TmdbClient(
                 key,

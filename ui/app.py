@@ -94,6 +94,14 @@ def run_gui(
         server.close()
 
 
+def _load_snapshot(core: Any) -> LibrarySnapshot:
+    """In a worker thread: the share's current tree waits for a rebuild that is due (up to
+    10 s, app/share/live.py), and the window must keep running meanwhile."""
+    share = core.share
+    tree = share.live_tree.current if share is not None else None
+    return load(core.library, tree)
+
+
 class ReelboxApp(QObject):
     """The running app: window, tray, live data, and the core's start and stop."""
 
@@ -266,9 +274,7 @@ class ReelboxApp(QObject):
         try:
             while True:
                 self._reload_again = False
-                share = self.core.share
-                tree = share.live_tree.current if share is not None else None
-                snapshot = await asyncio.to_thread(load, self.core.library, tree)
+                snapshot = await asyncio.to_thread(_load_snapshot, self.core)
                 if not self._reload_again:
                     break
         finally:

@@ -1,12 +1,14 @@
 """The share's current tree: rebuilt off the writer's thread when the library changes.
 
-Library listeners run on the writer's thread, which can be the Qt main thread (the sync
-scheduler's TMDB refresh writes on the app's loop) or a cheroot worker answering the API: a
+Library listeners run on the writer's thread, which can be the Qt main thread (SyncManager
+records each finished sync run on the app's loop) or a cheroot worker answering the API: a
 rebuild there (a query and ~0.2 s of Python for 10,000 items) would freeze the window or hold
-up the request on every write. So a change only bumps a version number and wakes a short-lived builder thread;
-writes never wait. Readers ask for `current`, which waits (briefly) for a rebuild that is
-due, so a client that assigned an item and then lists the share always sees it. Each request
-keeps the one snapshot it got: trees are immutable and swapped whole.
+up the request on every write. So a change only bumps a version number and wakes a
+short-lived builder thread; writes never wait. Readers ask for `current`, which waits
+(briefly, at most READ_WAIT) for a rebuild that is due, so a client that assigned an item and
+then lists the share always sees it; that wait is why the window reads it in a worker thread,
+never on the Qt thread. Each request keeps the one snapshot it got: trees are immutable and
+swapped whole.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ must stay stable. Only what changed is written, so a quiet sync does not wake th
 Requests go out a few at a time and are paced (at most `requests_per_second`), well under
 TMDB's limit, so a large library does not run into 429 answers.
 
-Threads: sync() runs on the app's loop (the Qt thread in the window) and reads and writes the
-library there, between TMDB requests; each write is one short transaction.
+Threads: sync() runs on the app's loop (the Qt thread in the window), where the TMDB client
+lives; every library read and write goes to a worker thread (`asyncio.to_thread`), because a
+write waits for the library's write lock while another thread holds it, and the window must
+not wait with it. Each write is one short transaction.
 """
 
 from __future__ import annotations
@@ -87,8 +89,7 @@ class TmdbLibrarySource:
         return self._tmdb()
 
     async def sync(self) -> str:
-        shows = [show for show in self.library.list_shows() if show.tmdb_id]
-        movies = [movie for movie in self.library.list_movies() if movie.tmdb_id]
+        shows, movies = await asyncio.to_thread(self._linked)
         if not shows and not movies:
             return "no shows or movies are linked to TMDB"
         client = self._client()
@@ -126,14 +127,9 @@ class TmdbLibrarySource:
     ) -> None:
         await pace.wait()
         details = await client.show(show.tmdb_id)
-        stored_seasons = {season.number: season for season in self.library.seasons(show.id)}
+        stored_seasons = await asyncio.to_thread(self._stored_seasons, show.id)
         for summary in details.seasons:
-            stored = stored_seasons.get(summary.number)
-            stored_episodes = (
-                {episode.number: episode for episode in self.library.episodes(stored.id)}
-                if stored is not None
-                else {}
-            )
+            stored, stored_episodes = stored_seasons.get(summary.number, (None, {}))
             if stored is not None and _settled(summary, stored_episodes):
                 continue
             await pace.wait()
@@ -148,9 +144,12 @@ class TmdbLibrarySource:
                 )
                 for episode in season.episodes
             ]
-            if not self._season_changed(stored, stored_episodes, season, episodes):
+            if not await asyncio.to_thread(
+                self._season_changed, stored, stored_episodes, season, episodes
+            ):
                 continue
-            self.library.upsert_season(
+            await asyncio.to_thread(
+                self.library.upsert_season,
                 show.id,
                 season.number,
                 name=season.name,
@@ -163,7 +162,7 @@ class TmdbLibrarySource:
             report.updated += 1
         changes = _changes(show, overview=details.overview, poster_path=details.poster_path)
         if changes:
-            self.library.update_show(show.id, **changes)
+            await asyncio.to_thread(self.library.update_show, show.id, **changes)
             report.updated += 1
         report.shows += 1
 
@@ -179,9 +178,26 @@ class TmdbLibrarySource:
             poster_path=details.poster_path,
         )
         if changes:
-            self.library.update_movie(movie.id, **changes)
+            await asyncio.to_thread(self.library.update_movie, movie.id, **changes)
             report.updated += 1
         report.movies += 1
+
+    # ---- library work, in a worker thread ---------------------------------------------------
+
+    def _linked(self) -> tuple[list[Show], list[Movie]]:
+        shows = [show for show in self.library.list_shows() if show.tmdb_id]
+        movies = [movie for movie in self.library.list_movies() if movie.tmdb_id]
+        return shows, movies
+
+    def _stored_seasons(self, show_id: int) -> dict[int, tuple[Season, dict[int, Episode]]]:
+        """The show's seasons by number, each with its episodes by number."""
+        return {
+            season.number: (
+                season,
+                {episode.number: episode for episode in self.library.episodes(season.id)},
+            )
+            for season in self.library.seasons(show_id)
+        }
 
     def _season_changed(
         self,

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -193,3 +194,49 @@ def test_the_display_going_away_still_stops_the_core(qapp, make_core, paths):
     again = make_core()
     again.start()
     again.stop()
+
+
+def test_a_slow_share_tree_rebuild_never_freezes_the_window(qapp, make_core, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from app.share import live
+    from tests.app.share.test_tree import assign
+
+    core = make_core(**{"share.enabled": "on"})
+    building, release = threading.Event(), threading.Event()
+    events: list[str] = []
+    real_build = live.build_tree
+
+    def slow_build(entries, files_of=None):
+        if not building.is_set():  # the first rebuild waits for the window's event loop
+            building.set()
+            # the timeout only ends a failing test: the Qt thread should set it
+            events.append("rebuild released" if release.wait(10) else "rebuild gave up")
+        return real_build(entries, files_of)
+
+    def add_heat():
+        movie = core.library.add_movie("Heat", 1995)
+        assign(core.library, "movie", movie.id)
+
+    async def scenario(reelbox):
+        monkeypatch.setattr(live, "build_tree", slow_build)
+        await asyncio.to_thread(add_heat)
+        await until(building.is_set, what="the share tree rebuild to start")
+
+        def tick():
+            events.append("qt event loop turned")
+            timer.stop()
+            release.set()
+
+        timer = QTimer(interval=0)  # fires only while the Qt thread runs its event loop
+        timer.timeout.connect(tick)
+        timer.start()
+        await reelbox.reload_library_now()
+        shared = lambda: [  # noqa: E731
+            row.source and row.source.share_path for row in reelbox.snapshot.movies
+        ]
+        await until(lambda: shared() == ["Movies/Heat (1995)/Heat (1995).mkv"], what="Heat")
+        assert [row.title for row in reelbox.movies_model.rows] == ["Heat"]
+
+    assert run_app(qapp, core, scenario)[0] == 0
+    assert events == ["qt event loop turned", "rebuild released"]

@@ -3,8 +3,12 @@ are saved and only the parts whose settings changed restart; secrets go to the k
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 
+import keyring
+from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import settings as settings_file
@@ -15,12 +19,19 @@ from ui.dialogs.settings_dialog import SettingsDialog
 OK = QDialogButtonBox.StandardButton.Ok
 
 
-async def open_settings(reelbox):
+async def open_dialog(reelbox):
     reelbox.window.settings_action.trigger()
     return await until(
         lambda: isinstance(reelbox.actions.dialog, SettingsDialog) and reelbox.actions.dialog,
         what="the settings dialog",
     )
+
+
+async def open_settings(reelbox):
+    """The dialog, once the secrets it reads in a worker have arrived."""
+    dialog = await open_dialog(reelbox)
+    await until(lambda: dialog.secrets is not None, what="the secrets")
+    return dialog
 
 
 def test_invalid_values_are_shown_and_not_saved_then_valid_ones_apply(
@@ -100,3 +111,94 @@ def test_changing_the_share_port_restarts_only_the_share(qapp, make_core):
         assert core.torrents is engine
 
     assert run_app(qapp, make_core(**{"share.enabled": "on"}), scenario)[0] == 0
+
+
+class SlowKeyring(KeyringBackend):
+    """The test's memory keyring, where each call waits until the Qt event loop lets it go,
+    as a D-Bus keyring that takes seconds (or waits for an unlock prompt) would."""
+
+    priority = 1
+
+    def __init__(self, store: KeyringBackend) -> None:
+        super().__init__()
+        self.store = store
+        self._lock = threading.Lock()
+        self._waiting: list[threading.Event] = []
+        self.calls: list[tuple[str, str, bool]] = []  # (call, thread, released by Qt)
+        self.held = False  # while True, the timer lets no call go
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def release_waiting(self) -> None:
+        """A QTimer's slot: it runs only while the Qt thread turns its event loop."""
+        if self.held:
+            return
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for call in waiting:
+            call.set()
+
+    def _wait(self, call: str) -> None:
+        released = threading.Event()
+        with self._lock:
+            self._waiting.append(released)
+        # Only the Qt loop lets a call go; the timeout only ends a failing test.
+        answered = released.wait(5)
+        self.calls.append((call, threading.current_thread().name, answered))
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self._wait("get")
+        return self.store.get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._wait("set")
+        self.store.set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._wait("delete")
+        self.store.delete_password(service, username)
+
+
+def test_a_slow_keyring_never_freezes_the_dialog(qapp, make_core, memory_keyring):
+    from PySide6.QtCore import QTimer
+
+    old_key, new_key = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+
+    async def scenario(reelbox):
+        core = reelbox.core
+        await asyncio.to_thread(core.set_tmdb_key, old_key)
+        password = await asyncio.to_thread(core.share_password)
+        slow = SlowKeyring(memory_keyring)
+        slow.held = True
+        keyring.set_keyring(slow)
+        timer = QTimer(interval=10)
+        timer.timeout.connect(slow.release_waiting)
+        timer.start()
+        dialog = await open_dialog(reelbox)
+        await until(slow.waiting, what="a keyring call")
+        # The dialog is up while the keyring has not answered; its secret fields wait.
+        assert not dialog.tmdb_key.isEnabled() and not dialog.password.isEnabled()
+        assert dialog.isVisible() and dialog.secrets is None
+        assert dialog.fields["share.port"].isEnabled()
+        slow.held = False
+        await until(lambda: dialog.secrets is not None, what="the secrets")
+        assert dialog.tmdb_key.isEnabled() and dialog.tmdb_key.text() == old_key
+        assert dialog.password.isEnabled() and dialog.password.text() == password
+        assert dialog.api_token.text() == memory_keyring.get_password("Reelbox", "api_token")
+        dialog.tmdb_key.setText(new_key)
+        dialog.password.setText("a new password")
+        click(dialog.buttons, OK)
+        await until(lambda: reelbox.actions.dialog is None, what="the dialog to close")
+        timer.stop()
+        keyring.set_keyring(memory_keyring)
+        return slow.calls
+
+    calls = run_app(qapp, make_core(), scenario)[1]
+    assert {call for call, _, _ in calls} == {"get", "set"}
+    # Every keyring call waited in a worker thread while the Qt loop went on (and let it go).
+    assert [(call, thread) for call, thread, answered in calls if not answered] == []
+    assert "MainThread" not in {thread for _, thread, _ in calls}
+    assert memory_keyring.get_password("Reelbox", "tmdb_api_key") == new_key
+    assert memory_keyring.get_password("Reelbox", "share_password") == "a new password"

@@ -5,6 +5,10 @@ Every field is checked with Settings.set, the same validation the settings file 
 Applying hands the new Settings to core.update_settings, which saves them and restarts only
 the parts whose settings changed. Secrets (share password, TMDB key) go to the keyring
 through the core, never into the settings file.
+
+The keyring is a D-Bus service that can take seconds to answer (or wait for an unlock
+prompt), so it is never called on the Qt thread: the secrets are read in a worker while the
+dialog shows (their fields stay disabled until they arrive) and saved in a worker on Apply.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -61,6 +66,18 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class StoredSecrets:
+    share_password: str
+    api_token: str
+    tmdb_key: str
+
+
+def read_secrets(core: Any) -> StoredSecrets:
+    """In a worker thread: the keyring may take seconds."""
+    return StoredSecrets(core.share_password(), core.api_token(), core.tmdb_key() or "")
+
+
 class SettingsDialog(QDialog):
     sync_view_requested = Signal()  # the Library tab's pointer to the folder editor
 
@@ -103,16 +120,15 @@ class SettingsDialog(QDialog):
                 self.fields[name] = widget
                 self.errors[name] = error
             if tab == "Share":
-                self.password = QLineEdit(core.share_password())
+                self.password = QLineEdit()
                 self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
                 form.addRow("Password", self.password)
-                self.api_token = CopyField(core.api_token())
+                self.api_token = CopyField()
                 self.api_token.setToolTip("For scripts: Authorization: Bearer <token> on /api/")
                 form.addRow("API token", self.api_token)
             if tab == "Library":
-                self.tmdb_key = QLineEdit(core.tmdb_key() or "")
+                self.tmdb_key = QLineEdit()
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
-                self.tmdb_key.setPlaceholderText("TMDB API key (v3) or read access token (v4)")
                 form.addRow("TMDB key", self.tmdb_key)
                 form.addRow(self._sync_pointer())
             tabs.addTab(page, tab)
@@ -132,6 +148,34 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.applied: asyncio.Task[Any] | None = None
+        # What the keyring holds, once read; None until then (the secret fields are off).
+        self.secrets: StoredSecrets | None = None
+        self._show_secrets(None)
+        self.secrets_read = asyncio.ensure_future(self._read_secrets())
+        self.finished.connect(self.secrets_read.cancel)
+
+    async def _read_secrets(self) -> None:
+        try:
+            secrets = await asyncio.to_thread(read_secrets, self.core)
+        except Exception as exc:  # Secrets falls back to memory; anything else is said here
+            logger.warning("Reading the secrets failed: %s", exc)
+            self.status.setText(f"Could not read the keyring: {exc}")
+            return
+        self._show_secrets(secrets)
+
+    def _show_secrets(self, secrets: StoredSecrets | None) -> None:
+        self.secrets = secrets
+        reading = "Reading the keyring…"
+        self.password.setPlaceholderText(reading if secrets is None else "")
+        self.tmdb_key.setPlaceholderText(
+            reading if secrets is None else "TMDB API key (v3) or read access token (v4)"
+        )
+        for field in (self.password, self.tmdb_key):
+            field.setEnabled(secrets is not None)
+        if secrets is not None:
+            self.password.setText(secrets.share_password)
+            self.api_token.set_text(secrets.api_token)
+            self.tmdb_key.setText(secrets.tmdb_key)
 
     def _sync_pointer(self) -> QWidget:
         """Watched folders and each source's interval live in the Sync view: say so here."""
@@ -170,7 +214,7 @@ class SettingsDialog(QDialog):
                 if self.tabs.widget(number).isAncestorOf(first_bad):
                     self.tabs.setCurrentIndex(number)
             first_bad.setFocus()
-        if not self.password.text().strip():
+        if self.secrets is not None and not self.password.text().strip():
             self.status.setText("The share password cannot be empty.")
             ok = False
         return new if ok else None
@@ -191,14 +235,19 @@ class SettingsDialog(QDialog):
             # Off the Qt thread: a share restart binds sockets, secrets go through the
             # keyring; Core hops the sync and TMDB parts back onto this loop itself.
             changed = await asyncio.to_thread(core.update_settings, new)
-            password = self.password.text().strip()
-            if password != core.share_password():
-                await asyncio.to_thread(core.set_share_password, password)
-                changed.add("share")
-            key = self.tmdb_key.text().strip()
-            if key != (core.tmdb_key() or ""):
-                await asyncio.to_thread(core.set_tmdb_key, key or None)
-                changed.add("tmdb")
+            # Compared with what was read, not asked again; None: the keyring has not
+            # answered yet, so the secrets are left alone.
+            if self.secrets is not None:
+                password = self.password.text().strip()
+                if password != self.secrets.share_password:
+                    await asyncio.to_thread(core.set_share_password, password)
+                    self.secrets = replace(self.secrets, share_password=password)
+                    changed.add("share")
+                key = self.tmdb_key.text().strip()
+                if key != self.secrets.tmdb_key:
+                    await asyncio.to_thread(core.set_tmdb_key, key or None)
+                    self.secrets = replace(self.secrets, tmdb_key=key)
+                    changed.add("tmdb")
         except Exception as exc:  # a port in use after a share restart, a keyring failure
             logger.warning("Applying settings failed: %s", exc)
             self.status.setText(f"Could not apply the settings: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import date
 
@@ -246,3 +247,59 @@ def test_requests_are_paced_across_concurrent_items(library, fake):
     assert len(fake.requests) == 12  # one request per movie, 11 of them unknown to TMDB
     assert elapsed >= 11 / 40 * 0.95  # 12 requests at most 40 a second, though 4 at a time
     assert "11 failed" in summary
+
+
+class WatchedLock:
+    """The library's real write lock, noting which thread had to wait for it."""
+
+    def __init__(self, lock) -> None:
+        self._lock = lock
+        self.waited = threading.Event()
+        self.waiter: str | None = None
+
+    def __enter__(self) -> WatchedLock:
+        if not self._lock.acquire(blocking=False):
+            self.waiter = threading.current_thread().name
+            self.waited.set()
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._lock.release()
+
+
+def test_the_loop_runs_on_while_a_refresh_write_waits_for_the_library(library, fake):
+    show = library.add_show("Breaking Bad", 2008, tmdb_id=1396)
+    movie = library.add_movie("The Matrix", 1999, tmdb_id=603)
+    writers: list[str] = []
+    library.add_listener(lambda: writers.append(threading.current_thread().name))
+    lock = library.db.write_lock = WatchedLock(library.db.write_lock)
+    held, release = threading.Event(), threading.Event()
+    answered_by_loop: list[bool] = []
+
+    def hold() -> None:  # another writer (an API import, a folder sync) holds the lock
+        with lock:
+            held.set()
+            # Only the loop lets go; the timeout only ends a failing test.
+            answered_by_loop.append(release.wait(10))
+
+    holder = threading.Thread(target=hold, name="other-writer")
+    holder.start()
+    held.wait()
+
+    async def main():
+        async with TmdbClient(API_KEY, transport=fake.transport()) as client:
+            refresh = asyncio.ensure_future(TmdbLibrarySource(library, client).sync())
+            while not lock.waited.is_set():  # the loop keeps turning while the write waits
+                await asyncio.sleep(0.01)
+            release.set()
+            return threading.current_thread().name, await refresh
+
+    loop_thread, summary = asyncio.run(main())
+    holder.join()
+    assert answered_by_loop == [True]  # the loop ran while the refresh's write waited
+    assert lock.waiter is not None and lock.waiter != loop_thread
+    assert writers and loop_thread not in writers  # every write ran off the loop
+    assert library.get_movie(movie.id).imdb_id == "tt0133093"
+    assert titles(library, show.id, 1)[0] == "Pilot"
+    assert summary.startswith("1 show and 1 movie checked, 10 new episodes")
