@@ -8,6 +8,7 @@ import socket
 import threading
 
 import keyring
+import shiboken6
 from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -202,3 +203,28 @@ def test_a_slow_keyring_never_freezes_the_dialog(qapp, make_core, memory_keyring
     assert "MainThread" not in {thread for _, thread, _ in calls}
     assert memory_keyring.get_password("Reelbox", "tmdb_api_key") == new_key
     assert memory_keyring.get_password("Reelbox", "share_password") == "a new password"
+
+
+def test_closing_the_dialog_while_it_applies_loses_nothing(qapp, make_core):
+    async def scenario(reelbox):
+        core = reelbox.core
+        release = threading.Event()
+        real_update = core.update_settings
+
+        def slow_update(new):
+            release.wait(30)
+            return real_update(new)
+
+        core.update_settings = slow_update
+        dialog = await open_settings(reelbox)
+        dialog.fields["torrents.connections_limit"].setText("77")
+        click(dialog.buttons, OK)  # applies in a worker, then would close
+        applying = dialog.applied
+        dialog.reject()  # the user closes it meanwhile: the window deletes it
+        await until(lambda: not shiboken6.isValid(dialog), what="the dialog to be deleted")
+        release.set()
+        await asyncio.wait_for(asyncio.shield(applying), 30)
+        assert applying.exception() is None  # not "Internal C++ object already deleted"
+        assert core.settings.torrents.connections_limit == 77
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0

@@ -55,6 +55,10 @@ def test_bad_folder_values_are_shown_beside_their_field_and_nothing_is_saved(qap
         assert "must be 0 or at least 1 minute" in dialog.errors["interval"].text()
         assert not dialog.errors["path"].isHidden() and not dialog.errors["interval"].isHidden()
         assert await folder_names(core) == []
+        dialog.interval.setText("5000000000")  # too long: says what the limit is
+        click(dialog.buttons, OK)
+        assert "at most a year (525600 minutes)" in dialog.errors["interval"].text()
+        assert await folder_names(core) == []
         click(dialog.buttons, CANCEL)
         await until(lambda: view.dialog is None, what="the dialog to close")
         assert await folder_names(core) == [] and view.table.names == ["tmdb"]

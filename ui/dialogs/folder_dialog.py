@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.library.validation import sync_interval
+from app.library.validation import MAX_SYNC_MINUTES, sync_interval
 from ui.sync.texts import MODE_LABELS
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,11 @@ class FolderDialog(QDialog):
         try:
             minutes = sync_interval(self.interval.text())
         except ValueError:
-            self.show_error("interval", "The interval must be 0 or at least 1 minute.")
+            self.show_error(
+                "interval",
+                "The interval must be 0 or at least 1 minute, "
+                f"and at most a year ({MAX_SYNC_MINUTES} minutes).",
+            )
             minutes, ok = 0, False
         return FolderValues(path, self.mode.currentData(), minutes) if ok else None
 

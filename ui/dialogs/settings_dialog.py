@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -250,15 +251,19 @@ class SettingsDialog(QDialog):
                     changed.add("tmdb")
         except Exception as exc:  # a port in use after a share restart, a keyring failure
             logger.warning("Applying settings failed: %s", exc)
-            self.status.setText(f"Could not apply the settings: {exc}")
+            if shiboken6.isValid(self):
+                self.status.setText(f"Could not apply the settings: {exc}")
             return
         finally:
-            self.buttons.setEnabled(True)
+            if shiboken6.isValid(self):
+                self.buttons.setEnabled(True)
+        if changed and self.on_applied is not None:
+            self.on_applied(changed)
+        if not shiboken6.isValid(self):
+            return  # closed (and deleted) while applying: the settings are applied all the same
         self.status.setText(
             "Saved; restarted: " + ", ".join(sorted(changed)) if changed else "Nothing changed."
         )
-        if changed and self.on_applied is not None:
-            self.on_applied(changed)
         if close:
             self.accept()
 
