@@ -85,6 +85,7 @@ class PieceFetcher:
         # libtorrent also reports the pieces its resume data lists as finished, before it says
         # the torrent is checked: only pieces finished after that were downloaded in this run
         self._checked = False
+        self._on_disk: set[int] = set()
         self.waiting = 0  # readers blocked in get(): the health check's "wants pieces"
         self.delivered = 0  # pieces handed out by libtorrent: progress for the health check
 
@@ -109,6 +110,7 @@ class PieceFetcher:
             self._sticky.clear()
             self._verified.clear()
             self._checked = False
+            self._on_disk.clear()
             self.cond.notify_all()
         self.apply_all()
 
@@ -336,15 +338,17 @@ class PieceFetcher:
     def on_finished(self, piece: int) -> None:
         """libtorrent has a piece (hash checked): fetch its bytes if a read is waiting for it."""
         with self.cond:
-            if self._checked:
+            if self._checked and piece not in self._on_disk:
                 self._verified.add(piece)  # downloaded and hash-checked by libtorrent now
             if piece in self._requested and piece not in self._cache:
                 self.handle.read_piece(piece)
 
-    def on_checked(self) -> None:
-        """libtorrent has checked the torrent's files (what they hold is known)."""
+    def on_checked(self, on_disk: Iterable[int] = ()) -> None:
+        """libtorrent has checked the torrent's files (what they hold is known); on_disk: the
+        pieces it had then, if their piece_finished alerts may still be on their way."""
         with self.cond:
             self._checked = True
+            self._on_disk = set(on_disk)
 
     def on_read(self, piece: int, data: bytes | None, error: str | None) -> None:
         with self.cond:

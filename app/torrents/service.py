@@ -39,6 +39,10 @@ from app.torrents.torrent import IDLE_PAUSED, ManagedTorrent
 logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
+_CHECKING = (
+    lt.torrent_status.states.checking_files,
+    lt.torrent_status.states.checking_resume_data,
+)
 Listener = Callable[[str, str], None]
 
 
@@ -422,6 +426,11 @@ class TorrentService:
             if ti.info_hashes().has_v1():
                 mt.fetcher.piece_hash = lambda piece: ti.hash_for_piece(piece)
             mt.fetcher.on_damaged = lambda piece: self._recheck_damaged(mt, piece)
+            st = mt.handle.status()
+            if st.state not in _CHECKING:
+                # checked before the fetcher existed: its torrent_checked_alert is gone, the
+                # piece_finished alerts of what was on disk may not be
+                mt.fetcher.on_checked(i for i, have in enumerate(st.pieces) if have)
             mt.fetcher.apply_all()
             if mt.idle_level == 0:
                 mt.handle.unset_flags(lt.torrent_flags.upload_mode)
@@ -461,11 +470,7 @@ class TorrentService:
     def _recheck_damaged(self, mt: ManagedTorrent, piece: int) -> None:
         """A piece on disk failed its hash: have libtorrent check the whole torrent (every
         piece that fails is then missing and fetched again when read)."""
-        checking = (
-            lt.torrent_status.states.checking_files,
-            lt.torrent_status.states.checking_resume_data,
-        )
-        if mt.handle.status(0).state in checking:
+        if mt.handle.status(0).state in _CHECKING:
             return
         mt.health.record("damaged", f"piece {piece} on disk did not match its hash: rechecking")
         logger.warning("Torrent %s: damaged data on disk, checking every piece", mt.info_hash)
