@@ -4,7 +4,6 @@ state updates in place, posters loaded in the background with a placeholder firs
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 import qasync
@@ -91,11 +90,9 @@ def make_page(qtbot):
 def test_five_thousand_movies_search_sort_and_layout_toggle(qtbot):
     page, model, _board, _posters = make_page(qtbot)
     view = page.view
-    started = time.perf_counter()
+    # how long this takes, and how smoothly the grid scrolls, is measured by
+    # bench/movies_view.py: a unit test checks what is shown, not how fast
     page.set_rows(movies(5000))
-    # A library change rebuilds the rows on the Qt thread: sorted once in Python, not by
-    # a proxy calling data() n·log n times (measured 17 ms here; that was 240 ms).
-    assert time.perf_counter() - started < 0.2
     assert view.proxy.rowCount() == 5002
     # Search as you type: every keystroke filters.
     qtbot.keyClicks(view.search, "matr")
@@ -125,25 +122,6 @@ def test_five_thousand_movies_search_sort_and_layout_toggle(qtbot):
     assert view.layout_name == "grid" and view.selected().title == "Heat"
     view.sort.setCurrentText("Title")
     assert view.selected().title == "Heat"  # a new order keeps the selection
-
-
-def test_grid_of_five_thousand_scrolls_smoothly(qtbot):
-    page, _model, _board, _posters = make_page(qtbot)
-    page.set_rows(movies(5000))
-    grid = page.view.grid
-    qtbot.waitExposed(grid)
-    bar = grid.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=3000)  # the view lays out lazily
-    frames = []
-    for step in range(40):
-        bar.setValue(bar.maximum() * step // 39)
-        started = time.perf_counter()
-        grid.viewport().repaint()
-        frames.append(time.perf_counter() - started)
-    frames.sort()
-    # A frame at 60 Hz is 16 ms; a delegate per visible cell keeps the median far below.
-    assert frames[len(frames) // 2] < 0.016, frames
-    assert frames[-1] < 0.1, frames
 
 
 def test_state_updates_repaint_in_place_without_reset(qtbot):
