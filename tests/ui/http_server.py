@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ui import drops
 
 TORRENT = b"d4:infod4:name4:testee"
+# /slow.torrent answers once released (or after 10 s) and says when it did: tests check that a
+# client gave up before the answer, by order, not by the clock
+SLOW_RELEASE = threading.Event()
+SLOW_ANSWERED = threading.Event()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -35,7 +38,8 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     return
         elif self.path == "/slow.torrent":
-            time.sleep(2)
+            SLOW_RELEASE.wait(10)
+            SLOW_ANSWERED.set()
             self._send(200, TORRENT)
         else:
             self._send(404, b"not here")
@@ -54,10 +58,13 @@ class Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve() -> Iterator[str]:
+    SLOW_RELEASE.clear()
+    SLOW_ANSWERED.clear()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    SLOW_RELEASE.set()
     httpd.shutdown()
     httpd.server_close()

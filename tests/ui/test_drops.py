@@ -5,12 +5,11 @@ a size limit and a timeout, and plain-word errors for everything else."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from PySide6.QtCore import QMimeData, QUrl
 
-from tests.ui.http_server import TORRENT
+from tests.ui.http_server import SLOW_ANSWERED, TORRENT
 from ui import drops
 from ui.drops import LinkError, links_from_mime, resolve
 
@@ -56,7 +55,6 @@ def test_bad_links_get_plain_errors(server, link, words):
 
 def test_a_slow_server_times_out(server, monkeypatch):
     monkeypatch.setattr(drops, "DOWNLOAD_TIMEOUT", 0.5)
-    started = time.monotonic()
     with pytest.raises(LinkError, match="did not answer"):
         asyncio.run(resolve(f"{server}/slow.torrent"))
-    assert time.monotonic() - started < 1.9
+    assert not SLOW_ANSWERED.is_set()  # gave up before the server answered

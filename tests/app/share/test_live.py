@@ -46,18 +46,21 @@ def test_lookups_during_rebuilds_always_see_a_whole_snapshot(library):
 def test_a_slow_rebuild_never_holds_up_the_writer(library):
     real = library.active_entries
     calls = []
+    release, rebuilt = threading.Event(), threading.Event()
 
     def slow_entries():
         calls.append(threading.current_thread().name)
-        time.sleep(0.5)
+        if threading.current_thread().name == "share-tree":
+            release.wait(30)  # a rebuild that takes as long as the test wants
+            rebuilt.set()
         return real()
 
     live = LiveTree(slow_entries)
     library.add_listener(live.changed)
     movie = library.add_movie("Heat", 1995)
-    started = time.monotonic()
     assignment = assign(library, "movie", movie.id)
-    assert time.monotonic() - started < 0.3  # the write did not wait for the rebuild
+    assert not rebuilt.is_set()  # the write returned while its rebuild was still held
+    release.set()
     # a reader asking now waits for the due rebuild and sees the new item
     assert live.current.path_of(assignment.id) == "/Movies/Heat (1995)/Heat (1995).mkv"
     assert calls[0] == "MainThread" and set(calls[1:]) == {"share-tree"}
