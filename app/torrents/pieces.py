@@ -76,11 +76,13 @@ class PieceFetcher:
         self._base = FULL_COPY if keep_full_copy else SKIP
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
-        self._storage_error: StorageError | None = None
         self.nudge: Callable[[], None] | None = None  # see ManagedTorrent.nudge
         # the SHA-1 of a piece (v1 torrents; None: not checkable) and what to do on a mismatch
         self.piece_hash: Callable[[int], bytes | None] | None = None
         self.on_damaged: Callable[[int], None] | None = None
+        # why libtorrent has stopped the torrent (a file error), None while it runs: a read
+        # then fails at once with it instead of at its read timeout
+        self.stopped: Callable[[], StorageError | None] | None = None
         self._verified: set[int] = set()  # hash-checked in this run
         # libtorrent also reports the pieces its resume data lists as finished, before it says
         # the torrent is checked: only pieces finished after that were downloaded in this run
@@ -197,18 +199,9 @@ class PieceFetcher:
                 wanted.update(pieces)
             return wanted
 
-    def fail_storage(self, error: StorageError | None) -> None:
-        """libtorrent stopped the torrent on a file error: reads fail with it at once instead
-        of at their read timeout; None once the user resumes (retries)."""
-        with self.cond:
-            self._storage_error = error
-            self.cond.notify_all()
-
     def _check_open(self) -> None:
         if self._closed:
             raise TorrentError(self._closed)
-        if self._storage_error is not None:
-            raise StorageError(str(self._storage_error), self._storage_error.disk_full)
 
     def _needed(self, piece: int) -> bool:
         return any(piece in needs for needs in self._needs.values())
@@ -292,6 +285,8 @@ class PieceFetcher:
                     if data is not None:
                         self._cache.move_to_end(piece)
                         return data
+                    if self.stopped is not None and (failure := self.stopped()) is not None:
+                        raise failure  # the data cannot be written or read: no use waiting
                     now = time.monotonic()
                     if now >= deadline:
                         raise ReadTimeout(

@@ -24,6 +24,7 @@ from app.torrents.engine import Engine
 from app.torrents.errors import (
     InvalidTorrent,
     MetadataTimeout,
+    StorageError,
     TorrentError,
     TorrentNotFound,
     storage_error,
@@ -210,8 +211,6 @@ class TorrentService:
                 mt.handle.flush_cache()
                 mt.handle.clear_error()
                 mt.error = None
-            if mt.fetcher is not None:
-                mt.fetcher.fail_storage(None)
             idle.wake(mt, self.settings.dht)
         mt.last_activity = time.monotonic()
         self.emit("state", mt.info_hash)
@@ -372,14 +371,9 @@ class TorrentService:
         if mt is None:
             return
         message = alert.message()
-        with mt.lock:  # as resume() clears: an alert handled after a resume is stale
-            if mt.handle.status(0).errc.value():
-                mt.error = message
-                if isinstance(alert, lt.file_error_alert) and mt.fetcher is not None:
-                    error = alert.error
-                    mt.fetcher.fail_storage(
-                        storage_error(error.value(), error.message(), alert.filename())
-                    )
+        # shown only while libtorrent reports the torrent stopped by an error: one handled
+        # after a resume is stale (TorrentStatus.error)
+        mt.error = message
         mt.health.record("error", message)
         logger.warning("Torrent %s: %s", mt.info_hash, message)
         self.emit("error", mt.info_hash)
@@ -426,6 +420,7 @@ class TorrentService:
             if ti.info_hashes().has_v1():
                 mt.fetcher.piece_hash = lambda piece: ti.hash_for_piece(piece)
             mt.fetcher.on_damaged = lambda piece: self._recheck_damaged(mt, piece)
+            mt.fetcher.stopped = lambda: self._stopped_by(mt)
             st = mt.handle.status()
             if st.state not in _CHECKING:
                 # checked before the fetcher existed: its torrent_checked_alert is gone, the
@@ -466,6 +461,17 @@ class TorrentService:
             self.save_state(mt)
         self.emit("added", info_hash)
         return mt
+
+    def _stopped_by(self, mt: ManagedTorrent) -> StorageError | None:
+        """Why libtorrent has stopped the torrent, in words; None while it runs. Read from its
+        status, not from alerts: the status is there whatever order alerts come in."""
+        st = mt.handle.status(0)
+        if not st.errc.value():
+            return None
+        folder = Path(mt.handle.status().save_path)  # the default flags include the path
+        files, index = (mt.info.files if mt.info else ()), st.error_file
+        path = folder / files[index].path if 0 <= index < len(files) else folder
+        return storage_error(st.errc.value(), st.errc.message(), str(path))
 
     def _recheck_damaged(self, mt: ManagedTorrent, piece: int) -> None:
         """A piece on disk failed its hash: have libtorrent check the whole torrent (every

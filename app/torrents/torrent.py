@@ -157,7 +157,8 @@ class ManagedTorrent:
                 PIECE_HAVE if have[i] else PIECE_FETCHING if i in fetching else 0
                 for i in range(len(have))
             )
-        error = self.error or (st.errc.message() if st.errc.value() else None)
+        # only while libtorrent reports it: an error alert handled after a resume is stale
+        error = (self.error or st.errc.message()) if st.errc.value() else None
         return TorrentStatus(
             info_hash=self.info_hash,
             name=info.name if info else (st.name or self.name or self.info_hash),
