@@ -1,5 +1,5 @@
 """The JSON API under /api/: health, movies, shows, assignments and torrents (and the sync
-sources, in api_sync.py).
+sources, in api_sync.py; the share's playlists, in playlists.py).
 
 A front end beside the window (ui/): handlers run on the share's cheroot workers, read
 and validate the request, and call the same use cases the window calls (all thread-safe):
@@ -34,7 +34,9 @@ from app.share import api_fields as fields
 from app.share import api_json as js
 from app.share.api_errors import ApiError, TmdbFailed, TmdbNotConfigured
 from app.share.api_sync import SyncApi, SyncService
+from app.share.playlists import PlaylistApi
 from app.share.routes import MAX_BODY, Request, Router
+from app.share.tree import ShareTree
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +62,7 @@ class ApiApp:
         sync: Callable[[], SyncService | None] | None = None,
         urls: Callable[[], list[str]] = list,
         share_path: Callable[[int], str | None] = lambda assignment_id: None,
+        share_tree: Callable[[], ShareTree] = ShareTree.empty,
         storage_dir: Path | None = None,
         started_at: float | None = None,
     ) -> None:
@@ -94,6 +97,7 @@ class ApiApp:
         r("POST", "/api/torrents/{hash:hash}/resume", self.resume_torrent)
         self.sync = SyncApi(library, sync)
         self.sync.register(self.router)
+        PlaylistApi(library, share_tree).register(self.router)
 
     def __call__(self, environ: dict, start_response: Callable):
         return self.router(environ, start_response)

@@ -4,8 +4,10 @@ wsgidav builds an ElementTree per response and serialises it in pure Python: a D
 listing of a folder of 10,000 movies took 0.6 s, most of it there. The tree knows every
 property up front, so the multistatus document is assembled from string fragments instead
 (about 4x faster), with the `D:` prefix Infuse-friendly servers use. Folders carry
-resourcetype/collection, a zero length and a date; files carry length, type, date and a
-quoted ETag. Properties we do not have come back in a 404 propstat, as RFC 4918 asks.
+resourcetype/collection, `DAV:iscollection` 1, a zero length and a date; files carry
+iscollection 0, length, type, date and a quoted ETag. iscollection is not in RFC 4918 (it comes
+from Microsoft's WebDAV extensions), but Infuse has shown other servers' folders as files
+without it. Properties we do not have come back in a 404 propstat, as RFC 4918 asks.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def _response(prefix: str, node: FileNode | FolderNode, mode: str, names: list[s
 
 
 def _properties(node: FileNode | FolderNode) -> dict[str, str]:
-    """Clark name -> the property's XML; the same order wsgidav uses."""
+    """Clark name -> the property's XML; wsgidav's order, iscollection after resourcetype."""
     common = {
         f"{DAV}displayname": f"<D:displayname>{escape(node.name)}</D:displayname>",
         f"{DAV}creationdate": f"<D:creationdate>{_iso_date(node.mtime)}</D:creationdate>",
@@ -107,11 +109,13 @@ def _properties(node: FileNode | FolderNode) -> dict[str, str]:
     if isinstance(node, FolderNode):
         return {
             f"{DAV}resourcetype": "<D:resourcetype><D:collection/></D:resourcetype>",
+            f"{DAV}iscollection": "<D:iscollection>1</D:iscollection>",
             f"{DAV}getcontentlength": "<D:getcontentlength>0</D:getcontentlength>",
             **common,
         }
     return {
         f"{DAV}resourcetype": "<D:resourcetype/>",
+        f"{DAV}iscollection": "<D:iscollection>0</D:iscollection>",
         f"{DAV}getcontentlength": f"<D:getcontentlength>{node.size}</D:getcontentlength>",
         f"{DAV}getcontenttype": (
             f"<D:getcontenttype>{escape(node.content_type)}</D:getcontenttype>"

@@ -2,9 +2,9 @@
 
 Enough for the API's dozen routes without a web framework: each route is a method, a path
 pattern ("/api/movies/{id:int}") and a handler taking a Request and returning (status, data).
-Every failure is a JSON `{"error": ...}`: api_errors.answer() picks the status of every error
-in one place; anything it does not know is logged and answered with a plain 500 (never a
-stack trace).
+A handler may answer other content (a playlist) with a Body. Every failure is a JSON
+`{"error": ...}`: api_errors.answer() picks the status of every error in one place; anything
+it does not know is logged and answered with a plain 500 (never a stack trace).
 
 Writes (POST, PUT, PATCH, DELETE) are for scripts, not web pages: a write whose Origin is
 another site is refused (403), and a write with a body must say it is JSON (415). Together
@@ -28,7 +28,7 @@ from app.share.api_errors import ApiError, answer
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_BODY", "ApiError", "Request", "Router"]
+__all__ = ["MAX_BODY", "ApiError", "Body", "Request", "Router"]
 
 # A JSON body for the library (a title, a year, a season plan) is a few hundred bytes; 1 MiB
 # leaves room for any honest one and bounds what a careless client makes us hold in memory.
@@ -103,6 +103,15 @@ class Request:
         return b"".join(chunks)
 
 
+@dataclass(frozen=True)
+class Body:
+    """A handler's answer that is not JSON (a playlist): the bytes, their type, more headers."""
+
+    content: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
 Handler = Callable[[Request], tuple[int, Any]]
 
 
@@ -133,12 +142,17 @@ class Router:
             else:
                 allow = error.extra.pop("_allow", None)
                 status, data = error.status, {"error": error.message, **error.extra}
-        body = b"" if status == 204 else json.dumps(data, default=str).encode() + b"\n"
+        if isinstance(data, Body):
+            body, content_type, extra = data.content, data.content_type, list(data.headers)
+        else:
+            body = b"" if status == 204 else json.dumps(data, default=str).encode() + b"\n"
+            content_type, extra = "application/json", []
         reason = HTTPStatus(status).phrase
         headers = [
-            ("Content-Type", "application/json"),
+            ("Content-Type", content_type),
             ("Content-Length", str(len(body))),
             ("Cache-Control", "no-store"),
+            *extra,
         ]
         if allow:
             headers.append(("Allow", allow))

@@ -273,6 +273,7 @@ class ShareServer:
             sync=sync,
             urls=self.urls,
             share_path=lambda assignment_id: self.live_tree.current.path_of(assignment_id),
+            share_tree=lambda: self.live_tree.current,
             storage_dir=storage_dir,
             started_at=started_at,
         )

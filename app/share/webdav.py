@@ -3,7 +3,8 @@
 Resources are thin views of ShareTree nodes with O(1) getters. Files stream through an
 opener (a TorrentFileReader in the app, a plain file in tests) that wsgidav seeks and reads in
 `block_size` chunks, honouring Range and If-Range. PROPFIND is answered by propfind.py from the
-tree directly (wsgidav's generic path is too slow for big folders).
+tree directly (wsgidav's generic path is too slow for big folders), and a browser's GET of a
+folder by browse.py's index page.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from app.share import propfind
+from app.share import browse, propfind
 from app.share.dav_errors import DavErrors
 from app.share.ranges import RangeError, requested_span
 from app.share.tree import FileNode, FolderNode, ShareTree
@@ -79,9 +80,11 @@ class ShareProvider(DAVProvider):
         method = environ["REQUEST_METHOD"]
         if method == "PROPFIND" and environ.get("HTTP_DEPTH") in ("0", "1"):
             return propfind.handle(self.snapshot(environ), environ, start_response)
-        if method in ("GET", "HEAD") and "HTTP_RANGE" in environ:
+        if method in ("GET", "HEAD"):
             node = self.snapshot(environ).lookup(environ["PATH_INFO"])
-            if isinstance(node, FileNode):
+            if isinstance(node, FolderNode) and browse.wants_html(environ):
+                return browse.answer(node, environ, start_response)
+            if isinstance(node, FileNode) and "HTTP_RANGE" in environ:
                 _check_range(environ, node.size)
         return default_handler(environ, start_response)
 

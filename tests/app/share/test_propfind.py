@@ -95,6 +95,7 @@ def test_propfind_propname_and_foreign_namespaces(disk_share):
     empty = props(responses(names.content)[HEAT])
     assert set(empty) == {
         f"{D}resourcetype",
+        f"{D}iscollection",
         f"{D}getcontentlength",
         f"{D}getcontenttype",
         f"{D}getetag",
