@@ -2,7 +2,8 @@
 
 The window, the headless runner and the tests all use this one class, so there is exactly one
 way the parts are put together. Threads: start()/stop() run on the caller's thread; the async
-parts (TMDB client, sync scheduler) live on the asyncio loop given to start_async(). The
+parts (TMDB client, sync scheduler, media-server notifier) live on the asyncio loop given to
+start_async(). The
 methods that change them (settings, TMDB key, sync sources) may be called from the Qt thread,
 which runs that loop, or from any worker thread: they hop onto the loop explicitly
 (app/on_loop.py) and wait for the result.
@@ -67,6 +68,7 @@ class Core:
         self.sync = None
         self._lock = None  # the data folder's lock while started (see _lock_data_dir)
         self.sync_manager = None
+        self.notifier = None
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class Core:
         self.sync = SyncScheduler(self.settings.sync)
         self.sync_manager = SyncManager(self.library, self.sync, self._make_sync_source)
         self.sync_manager.start()
+        self._start_notifier()
 
     def stop(self) -> None:
         """Stop in reverse order; each part flushes its state (resume data, WAL). Once."""
@@ -123,6 +126,11 @@ class Core:
 
     async def stop_async(self) -> None:
         self.sync_manager = None
+        notifier, self.notifier = self.notifier, None
+        if notifier is not None:
+            if self.share is not None:
+                self.share.live_tree.remove_listener(notifier.tree_changed)
+            await notifier.aclose()
         if self.sync is not None:
             await self.sync.aclose()
             self.sync = None
@@ -175,6 +183,8 @@ class Core:
             self.call_on_loop(self.sync.apply_settings, self.settings.sync)
         if "tmdb" in sections and self.loop is not None:
             self.call_on_loop(self._make_tmdb_client, self.tmdb_key())
+        if "notify" in sections and self.notifier is not None:
+            self.call_on_loop(self.notifier.apply_settings, self.settings.notify)
         logger.info("Settings changed: %s", ", ".join(sorted(changed)))
         return sections
 
@@ -199,6 +209,20 @@ class Core:
 
     def api_token(self) -> str:
         return os.environ.get(API_TOKEN_ENV) or self.secrets.get_or_create(API_TOKEN, 24)
+
+    def notify_token(self, name: str) -> str | None:
+        """A notification target's token (keyring: call it off the Qt thread)."""
+        from app.notify.targets import token_key
+
+        return self.secrets.get(token_key(name))
+
+    def set_notify_token(self, name: str, token: str | None) -> None:
+        from app.notify.targets import token_key
+
+        if token:
+            self.secrets.set(token_key(name), token.strip())
+        else:
+            self.secrets.delete(token_key(name))
 
     def run_on_loop(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run a coroutine on the app's loop from a worker thread (the API's TMDB look-ups)."""
@@ -258,6 +282,8 @@ class Core:
 
         if self.share is not None:
             self.share.stop()
+            if self.notifier is not None:
+                self.share.live_tree.remove_listener(self.notifier.tree_changed)
         self.share, self.share_error = None, None
         share = self.settings.share
         if not share.enabled:
@@ -273,6 +299,7 @@ class Core:
             tmdb_movie=lambda tmdb_id: self._tmdb_lookup("movie", tmdb_id),
             tmdb_show=lambda tmdb_id: self._tmdb_lookup("show", tmdb_id),
             sync=lambda: self.sync_manager,
+            notify=lambda: self.notifier,
             storage_dir=self.torrents.storage_dir,
             started_at=self.started_at,
         )
@@ -286,8 +313,18 @@ class Core:
             logger.error("%s", self.share_error)
             return
         self.share = server
+        if self.notifier is not None:  # a restarted share: its new tree follows the old one
+            server.live_tree.add_listener(self.notifier.tree_changed)
         for url in server.urls():
             logger.info("Share available at %s", url)
+
+    def _start_notifier(self) -> None:
+        """On the loop: tell media servers about the share's changes (app/notify/)."""
+        from app.notify.notifier import Notifier
+
+        self.notifier = Notifier(self.settings.notify, self.notify_token)
+        if self.share is not None:
+            self.share.live_tree.add_listener(self.notifier.tree_changed)
 
     def _lock_data_dir(self) -> None:
         """Two copies on one data folder would share a library, downloads and watched

@@ -15,12 +15,15 @@ import glob
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +42,14 @@ def _opt(
     min: float | None = None,
     max: float | None = None,
     choices: tuple[str, ...] | None = None,
+    parse: Callable[[str, Any], Any] | None = None,
 ) -> Any:
-    return field(
-        default=default, metadata={"help": help, "min": min, "max": max, "choices": choices}
-    )
+    # `parse(dotted, value)` converts and checks a value that is not a plain bool, number or
+    # text (a list of notification targets); it raises SettingsError.
+    meta = {"help": help, "min": min, "max": max, "choices": choices, "parse": parse}
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 @dataclass
@@ -105,6 +112,100 @@ class SyncSettings:
     enabled: bool = _opt(True, "sync sources on their timers")
 
 
+NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")
+_TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    """A media server (or a command) told which share folders changed; see app/notify/.
+
+    `path_from` is a share path prefix and `path_to` what the server sees there (where it
+    mounts the share): "/" -> "/mnt/reelbox" sends "/mnt/reelbox/Movies/Heat (1995)". Its
+    token lives in the keyring (app/notify/targets.py: token_key), never here.
+    """
+
+    name: str
+    kind: str
+    url: str = ""  # jellyfin, emby, plex: the server's address
+    command: str = ""  # command: a program and its arguments, the changed paths appended
+    path_from: str = "/"
+    path_to: str = ""
+    timeout: float = 10.0  # seconds for one delivery
+
+
+def parse_notify_targets(dotted: str, value: Any) -> tuple[NotifyTarget, ...]:
+    """Targets from the settings file (a list of objects) or `--set` (the same as JSON)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{dotted}: expected a JSON list of targets ({exc})") from None
+    if not isinstance(value, list | tuple):
+        raise SettingsError(f"{dotted}: expected a list of targets (got {value!r})")
+    targets: list[NotifyTarget] = []
+    for number, item in enumerate(value, 1):
+        if isinstance(item, NotifyTarget):
+            item = asdict(item)
+        if not isinstance(item, dict):
+            raise SettingsError(f"{dotted}: target {number} is not an object (got {item!r})")
+        target = _notify_target(f"{dotted}[{number}]", item)
+        if any(t.name == target.name for t in targets):
+            raise SettingsError(f"{dotted}: two targets are named {target.name!r}")
+        targets.append(target)
+    return tuple(targets)
+
+
+def _notify_target(where: str, item: dict[str, Any]) -> NotifyTarget:
+    known = {f.name for f in fields(NotifyTarget)}
+    unknown = sorted(set(item) - known)
+    if unknown:
+        raise SettingsError(f"{where}: unknown field {unknown[0]!r}")
+    texts = {}
+    for key in known - {"timeout"}:
+        text = item.get(key, "/" if key == "path_from" else "")
+        if not isinstance(text, str):
+            raise SettingsError(f"{where}.{key}: expected text (got {text!r})")
+        texts[key] = text.strip()
+    name, kind = texts["name"], texts["kind"]
+    if not _TARGET_NAME.fullmatch(name):
+        raise SettingsError(
+            f"{where}.name: 1 to 40 letters, digits, '-' or '_', starting with a letter or "
+            f"digit (got {name!r})"
+        )
+    if kind not in NOTIFY_KINDS:
+        raise SettingsError(f"{where}.kind: must be one of {', '.join(NOTIFY_KINDS)}")
+    if kind == "command":
+        if not texts["command"]:
+            raise SettingsError(f"{where}.command: a command target needs a command")
+    else:
+        parts = urlsplit(texts["url"])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(
+                f"{where}.url: expected the server's address, like http://192.168.1.5:8096 "
+                f"(got {texts['url']!r})"
+            )
+    if not texts["path_from"].startswith("/"):
+        raise SettingsError(f"{where}.path_from: a share path starts with '/'")
+    timeout = item.get("timeout", 10.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 1 <= timeout <= 300:
+        raise SettingsError(f"{where}.timeout: must be between 1 and 300 seconds (got {timeout!r})")
+    return NotifyTarget(timeout=float(timeout), **texts)
+
+
+@dataclass
+class NotifySettings:
+    debounce_seconds: float = _opt(
+        2.0, "seconds without library changes before media servers are told", min=0.1, max=600
+    )
+    targets: tuple[NotifyTarget, ...] = _opt(
+        (),
+        "media servers and commands told about changed share folders (a JSON list; "
+        "Settings -> Media servers)",
+        parse=parse_notify_targets,
+    )
+
+
 @dataclass
 class UiSettings:
     last_view: str = _opt(
@@ -124,6 +225,7 @@ SECTIONS: dict[str, type] = {
     "torrents": TorrentSettings,
     "tmdb": TmdbSettings,
     "sync": SyncSettings,
+    "notify": NotifySettings,
     "ui": UiSettings,
 }
 
@@ -134,6 +236,7 @@ class Settings:
     torrents: TorrentSettings = field(default_factory=TorrentSettings)
     tmdb: TmdbSettings = field(default_factory=TmdbSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
     # ---- access by "section.key" -------------------------------------------------------
@@ -221,6 +324,8 @@ def describe(dotted: str) -> str:
 def default_of(dotted: str) -> Any:
     section, key = _split(dotted)
     spec = _field(section, key)
+    if spec.default_factory is not MISSING:
+        return spec.default_factory()
     return spec.default if spec.default is not MISSING else None
 
 
@@ -364,6 +469,8 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def _convert(dotted: str, spec, value: Any) -> Any:
+    if spec.metadata["parse"] is not None:
+        return spec.metadata["parse"](dotted, value)
     kind = (
         spec.type
         if isinstance(spec.type, type)

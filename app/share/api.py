@@ -1,5 +1,6 @@
 """The JSON API under /api/: health, movies, shows, assignments and torrents (and the sync
-sources, in api_sync.py; the share's playlists, in playlists.py).
+sources, in api_sync.py; the share's playlists, in playlists.py; media-server notifications,
+in api_notify.py).
 
 A front end beside the window (ui/): handlers run on the share's cheroot workers, read
 and validate the request, and call the same use cases the window calls (all thread-safe):
@@ -33,6 +34,7 @@ from app.add import NewMovie, NewShow
 from app.share import api_fields as fields
 from app.share import api_json as js
 from app.share.api_errors import ApiError, TmdbFailed, TmdbNotConfigured
+from app.share.api_notify import NotifyApi, NotifyService
 from app.share.api_sync import SyncApi, SyncService
 from app.share.playlists import PlaylistApi
 from app.share.routes import MAX_BODY, Request, Router
@@ -60,6 +62,7 @@ class ApiApp:
         tmdb_movie: Callable[[int], NewMovie] | None = None,
         tmdb_show: Callable[[int], NewShow] | None = None,
         sync: Callable[[], SyncService | None] | None = None,
+        notify: Callable[[], NotifyService | None] | None = None,
         urls: Callable[[], list[str]] = list,
         share_path: Callable[[int], str | None] = lambda assignment_id: None,
         share_tree: Callable[[], ShareTree] = ShareTree.empty,
@@ -98,6 +101,7 @@ class ApiApp:
         self.sync = SyncApi(library, sync)
         self.sync.register(self.router)
         PlaylistApi(library, share_tree).register(self.router)
+        NotifyApi(notify).register(self.router)
 
     def __call__(self, environ: dict, start_response: Callable):
         return self.router(environ, start_response)

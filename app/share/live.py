@@ -9,6 +9,10 @@ short-lived builder thread; writes never wait. Readers ask for `current`, which 
 then lists the share always sees it; that wait is why the window reads it in a worker thread,
 never on the Qt thread. Each request keeps the one snapshot it got: trees are immutable and
 swapped whole.
+
+Tree listeners (add_listener: the media-server notifier, app/notify/) hear each new tree as
+it is swapped in, in order, on the thread that built it and under the tree's lock: they must
+only queue it and return.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class LiveTree:
         self._wanted = 0  # bumped by every change
         self._built = 0  # the change the current tree includes
         self._builder: threading.Thread | None = None
+        self._listeners: list[Callable[[ShareTree], None]] = []
         self._tree = self._build()
 
     @classmethod
@@ -55,6 +60,17 @@ class LiveTree:
                 logger.warning("The share tree is still being rebuilt; serving the previous one")
             return self._tree
 
+    def add_listener(self, listener: Callable[[ShareTree], None]) -> None:
+        """Call listener(tree) with the current tree now, then with each new one."""
+        with self._cond:
+            self._listeners.append(listener)
+            self._tell(listener, self._tree)
+
+    def remove_listener(self, listener: Callable[[ShareTree], None]) -> None:
+        with self._cond:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def changed(self) -> None:
         """Note that the library changed; returns at once (the library's listener)."""
         with self._cond:
@@ -70,7 +86,8 @@ class LiveTree:
         tree = self._build()
         with self._cond:
             if wanted >= self._built:
-                self._tree, self._built = tree, wanted
+                self._swap(tree)
+                self._built = wanted
             self._cond.notify_all()
 
     def _run(self) -> None:
@@ -88,9 +105,22 @@ class LiveTree:
                 tree = None
             with self._cond:
                 if tree is not None and wanted >= self._built:
-                    self._tree = tree
+                    self._swap(tree)
                 self._built = max(self._built, wanted)
                 self._cond.notify_all()
+
+    def _swap(self, tree: ShareTree) -> None:
+        # under self._cond: listeners hear the trees in the order they are served
+        self._tree = tree
+        for listener in self._listeners:
+            self._tell(listener, tree)
+
+    @staticmethod
+    def _tell(listener: Callable[[ShareTree], None], tree: ShareTree) -> None:
+        try:
+            listener(tree)
+        except Exception:
+            logger.exception("A share tree listener failed")
 
     def _build(self) -> ShareTree:
         tree = build_tree(self._entries(), self._files_of)

@@ -21,6 +21,7 @@ from cheroot import wsgi
 from app.add import NewMovie, NewShow
 from app.settings import ShareSettings
 from app.share.api import MAX_TORRENT_BODY
+from app.share.api_notify import NotifyService
 from app.share.api_sync import SyncService
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.framing import StrictRequest
@@ -245,6 +246,7 @@ class ShareServer:
         tmdb_movie: Callable[[int], NewMovie] | None = None,
         tmdb_show: Callable[[int], NewShow] | None = None,
         sync: Callable[[], SyncService | None] | None = None,
+        notify: Callable[[], NotifyService | None] | None = None,
         storage_dir: Path | None = None,
         started_at: float | None = None,
         opener: Opener | None = None,
@@ -271,6 +273,7 @@ class ShareServer:
             tmdb_movie=tmdb_movie,
             tmdb_show=tmdb_show,
             sync=sync,
+            notify=notify,
             urls=self.urls,
             share_path=lambda assignment_id: self.live_tree.current.path_of(assignment_id),
             share_tree=lambda: self.live_tree.current,

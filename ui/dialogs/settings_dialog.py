@@ -1,10 +1,11 @@
-"""The Settings dialog: share, torrents, library metadata (TMDB key) and window options.
+"""The Settings dialog: share, torrents, library metadata (TMDB key), media servers told
+about library changes (media_servers.py) and window options.
 
 Every field is checked with Settings.set, the same validation the settings file and
 `--set` use; a bad value is shown under its field and nothing is saved until all are good.
 Applying hands the new Settings to core.update_settings, which saves them and restarts only
-the parts whose settings changed. Secrets (share password, TMDB key) go to the keyring
-through the core, never into the settings file.
+the parts whose settings changed. Secrets (share password, TMDB key, media-server tokens)
+go to the keyring through the core, never into the settings file.
 
 The keyring is a D-Bus service that can take seconds to answer (or wait for an unlock
 prompt), so it is never called on the Qt thread: the secrets are read in a worker while the
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Settings, SettingsError, describe
+from ui.dialogs.media_servers import MediaServersTab
 from ui.tasks import run_dialog
 from ui.widgets import CopyField
 
@@ -72,11 +74,13 @@ class StoredSecrets:
     share_password: str
     api_token: str
     tmdb_key: str
+    notify_tokens: dict[str, str]  # by target name
 
 
 def read_secrets(core: Any) -> StoredSecrets:
     """In a worker thread: the keyring may take seconds."""
-    return StoredSecrets(core.share_password(), core.api_token(), core.tmdb_key() or "")
+    tokens = {t.name: core.notify_token(t.name) or "" for t in core.settings.notify.targets}
+    return StoredSecrets(core.share_password(), core.api_token(), core.tmdb_key() or "", tokens)
 
 
 class SettingsDialog(QDialog):
@@ -92,7 +96,7 @@ class SettingsDialog(QDialog):
         self.core = core
         self.on_applied = on_applied
         self.setWindowTitle("Settings")
-        self.resize(560, 480)
+        self.resize(760, 480)
         self.fields: dict[str, QLineEdit | QCheckBox] = {}
         self.errors: dict[str, QLabel] = {}
         tabs = QTabWidget()
@@ -133,6 +137,9 @@ class SettingsDialog(QDialog):
                 form.addRow("TMDB key", self.tmdb_key)
                 form.addRow(self._sync_pointer())
             tabs.addTab(page, tab)
+            if tab == "Library":
+                self.media_servers = MediaServersTab(core)
+                tabs.addTab(self.media_servers, "Media servers")
         self.tabs = tabs
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -174,6 +181,7 @@ class SettingsDialog(QDialog):
         for field in (self.password, self.tmdb_key):
             field.setEnabled(secrets is not None)
         if secrets is not None:
+            self.media_servers.set_tokens(secrets.notify_tokens)
             self.password.setText(secrets.share_password)
             self.api_token.set_text(secrets.api_token)
             self.tmdb_key.setText(secrets.tmdb_key)
@@ -210,6 +218,13 @@ class SettingsDialog(QDialog):
                 first_bad = first_bad or widget
             else:
                 error.hide()
+        try:
+            new.notify.targets = self.media_servers.targets()
+            self.media_servers.show_problem("")
+        except SettingsError as exc:
+            self.media_servers.show_problem(str(exc))
+            ok = False
+            first_bad = first_bad or self.media_servers.table
         if first_bad is not None:  # show the first problem, on whichever tab it is
             for number in range(self.tabs.count()):
                 if self.tabs.widget(number).isAncestorOf(first_bad):
@@ -232,6 +247,8 @@ class SettingsDialog(QDialog):
 
     async def _apply(self, new: Settings, close: bool) -> None:
         core = self.core
+        names = {t.name for t in new.notify.targets}
+        tokens = self.media_servers.tokens()  # read now: the dialog may close meanwhile
         try:
             # Off the Qt thread: a share restart binds sockets, secrets go through the
             # keyring; Core hops the sync and TMDB parts back onto this loop itself.
@@ -249,6 +266,11 @@ class SettingsDialog(QDialog):
                     await asyncio.to_thread(core.set_tmdb_key, key or None)
                     self.secrets = replace(self.secrets, tmdb_key=key)
                     changed.add("tmdb")
+                tokens = {n: t for n, t in tokens.items() if n in names}
+                if tokens != self.secrets.notify_tokens:
+                    await asyncio.to_thread(_save_tokens, core, self.secrets.notify_tokens, tokens)
+                    self.secrets = replace(self.secrets, notify_tokens=tokens)
+                    changed.add("notify")
         except Exception as exc:  # a port in use after a share restart, a keyring failure
             logger.warning("Applying settings failed: %s", exc)
             if shiboken6.isValid(self):
@@ -266,6 +288,15 @@ class SettingsDialog(QDialog):
         )
         if close:
             self.accept()
+
+
+def _save_tokens(core: Any, old: dict[str, str], new: dict[str, str]) -> None:
+    """In a worker: the changed tokens to the keyring, those of removed targets out of it."""
+    for name in old.keys() - new.keys():
+        core.set_notify_token(name, None)
+    for name, token in new.items():
+        if old.get(name, "") != token:
+            core.set_notify_token(name, token or None)
 
 
 async def open_settings(reelbox: Any) -> None:

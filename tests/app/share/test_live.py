@@ -91,3 +91,20 @@ def test_a_failing_rebuild_keeps_the_previous_tree(library):
     state["fail"] = True
     live.changed()
     assert live.current.file_count == 1  # the previous snapshot, and no reader hangs
+
+
+def test_tree_listeners_hear_the_current_tree_then_each_new_one_in_order(library):
+    live = LiveTree(library.active_entries)
+    heard = []
+    live.add_listener(heard.append)
+    assert heard == [live.current]  # where the listener starts from
+    movie = library.add_movie("Heat", 1995)
+    library.add_listener(live.changed)
+    assign(library, "movie", movie.id)
+    newest = live.current  # waits for the rebuild
+    assert heard[-1] is newest and newest.file_count == 1
+    assert [tree.file_count for tree in heard] == sorted(tree.file_count for tree in heard)
+    live.remove_listener(heard.append)
+    count = len(heard)
+    live.rebuild()
+    assert len(heard) == count
