@@ -325,6 +325,13 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     dialog.collect()
     await settle(0.5)
     save(dialog, "settings")
+    media = dialog.media_servers
+    row = media.add_row(None)
+    for column, text in ((0, "living-room"), (2, "http://192.168.1.20:8096"), (4, "/mnt/reelbox")):
+        media.table.cellWidget(row, column).setText(text)
+    dialog.tabs.setCurrentWidget(media)
+    await settle(0.5)
+    save(dialog, "settings-media-servers")
     dialog.close()
 
     streaming.close()

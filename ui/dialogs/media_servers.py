@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 COLUMNS = ("Name", "Kind", "Address or command", "Share path", "Server path", "Token", "", "Result")
 NAME, KIND, WHERE, PATH_FROM, PATH_TO, TOKEN, TEST, RESULT = range(len(COLUMNS))
+_WIDTHS = {NAME: 90, KIND: 85, PATH_FROM: 70, PATH_TO: 100, TOKEN: 80, TEST: 50, RESULT: 110}
 
 
 class MediaServersTab(QWidget):
@@ -40,7 +41,11 @@ class MediaServersTab(QWidget):
         self.core = core
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(WHERE, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # the address (or command) is the long one: it takes what the others leave
+        for column, width in _WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(WHERE, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.timeouts: list[float] = []  # per row: kept as saved (settings file or --set)
