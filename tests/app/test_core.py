@@ -321,6 +321,8 @@ def test_api_adds_a_show_from_tmdb_with_its_episode_titles(paths):
         show = core.library.list_shows()[0]
         stored = {s.number: core.library.episodes(s.id) for s in core.library.seasons(show.id)}
         assert stored[1][0].title == "Pilot"
+        # the share's fanart.jpg comes from the stored backdrop
+        assert show.backdrop_path == "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg"
         await core.tmdb.aclose()
 
     run(core, scenario)
