@@ -42,6 +42,7 @@ class NewMovie:
     imdb_id: str | None = None
     overview: str = ""
     poster_path: str | None = None
+    backdrop_path: str | None = None
 
     def add_to(self, library: Library) -> Movie:
         """Store it; DuplicateItem when the library has it already (same TMDB id, or title
@@ -53,6 +54,7 @@ class NewMovie:
             imdb_id=self.imdb_id,
             overview=self.overview,
             poster_path=self.poster_path,
+            backdrop_path=self.backdrop_path,
         )
 
 
@@ -63,6 +65,7 @@ class NewShow:
     tmdb_id: int | None = None
     overview: str = ""
     poster_path: str | None = None
+    backdrop_path: str | None = None
     seasons: Seasons = field(default_factory=dict)
 
     def add_to(self, library: Library) -> Show:
@@ -73,6 +76,7 @@ class NewShow:
             tmdb_id=self.tmdb_id,
             overview=self.overview,
             poster_path=self.poster_path,
+            backdrop_path=self.backdrop_path,
             seasons=self.seasons,
         )
 
@@ -87,6 +91,7 @@ async def movie_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewMovie:
         imdb_id=details.imdb_id,
         overview=details.overview,
         poster_path=details.poster_path,
+        backdrop_path=details.backdrop_path,
     )
 
 
@@ -119,5 +124,6 @@ async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
         tmdb_id=details.tmdb_id,
         overview=details.overview,
         poster_path=details.poster_path,
+        backdrop_path=details.backdrop_path,
         seasons=seasons,
     )

@@ -65,6 +65,7 @@ class Core:
         self.start_notices: list[str] = []
         self.tmdb = None
         self.posters = None
+        self.artwork = None  # the share's artwork (app/share/artwork.py), kept across restarts
         self.sync = None
         self._lock = None  # the data folder's lock while started (see _lock_data_dir)
         self.sync_manager = None
@@ -77,6 +78,7 @@ class Core:
         from app.assign import Assigner
         from app.library.db import open_database
         from app.library.repository import Library
+        from app.share.artwork import Artwork
         from app.torrents.service import TorrentService
 
         self._lock_data_dir()
@@ -89,6 +91,7 @@ class Core:
         )
         self.torrents.start()
         self.assigner = Assigner(self.library, self.torrents)
+        self.artwork = Artwork(self.paths.poster_cache_dir)
         self._start_share()
 
     async def start_async(self) -> None:
@@ -100,6 +103,8 @@ class Core:
         self.loop = asyncio.get_running_loop()
         self._make_tmdb_client(await asyncio.to_thread(self.tmdb_key))
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
+        if self.artwork is not None:
+            self.artwork.set_download(self._download_art)
         self.sync = SyncScheduler(self.settings.sync)
         self.sync_manager = SyncManager(self.library, self.sync, self._make_sync_source)
         self.sync_manager.start()
@@ -125,6 +130,8 @@ class Core:
         logger.info("Core stopped")
 
     async def stop_async(self) -> None:
+        if self.artwork is not None:
+            self.artwork.set_download(None)
         self.sync_manager = None
         notifier, self.notifier = self.notifier, None
         if notifier is not None:
@@ -302,6 +309,7 @@ class Core:
             notify=lambda: self.notifier,
             storage_dir=self.torrents.storage_dir,
             started_at=self.started_at,
+            artwork=self.artwork,
         )
         try:
             server.start()
@@ -357,6 +365,10 @@ class Core:
             return self.run_on_loop(describe(client, tmdb_id))
         except TmdbNotFound as exc:
             raise LookupError(str(exc)) from exc
+
+    def _download_art(self, image_path: str, size: str) -> Any:
+        """The share's artwork thread: a TMDB image into the poster cache, on the loop."""
+        return self.run_on_loop(self.posters.fetch(image_path, size), timeout=60)
 
     def _make_tmdb_client(self, key: str | None) -> None:
         """On the loop; the caller reads `key` on its own thread (the keyring may take

@@ -66,6 +66,9 @@ class ShareSettings:
         300, "seconds before an idle connection is dropped", min=10, max=3600
     )
     block_size_kib: int = _opt(1024, "size of each chunk sent to a player, KiB", min=64, max=16384)
+    metadata_files: bool = _opt(
+        True, "show poster.jpg, fanart.jpg and Kodi .nfo files beside the videos"
+    )
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The share's view of the library: every active assignment as a plain ActiveEntry.
 
-Two joined queries (movies, episodes) that never load the .torrent blobs.
+Two joined queries (movies, episodes) that never load the .torrent blobs. Each entry also
+carries the item's TMDB ids, plot and artwork paths, for the share's .nfo and art files.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ def load_active_entries(db: peewee.SqliteDatabase) -> list[ActiveEntry]:
     )
     local = "a.source_kind, a.local_path"
     movies = db.execute_sql(
-        f"SELECT m.id, m.title, m.year, NULL, NULL, NULL, NULL, {common}, m.added_at, {local} "
+        f"SELECT m.id, m.title, m.year, NULL, NULL, NULL, NULL, {common}, m.added_at, {local}, "
+        "m.tmdb_id, m.imdb_id, m.overview, m.poster_path, m.backdrop_path, NULL, '', NULL "
         "FROM assignment a JOIN movie m ON a.item_type = 'movie' AND m.id = a.item_id "
         "WHERE a.active = 1"
     ).fetchall()
     episodes = db.execute_sql(
         f"SELECT e.id, s.title, s.year, s.id, se.number, e.number, e.title, "
-        f"{common}, s.added_at, {local} FROM assignment a "
+        f"{common}, s.added_at, {local}, s.tmdb_id, NULL, s.overview, s.poster_path, "
+        "s.backdrop_path, se.poster_path, e.overview, e.air_date FROM assignment a "
         "JOIN episode e ON a.item_type = 'episode' AND e.id = a.item_id "
         "JOIN season se ON se.id = e.season_id JOIN show s ON s.id = se.show_id "
         "WHERE a.active = 1"

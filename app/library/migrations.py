@@ -4,7 +4,8 @@ Each step is plain SQL (plus Python for backfills) and runs in its own transacti
 leaves the database at the last finished version. Version 1 is the first release's schema;
 version 2 adds sort titles, update times and an index for lookups by info hash; version 3
 adds local files as a source kind (files in watched folders, served from disk) and the
-sync_source table (per-source sync intervals and modes). A database
+sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
+(the share's fanart.jpg). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -186,6 +187,11 @@ CREATE TABLE sync_source (
 );
 """
 
+_V4 = """
+ALTER TABLE movie ADD COLUMN backdrop_path TEXT;
+ALTER TABLE show ADD COLUMN backdrop_path TEXT;
+"""
+
 # The TMDB refresh exists from the start, once a day.
 TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
 
@@ -228,7 +234,16 @@ def _to_v3(db: peewee.SqliteDatabase) -> None:
     )
 
 
-STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
+def _to_v4(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V4)
+
+
+STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
+    1: _to_v1,
+    2: _to_v2,
+    3: _to_v3,
+    4: _to_v4,
+}
 CURRENT_VERSION = max(STEPS)
 
 

@@ -57,6 +57,7 @@ class Movie(peewee.Model):
     year = peewee.IntegerField(null=True)
     overview = peewee.TextField(default="")
     poster_path = peewee.TextField(null=True)
+    backdrop_path = peewee.TextField(null=True)
     added_at = UtcDateTimeField(default=utc_now)
     updated_at = UtcDateTimeField(default=utc_now)
 
@@ -71,6 +72,7 @@ class Show(peewee.Model):
     year = peewee.IntegerField(null=True)
     overview = peewee.TextField(default="")
     poster_path = peewee.TextField(null=True)
+    backdrop_path = peewee.TextField(null=True)
     added_at = UtcDateTimeField(default=utc_now)
     updated_at = UtcDateTimeField(default=utc_now)
 

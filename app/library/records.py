@@ -48,3 +48,12 @@ class ActiveEntry:
     added_at: datetime
     source_kind: str = "torrent"  # or "local": a file on disk, at local_path
     local_path: str | None = None
+    # what the share's .nfo files and artwork say (for an episode: its show's, then its own)
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    overview: str = ""
+    poster_path: str | None = None
+    backdrop_path: str | None = None
+    season_poster_path: str | None = None
+    episode_overview: str = ""
+    air_date: str | None = None  # an episode's, "YYYY-MM-DD"

@@ -62,8 +62,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MOVIE_FIELDS = {"title", "year", "tmdb_id", "imdb_id", "overview", "poster_path"}
-SHOW_FIELDS = {"title", "year", "tmdb_id", "overview", "poster_path"}
+MOVIE_FIELDS = {
+    "title",
+    "year",
+    "tmdb_id",
+    "imdb_id",
+    "overview",
+    "poster_path",
+    "backdrop_path",
+}
+SHOW_FIELDS = {"title", "year", "tmdb_id", "overview", "poster_path", "backdrop_path"}
 
 
 class Library(SyncSourcesMixin):
@@ -118,6 +126,7 @@ class Library(SyncSourcesMixin):
         imdb_id: str | None = None,
         overview: str = "",
         poster_path: str | None = None,
+        backdrop_path: str | None = None,
     ) -> Movie:
         """Add a movie; DuplicateItem if the same TMDB id, or same title and year, is there."""
         values = check_fields(
@@ -128,6 +137,7 @@ class Library(SyncSourcesMixin):
                 imdb_id=imdb_id,
                 overview=overview,
                 poster_path=poster_path,
+                backdrop_path=backdrop_path,
             ),
             MOVIE_FIELDS,
         )
@@ -141,7 +151,7 @@ class Library(SyncSourcesMixin):
             )
 
     def update_movie(self, movie_id: int, **fields: Any) -> Movie:
-        """Change some of title, year, tmdb_id, imdb_id, overview, poster_path."""
+        """Change some of title, year, tmdb_id, imdb_id, overview, poster_path, backdrop_path."""
         values = check_fields(fields, MOVIE_FIELDS, partial=True)
         with self._writing():
             movie = self.get_movie(movie_id)
@@ -171,6 +181,7 @@ class Library(SyncSourcesMixin):
         tmdb_id: int | None = None,
         overview: str = "",
         poster_path: str | None = None,
+        backdrop_path: str | None = None,
         seasons: Mapping[int, int | Sequence[EpisodeData]] = (),
     ) -> Show:
         """Add a show with its seasons: {season number: episode count or [EpisodeData]}.
@@ -179,7 +190,12 @@ class Library(SyncSourcesMixin):
         """
         values = check_fields(
             dict(
-                title=title, year=year, tmdb_id=tmdb_id, overview=overview, poster_path=poster_path
+                title=title,
+                year=year,
+                tmdb_id=tmdb_id,
+                overview=overview,
+                poster_path=poster_path,
+                backdrop_path=backdrop_path,
             ),
             SHOW_FIELDS,
         )
@@ -200,7 +216,7 @@ class Library(SyncSourcesMixin):
             return show
 
     def update_show(self, show_id: int, **fields: Any) -> Show:
-        """Change some of title, year, tmdb_id, overview, poster_path."""
+        """Change some of title, year, tmdb_id, overview, poster_path, backdrop_path."""
         values = check_fields(fields, SHOW_FIELDS, partial=True)
         with self._writing():
             return update(self.get_show(show_id), values)

@@ -44,6 +44,7 @@ class MovieDetails:
     imdb_id: str | None
     runtime: int | None
     genres: tuple[str, ...]
+    backdrop_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ShowDetails:
     overview: str
     poster_path: str | None
     seasons: tuple[SeasonSummary, ...]
+    backdrop_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def parse_movie(data: dict[str, Any]) -> MovieDetails:
         imdb_id=_optional(data, "imdb_id"),
         runtime=_optional(data, "runtime"),
         genres=tuple(genre["name"] for genre in data.get("genres") or ()),
+        backdrop_path=_optional(data, "backdrop_path"),
     )
 
 
@@ -156,6 +159,7 @@ def parse_show(data: dict[str, Any]) -> ShowDetails:
         overview=_text(data, "overview"),
         poster_path=_optional(data, "poster_path"),
         seasons=tuple(seasons),
+        backdrop_path=_optional(data, "backdrop_path"),
     )
 
 

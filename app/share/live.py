@@ -21,6 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
+from app.share.artwork import Artwork
 from app.share.tree import EntryLike, ShareTree, build_tree
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ class LiveTree:
         self,
         entries: Callable[[], Iterable[EntryLike]],
         files_of: Callable[[str], Sequence | None] | None = None,
+        artwork: Artwork | None = None,
     ) -> None:
         self._entries = entries
         self._files_of = files_of
+        self._artwork = artwork  # given: .nfo files and artwork beside the videos
         self._cond = threading.Condition()
         self._wanted = 0  # bumped by every change
         self._built = 0  # the change the current tree includes
@@ -123,6 +126,6 @@ class LiveTree:
             logger.exception("A share tree listener failed")
 
     def _build(self) -> ShareTree:
-        tree = build_tree(self._entries(), self._files_of)
+        tree = build_tree(self._entries(), self._files_of, self._artwork)
         logger.debug("Share tree rebuilt: %d files", tree.file_count)
         return tree

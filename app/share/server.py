@@ -23,6 +23,7 @@ from app.settings import ShareSettings
 from app.share.api import MAX_TORRENT_BODY
 from app.share.api_notify import NotifyService
 from app.share.api_sync import SyncService
+from app.share.artwork import Artwork
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.framing import StrictRequest
 from app.share.guard import Guard
@@ -231,7 +232,8 @@ class ShareServer:
     the app's sync service, or None while there is none (see app/share/api_sync.py). storage_dir is
     where /api/health measures free disk space (default: the torrent service's), started_at
     the app's start time for its uptime (default: now). opener replaces the torrent reader
-    (tests serve files from disk).
+    (tests serve files from disk). With `artwork` and settings.metadata_files, the tree has
+    .nfo files and artwork beside the videos (see tree.py).
     """
 
     def __init__(
@@ -250,6 +252,7 @@ class ShareServer:
         storage_dir: Path | None = None,
         started_at: float | None = None,
         opener: Opener | None = None,
+        artwork: Artwork | None = None,
     ) -> None:
         from app.share.api import ApiApp
         from app.share.streams import TorrentOpener
@@ -260,7 +263,10 @@ class ShareServer:
         self.credentials = Credentials(
             settings.username, password, api_token=api_token, anonymous=settings.anonymous
         )
-        self.live_tree = LiveTree(library.active_entries, files_of=self._torrent_files)
+        self.artwork = artwork if settings.metadata_files else None
+        self.live_tree = LiveTree(
+            library.active_entries, files_of=self._torrent_files, artwork=self.artwork
+        )
         self.opener = opener or TorrentOpener(library, torrents)
         if assigner is None:
             from app.assign import Assigner
@@ -295,6 +301,8 @@ class ShareServer:
             return
         # follow the library only while serving: a stopped server must not rebuild on writes
         self.library.add_listener(self.live_tree.changed)
+        if self.artwork is not None:  # downloaded pictures join the tree
+            self.artwork.set_listener(self.live_tree.changed)
         self.live_tree.rebuild()
         app = share_app(
             lambda: self.live_tree.current,
@@ -326,6 +334,8 @@ class ShareServer:
             self._http.stop()
             self._http = None
             self.library.remove_listener(self.live_tree.changed)
+            if self.artwork is not None:
+                self.artwork.set_listener(None)
             logger.info("Share stopped")
 
     def restart(

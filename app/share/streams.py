@@ -1,5 +1,6 @@
 """Opening a share file's bytes: a TorrentFileReader for the node's torrent and file index,
-or the file itself for a local node (a watched folder's video, read straight from disk).
+the file itself for a local node (a watched folder's video, or cached artwork, read straight
+from disk), or the bytes a node holds (an .nfo the tree made).
 
 After a restart the torrent normally comes back from resume data; if it did not (deleted
 resume file, another machine), it is added again from the assignment's magnet or .torrent.
@@ -10,6 +11,7 @@ read), so the WebDAV layer never turns them into a 500.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 
@@ -36,7 +38,9 @@ class TorrentOpener:
         self._library = library
         self._torrents = torrents
 
-    def __call__(self, node: FileNode) -> TorrentStream | LocalStream:
+    def __call__(self, node: FileNode) -> TorrentStream | LocalStream | io.BytesIO:
+        if node.data is not None:
+            return io.BytesIO(node.data)
         if node.local_path is not None:
             return open_local(node)
         try:

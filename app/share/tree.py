@@ -7,6 +7,11 @@ Sizes come from the torrent metadata stored with each assignment (for a local fi
 its watched folder last saw); modification times and ETags derive from assignment data, so
 they are the same after a restart. A local file's node carries its path on disk
 (`local_path`): the opener serves those from disk instead of from a torrent.
+
+Given an Artwork, the tree also holds what media centres read beside the videos: a Kodi .nfo
+for each video (`<video name>.nfo`, see nfo.py) and show (`tvshow.nfo`), whose bytes live in
+the node (`data`), and the TMDB posters and backdrops the poster cache holds (`poster.jpg`,
+`fanart.jpg`, `seasonNN-poster.jpg`), served from disk like local files (see artwork.py).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from app.library import naming
-from app.share import subtitles
+from app.share import nfo, subtitles
+from app.share.artwork import BACKDROP_SIZE, POSTER_SIZE, Artwork
 from app.share.subtitles import SUBTITLE_FOLDERS
 
 logger = logging.getLogger(__name__)
@@ -53,6 +59,8 @@ CONTENT_TYPES = {
     ".ssa": "text/x-ssa",
     ".vtt": "text/vtt",
     ".sub": "text/plain",
+    ".nfo": "text/xml",
+    ".jpg": "image/jpeg",
 }
 
 
@@ -78,6 +86,7 @@ class FileNode:
     content_type: str
     sidecar: bool = False  # a subtitle shown next to its video (see subtitles.py)
     local_path: str | None = None  # a file on disk (a watched folder's), not a torrent's
+    data: bytes | None = None  # the whole file, made by the share (an .nfo)
 
     @property
     def name(self) -> str:
@@ -114,8 +123,9 @@ class FileSpec:
     info_hash: str
     file_index: int
     assignment_id: int
-    sidecar: bool = False
+    sidecar: bool = False  # shown beside a video (a subtitle, an .nfo, artwork), not one
     local_path: str | None = None
+    data: bytes | None = None
 
 
 class ShareTree:
@@ -215,12 +225,15 @@ def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) 
                 content_type=content_type_for(name),
                 sidecar=value.sidecar,
                 local_path=value.local_path,
+                data=value.data,
             )
     mtime = mtimes.get(parts, root_mtime) if parts else root_mtime
     return FolderNode(path="/" + "/".join(parts), mtime=mtime, children=children)
 
 
 def _etag(spec: FileSpec) -> str:
+    if spec.data is not None:
+        return f"data-{zlib.crc32(spec.data):x}-{spec.size:x}"
     if spec.local_path is not None:
         # no info hash: the assignment and the path name the file (a video and its
         # subtitles share the assignment), the size tells a rewritten one apart
@@ -257,33 +270,99 @@ class EntryLike(Protocol):
 def build_tree(
     entries: Iterable[EntryLike],
     files_of: Callable[[str], Sequence | None] | None = None,
+    artwork: Artwork | None = None,
 ) -> ShareTree:
     """Names per app/library/naming.py; name collisions get a stable " [#id]" suffix on all but the oldest.
 
     files_of(info_hash) gives a torrent's files (TorrentFile) when known; its subtitles are
     then shown beside their videos. A local video's subtitles are found on disk, beside it
-    or in a Subs folder below it (one listing per folder per build).
+    or in a Subs folder below it (one listing per folder per build). With `artwork`, each
+    video, show and season also gets its .nfo and cached artwork (see the module's docstring).
     """
     entries = sorted(entries, key=lambda e: (e.kind, e.item_id))
-    videos: list[tuple[FileSpec, EntryLike]] = []
+    # each video with the entries it holds (several for a multi-episode file)
+    videos: list[tuple[FileSpec, list[EntryLike]]] = []
     movie_folders: dict[str, int] = {}
     for entry in (e for e in entries if e.kind == "movie"):
         ext = _extension(entry.file_path)
         folder = naming.movie_folder(entry.title, entry.year)
         owner = movie_folders.setdefault(folder.casefold(), entry.item_id)
         name = folder if owner == entry.item_id else f"{folder} [#{entry.item_id}]"
-        videos.append((_spec(entry, f"{MOVIES}/{name}/{name}{ext}"), entry))
+        videos.append((_spec(entry, f"{MOVIES}/{name}/{name}{ext}"), [entry]))
     videos.extend(_episode_specs([e for e in entries if e.kind == "episode"]))
     specs = [spec for spec, _ in videos]
     listings: dict[str, list[_DiskFile]] = {}
-    for spec, entry in videos:
+    for spec, (entry, *_) in videos:
         if spec.local_path is not None:
             specs.extend(_local_sidecars(spec, listings))
         elif files_of is not None and entry.info_hash:
             files = files_of(entry.info_hash)
             if files:
                 specs.extend(subtitles.sidecars(spec, entry.file_path, files, spec.path))
+    if artwork is not None:
+        specs.extend(_metadata_specs(videos, artwork))  # last: a video's own name wins
     return ShareTree.from_files(specs)
+
+
+# ---- .nfo files and artwork ------------------------------------------------------------------
+
+
+def _metadata_specs(
+    videos: list[tuple[FileSpec, list[EntryLike]]], artwork: Artwork
+) -> list[FileSpec]:
+    specs: list[FileSpec] = []
+    shows_done: set[str] = set()
+    seasons_done: set[tuple[str, int]] = set()
+    for video, run in videos:
+        entry = run[0]
+        ext = _extension(entry.file_path)
+        base = video.path[: -len(ext)] if ext else video.path
+        if entry.kind == "movie":
+            specs.append(_data_spec(video, base + ".nfo", nfo.movie_nfo(entry)))
+            folder = base.rsplit("/", 1)[0]
+            specs.extend(_art_specs(video, folder, entry, artwork))
+            continue
+        specs.append(_data_spec(video, base + ".nfo", nfo.episode_nfo(run)))
+        show_folder = "/".join(video.path.split("/")[:2])
+        if show_folder not in shows_done:
+            shows_done.add(show_folder)
+            show = replace(video, mtime=_timestamp(getattr(entry, "added_at", None)))
+            specs.append(_data_spec(show, f"{show_folder}/tvshow.nfo", nfo.tvshow_nfo(entry)))
+            specs.extend(_art_specs(show, show_folder, entry, artwork))
+        season = entry.season_number or 0
+        if (show_folder, season) not in seasons_done:
+            seasons_done.add((show_folder, season))
+            found = artwork.file(getattr(entry, "season_poster_path", None), POSTER_SIZE)
+            if found is not None:
+                name = f"season{season:02d}" if season else "season-specials"
+                specs.append(_art_spec(video, f"{show_folder}/{name}-poster.jpg", found))
+    return specs
+
+
+def _art_specs(owner: FileSpec, folder: str, entry: EntryLike, artwork: Artwork) -> list[FileSpec]:
+    pictures = (
+        ("poster.jpg", getattr(entry, "poster_path", None), POSTER_SIZE),
+        ("fanart.jpg", getattr(entry, "backdrop_path", None), BACKDROP_SIZE),
+    )
+    specs = []
+    for name, image_path, size in pictures:
+        found = artwork.file(image_path, size)
+        if found is not None:
+            specs.append(_art_spec(owner, f"{folder}/{name}", found))
+    return specs
+
+
+def _data_spec(owner: FileSpec, path: str, data: bytes) -> FileSpec:
+    return replace(
+        owner, path=path, size=len(data), data=data, local_path=None, info_hash="", sidecar=True
+    )
+
+
+def _art_spec(owner: FileSpec, path: str, found: tuple[str, int]) -> FileSpec:
+    local_path, size = found
+    return replace(
+        owner, path=path, size=size, local_path=local_path, info_hash="", file_index=0, sidecar=True
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +405,7 @@ def _list_near(folder: str) -> list[_DiskFile]:
     return found
 
 
-def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, EntryLike]]:
+def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, list[EntryLike]]]:
     show_folders: dict[str, int] = {}
     show_names: dict[int, str] = {}
     for entry in sorted(entries, key=lambda e: e.show_id or 0):
@@ -365,7 +444,7 @@ def _episode_specs(entries: list[EntryLike]) -> list[tuple[FileSpec, EntryLike]]
                 last_episode=last.episode_number if last is not first else None,
             )
             path = _replace_show_folder(path, show_folder)
-            specs.append((_spec(first, path), first))
+            specs.append((_spec(first, path), run))
     return specs
 
 

@@ -2,7 +2,7 @@
 
 `TmdbLibrarySource` re-reads every TMDB-linked show (its seasons, specials included, and
 their episodes, so new episodes appear) and every TMDB-linked movie (IMDb id, overview,
-poster). Titles and years are left alone: they name the files players see, and those names
+poster, backdrop). Titles and years are left alone: they name the files players see, and those names
 must stay stable. Only what changed is written, so a quiet sync does not wake the share.
 Requests go out a few at a time and are paced (at most `requests_per_second`), well under
 TMDB's limit, so a large library does not run into 429 answers.
@@ -160,7 +160,12 @@ class TmdbLibrarySource:
             )
             report.new_episodes += sum(1 for e in episodes if e.number not in stored_episodes)
             report.updated += 1
-        changes = _changes(show, overview=details.overview, poster_path=details.poster_path)
+        changes = _changes(
+            show,
+            overview=details.overview,
+            poster_path=details.poster_path,
+            backdrop_path=details.backdrop_path,
+        )
         if changes:
             await asyncio.to_thread(self.library.update_show, show.id, **changes)
             report.updated += 1
@@ -176,6 +181,7 @@ class TmdbLibrarySource:
             imdb_id=details.imdb_id,
             overview=details.overview,
             poster_path=details.poster_path,
+            backdrop_path=details.backdrop_path,
         )
         if changes:
             await asyncio.to_thread(self.library.update_movie, movie.id, **changes)

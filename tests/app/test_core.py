@@ -321,6 +321,54 @@ def test_api_adds_a_show_from_tmdb_with_its_episode_titles(paths):
         show = core.library.list_shows()[0]
         stored = {s.number: core.library.episodes(s.id) for s in core.library.seasons(show.id)}
         assert stored[1][0].title == "Pilot"
+        # the share's fanart.jpg comes from the stored backdrop
+        assert show.backdrop_path == "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg"
+        await core.tmdb.aclose()
+
+    run(core, scenario)
+
+
+def test_the_share_downloads_missing_artwork_through_the_poster_cache(paths, tmp_path):
+    """A poster not cached yet is fetched from TMDB in the background and then listed; one
+    TMDB cannot give (404 here) is left out, and the listing works all along."""
+    from tests.app.metadata.fake_tmdb import JPEG
+
+    core = make_core(paths, free_port())
+    fake = FakeTmdb()
+    fake.images["/matrix.jpg"] = JPEG
+    video = tmp_path / "matrix.mkv"
+    video.write_bytes(b"m" * 1000)
+    folder = "/Movies/The%20Matrix%20(1999)/"
+
+    async def scenario(core: Core) -> None:
+        core.tmdb = TmdbClient(API_KEY, transport=fake.transport())
+        core.posters.client = core.tmdb
+
+        def add() -> None:
+            movie = core.library.add_movie(
+                "The Matrix",
+                1999,
+                tmdb_id=603,
+                poster_path="/matrix.jpg",
+                backdrop_path="/gone.jpg",
+            )
+            core.library.assign_local("movie", movie.id, str(video), size=1000)
+
+        await asyncio.to_thread(add)
+        auth = ("reelbox", await asyncio.to_thread(core.share_password))
+        base = core.share.urls()[0].rstrip("/")
+        async with httpx.AsyncClient(timeout=10, auth=auth) as client:
+            for _ in range(600):  # until the download's rebuild; each turn waits 0.1 s
+                listing = await client.request("PROPFIND", base + folder, headers={"Depth": "1"})
+                assert listing.status_code == 207
+                if b"poster.jpg" in listing.content:
+                    break
+                await asyncio.sleep(0.1)
+            assert b"poster.jpg" in listing.content
+            assert b"The%20Matrix%20(1999).nfo" in listing.content
+            assert b"fanart.jpg" not in listing.content
+            poster = await client.get(base + folder + "poster.jpg")
+            assert poster.status_code == 200 and poster.content == JPEG
         await core.tmdb.aclose()
 
     run(core, scenario)

@@ -163,6 +163,48 @@ def test_active_entries_hold_everything_the_share_needs(library):
     assert episode_entry.assignment_id == e.id
 
 
+def test_active_entries_carry_what_the_share_metadata_files_say(library):
+    movie = library.add_movie(
+        "The Matrix",
+        1999,
+        tmdb_id=603,
+        imdb_id="tt0133093",
+        overview="Neo wakes up.",
+        poster_path="/matrix.jpg",
+        backdrop_path="/matrix-wide.jpg",
+    )
+    show = library.add_show(
+        "Dark", 2017, tmdb_id=70523, overview="Time", poster_path="/dark.jpg", backdrop_path=None
+    )
+    library.upsert_season(
+        show.id,
+        1,
+        poster_path="/dark-s1.jpg",
+        episodes=[EpisodeData(1, "Secrets", "A boy vanishes.", "2017-12-01")],
+    )
+    _assign(library, "movie", movie.id)
+    _assign(library, "episode", library.find_episode(show.id, 1, 1).id, HASH_B, 4)
+    entries = {entry.kind: entry for entry in library.active_entries()}
+    movie_entry, episode_entry = entries["movie"], entries["episode"]
+    assert (
+        movie_entry.tmdb_id,
+        movie_entry.imdb_id,
+        movie_entry.overview,
+        movie_entry.poster_path,
+        movie_entry.backdrop_path,
+        movie_entry.season_poster_path,
+    ) == (603, "tt0133093", "Neo wakes up.", "/matrix.jpg", "/matrix-wide.jpg", None)
+    assert (
+        episode_entry.tmdb_id,
+        episode_entry.overview,
+        episode_entry.poster_path,
+        episode_entry.backdrop_path,
+        episode_entry.season_poster_path,
+        episode_entry.episode_overview,
+        episode_entry.air_date,
+    ) == (70523, "Time", "/dark.jpg", None, "/dark-s1.jpg", "A boy vanishes.", "2017-12-01")
+
+
 def test_deleting_items_deletes_their_assignments(library, db):
     movie = library.add_movie("Heat", 1995)
     kept = library.add_movie("Alien", 1979)

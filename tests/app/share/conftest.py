@@ -186,7 +186,15 @@ class Stack:
     """A library, a started TorrentService and a running ShareServer on 127.0.0.1."""
 
     def __init__(
-        self, paths, *, tmdb_movie=None, tmdb_show=None, anonymous=False, **torrent_settings
+        self,
+        paths,
+        *,
+        tmdb_movie=None,
+        tmdb_show=None,
+        anonymous=False,
+        artwork=None,
+        metadata_files=True,
+        **torrent_settings,
     ) -> None:
         from app.library.db import open_database
         from app.library.repository import Library
@@ -208,6 +216,7 @@ class Stack:
             anonymous=anonymous,
             threads=16,
             block_size_kib=256,
+            metadata_files=metadata_files,
         )
         # port 0 is for tests only (a free port); settings validation asks for 1-65535
         self.share = ShareServer(
@@ -218,6 +227,7 @@ class Stack:
             api_token="tok-123",
             tmdb_movie=tmdb_movie,
             tmdb_show=tmdb_show,
+            artwork=artwork,
         )
         self.share.start()
 

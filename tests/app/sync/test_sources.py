@@ -63,6 +63,7 @@ def test_show_gets_its_seasons_specials_and_episode_titles(library, fake):
     assert (season_one.name, season_one.air_date) == ("Season 1", date(2008, 1, 20))
     refreshed = library.get_show(show.id)
     assert refreshed.poster_path == "/ztkUQFLlC19CCMYHW9o1zWhJRNq.jpg"
+    assert refreshed.backdrop_path == "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg"
     assert refreshed.title == "Breaking Bad"
     assert summary.startswith("1 show and 0 movies checked, 7 new episodes")
 
@@ -129,6 +130,7 @@ def test_movie_details_are_refreshed_but_the_title_is_kept(library, fake):
     fresh = library.get_movie(movie.id)
     assert fresh.imdb_id == "tt0133093"
     assert fresh.poster_path == "/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg"
+    assert fresh.backdrop_path == "/l4QHerTSbMI7qgvasqxP36pqjN6.jpg"
     assert fresh.overview.startswith("Set in the 22nd century")
     assert (fresh.title, fresh.year) == ("Matrix", 1999)
     assert library.get_movie(unlinked.id).overview == ""
