@@ -279,14 +279,13 @@ class PieceFetcher:
         with self.cond:
             self.waiting += 1
             try:
+                checked = float("-inf")  # when stopped() was last asked
                 while True:
                     self._check_open()
                     data = self._cache.get(piece)
                     if data is not None:
                         self._cache.move_to_end(piece)
                         return data
-                    if self.stopped is not None and (failure := self.stopped()) is not None:
-                        raise failure  # the data cannot be written or read: no use waiting
                     now = time.monotonic()
                     if now >= deadline:
                         raise ReadTimeout(
@@ -295,14 +294,22 @@ class PieceFetcher:
                         )
                     if now - self._requested.get(piece, 0.0) >= RETRY_SECONDS:
                         self._ask(piece)
-                    if self.nudge is not None:
-                        self.cond.release()  # nudging waits on libtorrent: not under our lock
-                        try:
+                    # both ask libtorrent (and wait for its thread): not under our lock, and
+                    # stopped() at most twice a second, not at every piece that arrives
+                    failure = None
+                    self.cond.release()
+                    try:
+                        if self.stopped is not None and now - checked >= 0.5:
+                            checked = now
+                            failure = self.stopped()
+                        if failure is None and self.nudge is not None:
                             self.nudge()
-                        finally:
-                            self.cond.acquire()
-                        if piece in self._cache or self._closed:
-                            continue  # arrived (or failed) while we were not listening
+                    finally:
+                        self.cond.acquire()
+                    if failure is not None:
+                        raise failure  # the data cannot be written or read: no use waiting
+                    if piece in self._cache or self._closed:
+                        continue  # arrived (or failed) while we were not listening
                     self.cond.wait(min(0.5, deadline - now))
             finally:
                 self.waiting -= 1
