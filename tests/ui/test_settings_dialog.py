@@ -218,6 +218,7 @@ def test_closing_the_dialog_while_it_applies_loses_nothing(qapp, make_core):
         core.update_settings = slow_update
         dialog = await open_settings(reelbox)
         dialog.fields["torrents.connections_limit"].setText("77")
+        dialog.password.setText("typed-before-closing")
         click(dialog.buttons, OK)  # applies in a worker, then would close
         applying = dialog.applied
         dialog.reject()  # the user closes it meanwhile: the window deletes it
@@ -226,5 +227,7 @@ def test_closing_the_dialog_while_it_applies_loses_nothing(qapp, make_core):
         await asyncio.wait_for(asyncio.shield(applying), 30)
         assert applying.exception() is None  # not "Internal C++ object already deleted"
         assert core.settings.torrents.connections_limit == 77
+        # what was typed is applied too, though the fields were gone when it was saved
+        assert core.share_password() == "typed-before-closing"
 
     assert run_app(qapp, make_core(), scenario)[0] == 0

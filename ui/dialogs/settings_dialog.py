@@ -243,12 +243,14 @@ class SettingsDialog(QDialog):
             return
         self.status.setText("Applying…")
         self.buttons.setEnabled(False)
-        self.applied = asyncio.ensure_future(self._apply(new, close))
+        # what was typed is read now: the dialog may be closed (and deleted) while it applies
+        typed = _Typed(
+            self.password.text().strip(), self.tmdb_key.text().strip(), self.media_servers.tokens()
+        )
+        self.applied = asyncio.ensure_future(self._apply(new, typed, close))
 
-    async def _apply(self, new: Settings, close: bool) -> None:
+    async def _apply(self, new: Settings, typed: _Typed, close: bool) -> None:
         core = self.core
-        names = {t.name for t in new.notify.targets}
-        tokens = self.media_servers.tokens()  # read now: the dialog may close meanwhile
         try:
             # Off the Qt thread: a share restart binds sockets, secrets go through the
             # keyring; Core hops the sync and TMDB parts back onto this loop itself.
@@ -256,20 +258,18 @@ class SettingsDialog(QDialog):
             # Compared with what was read, not asked again; None: the keyring has not
             # answered yet, so the secrets are left alone.
             if self.secrets is not None:
-                password = self.password.text().strip()
-                if password != self.secrets.share_password:
-                    await asyncio.to_thread(core.set_share_password, password)
-                    self.secrets = replace(self.secrets, share_password=password)
+                if typed.password != self.secrets.share_password:
+                    await asyncio.to_thread(core.set_share_password, typed.password)
+                    self.secrets = replace(self.secrets, share_password=typed.password)
                     changed.add("share")
-                key = self.tmdb_key.text().strip()
-                if key != self.secrets.tmdb_key:
-                    await asyncio.to_thread(core.set_tmdb_key, key or None)
-                    self.secrets = replace(self.secrets, tmdb_key=key)
+                if typed.tmdb_key != self.secrets.tmdb_key:
+                    await asyncio.to_thread(core.set_tmdb_key, typed.tmdb_key or None)
+                    self.secrets = replace(self.secrets, tmdb_key=typed.tmdb_key)
                     changed.add("tmdb")
-                tokens = {n: t for n, t in tokens.items() if n in names}
-                if tokens != self.secrets.notify_tokens:
-                    await asyncio.to_thread(_save_tokens, core, self.secrets.notify_tokens, tokens)
-                    self.secrets = replace(self.secrets, notify_tokens=tokens)
+                if typed.tokens != self.secrets.notify_tokens:
+                    old_tokens = self.secrets.notify_tokens
+                    await asyncio.to_thread(_save_tokens, core, old_tokens, typed.tokens)
+                    self.secrets = replace(self.secrets, notify_tokens=typed.tokens)
                     changed.add("notify")
         except Exception as exc:  # a port in use after a share restart, a keyring failure
             logger.warning("Applying settings failed: %s", exc)
@@ -297,6 +297,15 @@ def _save_tokens(core: Any, old: dict[str, str], new: dict[str, str]) -> None:
     for name, token in new.items():
         if old.get(name, "") != token:
             core.set_notify_token(name, token or None)
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """The secrets as typed when Apply or OK was pressed."""
+
+    password: str
+    tmdb_key: str
+    tokens: dict[str, str]
 
 
 async def open_settings(reelbox: Any) -> None:
