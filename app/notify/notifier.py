@@ -145,11 +145,9 @@ class Notifier:
         return self._settings.targets
 
     async def test(self, name: str) -> Delivery:
-        """Send a test notification to a saved target (its token from the keyring)."""
-        spec = next((t for t in self._settings.targets if t.name == name), None)
-        if spec is None:
-            raise UnknownTarget(f"no notification target is named {name!r}")
-        (result,) = await self._deliver([spec], TEST_CHANGES, "test")
+        """Send a test notification to a saved target (its token from the keyring). It does
+        not queue behind change deliveries: only those must keep their order."""
+        (result,) = await self._send_all([self._spec(name)], TEST_CHANGES, "test")
         return result
 
     async def test_unsaved(self, spec: NotifyTarget, token: str | None) -> Delivery:
@@ -158,10 +156,14 @@ class Notifier:
 
     def run_test(self, name: str) -> Delivery:
         """test(name) from another thread (a share worker), waiting for its result."""
+        spec = self._spec(name)
+        return on_loop.run_on_loop(self._loop, self.test(name), spec.timeout + 30)
+
+    def _spec(self, name: str) -> NotifyTarget:
         spec = next((t for t in self._settings.targets if t.name == name), None)
         if spec is None:
             raise UnknownTarget(f"no notification target is named {name!r}")
-        return on_loop.run_on_loop(self._loop, self.test(name), spec.timeout + 30)
+        return spec
 
     # ---- results (any thread) -----------------------------------------------------------
 
@@ -194,12 +196,6 @@ class Notifier:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _deliver(
-        self, specs: Sequence[NotifyTarget], changes: Sequence[Change], reason: str
-    ) -> list[Delivery]:
-        async with self._order:
-            return await self._send_all(specs, changes, reason)
 
     async def _send_all(
         self, specs: Sequence[NotifyTarget], changes: Sequence[Change], reason: str

@@ -21,6 +21,7 @@ from app.assign import (
     TorrentInUse,
 )
 from app.library.errors import DuplicateItem, InvalidValue, NotFound
+from app.notify.notifier import UnknownTarget
 from app.on_loop import LoopNotAnswering
 from app.share import api_json as js
 from app.sync.scheduler import SyncError, UnknownSource
@@ -63,7 +64,7 @@ def answer(exc: Exception) -> ApiError | None:
         return ApiError(409, str(exc), video_files=[js.torrent_file(f) for f in exc.candidates])
     if isinstance(exc, TorrentInUse):
         return ApiError(409, str(exc), assignments=[js.assignment(a) for a in exc.assignments])
-    if isinstance(exc, NotFound | NotAssigned | TorrentNotFound | UnknownSource):
+    if isinstance(exc, NotFound | NotAssigned | TorrentNotFound | UnknownSource | UnknownTarget):
         return ApiError(404, str(exc))
     if isinstance(
         exc,

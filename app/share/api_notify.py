@@ -49,11 +49,8 @@ class NotifyApi:
         return 200, {"targets": [target_report(r) for r in self._service().report()]}
 
     def test(self, request: Request) -> tuple[int, Any]:
-        service = self._service()
         name = request.params["name"]
-        if not any(r.target.name == name for r in service.report()):
-            raise ApiError(404, f"no notification target is named {name!r}")
-        return 200, {"target": name, "result": delivery(service.run_test(name))}
+        return 200, {"target": name, "result": delivery(self._service().run_test(name))}
 
 
 def target_report(report) -> dict[str, Any]:
