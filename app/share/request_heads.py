@@ -109,7 +109,7 @@ class HeadGate:
         timeout: float,
         max_head: int,
         socket_timeout: float,
-        max_waiting: int = 512,
+        max_waiting: int = 500,  # Windows' select() takes at most 512 sockets
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._dispatch = dispatch
@@ -173,24 +173,29 @@ class HeadGate:
             self._wake_w.send(b"\0")
 
     def _run(self) -> None:
+        # every request passes through this one thread: an error must never end it, and one
+        # that repeats must not spin a core
         while not self._stopping:
-            now = self._clock()
-            due = min((w.deadline for w in self._waiting.values()), default=now + 1.0)
             try:
-                events = self._selector.select(timeout=max(0.0, min(due - now, 1.0)))
-            except OSError:
-                logger.exception("The share's request reader failed; retrying")
+                self._turn()
+            except Exception:
+                logger.exception("The share's request reader failed; going on")
+                time.sleep(0.1)
+
+    def _turn(self) -> None:
+        now = self._clock()
+        due = min((w.deadline for w in self._waiting.values()), default=now + 1.0)
+        events = self._selector.select(timeout=max(0.0, min(due - now, 1.0)))
+        for key, _ in events:
+            if key.fileobj is self._wake_r:
+                self._take_incoming()
                 continue
-            for key, _ in events:
-                if key.fileobj is self._wake_r:
-                    self._take_incoming()
-                    continue
-                try:
-                    self._read(key.data)
-                except Exception:
-                    logger.exception("Reading a request head from %s failed", key.data.remote_addr)
-                    self._forget(key.data)
-            self._expire(self._clock())
+            try:
+                self._read(key.data)
+            except Exception:
+                logger.exception("Reading a request head from %s failed", key.data.remote_addr)
+                self._forget(key.data)
+        self._expire(self._clock())
 
     def _take_incoming(self) -> None:
         with contextlib.suppress(OSError):

@@ -348,3 +348,25 @@ def test_a_huge_body_is_refused_before_it_is_read(hostile_share, method):
         sock.sendall(raw_request(method=method, extra=f"Depth: 1\r\nContent-Length: {10**12}\r\n"))
         answer = read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 413 ")
+
+
+def test_an_error_in_the_request_reader_does_not_stop_the_share(hostile_share, monkeypatch):
+    # every request head goes through one thread: an unexpected error there once stopped the
+    # share for good (nothing was served again)
+    gate = hostile_share.server._server.gate
+    real = gate._take_incoming
+    failures = []
+
+    def fails_once() -> None:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("an unexpected error")
+        real()
+
+    monkeypatch.setattr(gate, "_take_incoming", fails_once)
+    for _ in range(2):  # the first connection meets the error; both are answered
+        with socket.create_connection(("127.0.0.1", hostile_share.server.port)) as sock:
+            sock.settimeout(10)
+            sock.sendall(raw_request(extra="Range: bytes=0-4\r\nConnection: close\r\n"))
+            assert read_answer(sock).startswith(b"HTTP/1.1 206")
+    assert failures == [1]
