@@ -101,6 +101,7 @@ def enforce_active_limit(torrents: list[ManagedTorrent], limit: int) -> list[Man
             mt.handle.pause()
             mt.idle_level = IDLE_PAUSED
         if mt.fetcher is not None:
+            mt.fetcher.quiet()  # as idle_step: a later wake must not resume the old fetch
             mt.fetcher.drop_cache()
         paused.append(mt)
         logger.info("Paused %s: more than %d torrents active", mt.info_hash, limit)

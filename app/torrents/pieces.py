@@ -185,10 +185,6 @@ class PieceFetcher:
             self._background.clear()
             self._update(played)
 
-    def playing(self) -> bool:
-        """A file is being fetched in the background (see play())."""
-        return bool(self._background)
-
     def fetching(self) -> set[int]:
         """Pieces someone wants and may not have yet (for the piece map)."""
         with self.cond:

@@ -470,7 +470,9 @@ class TorrentService:
             return None
         folder = Path(mt.handle.status().save_path)  # the default flags include the path
         files, index = (mt.info.files if mt.info else ()), st.error_file
-        path = folder / files[index].path if 0 <= index < len(files) else folder
+        # libtorrent's index counts pad files, which TorrentInfo.files leaves out
+        file = next((f for f in files if f.index == index), None)
+        path = folder / file.path if file is not None else folder
         return storage_error(st.errc.value(), st.errc.message(), str(path))
 
     def _recheck_damaged(self, mt: ManagedTorrent, piece: int) -> None:
@@ -504,10 +506,7 @@ class TorrentService:
         if self._torrents.get(mt.info_hash) is not mt:
             return
         mt.state_dirty = False
-        try:
-            self.store.save_state(mt.info_hash, mt.state)
-        except OSError as exc:
-            logger.error("Cannot save state of %s: %s", mt.info_hash, exc)
+        self.store.save_state(mt.info_hash, mt.state)  # queued; the writer logs a failure
 
     def _get(self, info_hash: str) -> ManagedTorrent:
         mt = self._torrents.get(self._hash(info_hash))

@@ -136,13 +136,16 @@ class _Writer:
             return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
 
     def close(self, timeout: float) -> bool:
-        done = self.flush(timeout)
+        """End the thread once the queue is empty; if that takes too long it stays (a second
+        writer must never run beside it)."""
+        if not self.flush(timeout):
+            return False
         with self._cond:
             thread, self._thread = self._thread, None
             self._cond.notify_all()
         if thread is not None:
             thread.join(timeout)
-        return done
+        return True
 
     def _run(self) -> None:
         me = threading.current_thread()

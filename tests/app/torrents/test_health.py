@@ -109,7 +109,7 @@ def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
     # seeder was away (it stops after a few failed connects by default)
     # a small disk budget keeps the background fetch to 4 MiB ahead of the first read, so the
     # far read below needs the seeder
-    settings = loopback_torrent_settings(stall_timeout=60, read_timeout=12, cache_budget_mib=8)
+    settings = loopback_torrent_settings(stall_timeout=60, read_timeout=30, cache_budget_mib=8)
     service = make_service(settings)
     seeder = make_seeder({"Movie/m.mkv": 48 * MiB})
     info = service.add(seeder.magnet)
@@ -131,7 +131,7 @@ def test_a_seeder_back_on_its_address_after_a_long_absence_is_reconnected(
     thread.start()
     try:
         # the read waits with the seeder away: stalled long before the 60 s stall timeout
-        assert wait_until(lambda: service.status(info.info_hash).stalled, timeout=11)
+        assert wait_until(lambda: service.status(info.info_hash).stalled, timeout=25)
         seeder.start()  # the same address
         thread.join(30)
         assert result.get("data") == seeder.data("Movie/m.mkv")[40 * MiB : 40 * MiB + 64 * KiB]
