@@ -16,8 +16,6 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Chatty libraries: httpx logs every request URL at INFO, and a v3 TMDB key travels in the URL.
 QUIET = ("httpx", "httpcore", "wsgidav", "cheroot", "peewee", "rebulk", "guessit", "asyncio")
 
-logger = logging.getLogger(__name__)
-
 
 class LogFileHandler(logging.handlers.RotatingFileHandler):
     """The rotating log file; a write error (ENOSPC, EIO) is told once, not once per record.

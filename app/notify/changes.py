@@ -9,12 +9,9 @@ so comparing them is safe on any thread.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from app.share.tree import FolderNode, ShareTree
-
-logger = logging.getLogger(__name__)
 
 CREATED, MODIFIED, DELETED = "Created", "Modified", "Deleted"
 

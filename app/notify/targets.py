@@ -17,7 +17,6 @@ put in headers, never in a URL, so httpx's request log never shows one.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shlex
 import subprocess
@@ -30,8 +29,6 @@ from defusedxml import ElementTree
 
 from app.notify.changes import DELETED, Change, parent_of
 from app.settings import NotifyTarget
-
-logger = logging.getLogger(__name__)
 
 # How much of a failing server's or command's answer goes into the error.
 ERROR_TAIL = 200

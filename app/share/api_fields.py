@@ -11,12 +11,11 @@ import logging
 import re
 from typing import Any
 
+from app.library.validation import MAX_INTEGER, check_text
 from app.share.api_errors import ApiError
 
 logger = logging.getLogger(__name__)
 
-# SQLite stores integers in 64 bits; a bigger number cannot be stored, only refused.
-MAX_INTEGER = 2**63 - 1
 # Titles, labels and file paths: a Linux path is at most 4096 bytes, the rest far shorter.
 MAX_TEXT = 4096
 # A magnet link with many trackers runs to a few KiB.
@@ -50,13 +49,7 @@ def text(body: dict, key: str, *, max_length: int | None = MAX_TEXT) -> str:
         raise ApiError(422, f"{key} is too long ({len(value)} characters; at most {max_length})")
     if "\x00" in value:
         raise ApiError(422, f"{key} must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(
-            422, f"{key} is not valid Unicode text (it holds a lone surrogate)"
-        ) from None
-    return value.strip()
+    return check_text(value, key).strip()  # a lone surrogate: InvalidValue, a 422
 
 
 def optional_text(body: dict, key: str) -> str | None:
