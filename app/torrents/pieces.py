@@ -240,9 +240,11 @@ class PieceFetcher:
                     self._ask(piece)
 
     def settle(self, reader: object) -> None:
-        """The reader's read has every byte it asked for: it needs nothing now."""
+        """The reader's read is over (it has its bytes, or failed): it needs nothing now."""
         with self.cond:
-            self._update(self._needs.pop(reader, set()))
+            needs = self._needs.pop(reader, set())
+            if not self._closed:  # a removed torrent's handle takes no priorities
+                self._update(needs)
 
     def get(self, piece: int, deadline: float) -> bytes:
         """The bytes of one piece, waiting until monotonic time `deadline` at most.

@@ -117,14 +117,17 @@ class TorrentFileReader(io.RawIOBase):
         deadline = time.monotonic() + self._timeout
         written = 0
         base = self.file.offset
-        for piece in needed:
-            data = self._fetcher.get(piece, deadline)
-            piece_start = piece * self._plen
-            lo = base + start + written - piece_start
-            hi = min(len(data), base + end - piece_start)
-            out[written : written + hi - lo] = memoryview(data)[lo:hi]  # one copy, not two
-            written += hi - lo
-        self._fetcher.settle(self)
+        try:
+            for piece in needed:
+                data = self._fetcher.get(piece, deadline)
+                piece_start = piece * self._plen
+                lo = base + start + written - piece_start
+                hi = min(len(data), base + end - piece_start)
+                out[written : written + hi - lo] = memoryview(data)[lo:hi]  # one copy, not two
+                written += hi - lo
+        finally:
+            # a read that failed (timeout, storage error) keeps nothing at the top priority
+            self._fetcher.settle(self)
         if written != end - start:
             raise TorrentError(f"{self.name}: got {written} bytes of {end - start} (short piece)")
         self._pos = end
