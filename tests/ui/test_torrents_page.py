@@ -82,7 +82,8 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
             files = sorted(page.files.item(n).text() for n in range(2))
             assert files[0].startswith("Heat.1995.720p/Heat.1995.720p.mkv")
             await until(lambda: page.users.count() and page.users.item(0).text() == "Heat (1995)")
-            assert page.piece_map.pieces  # one byte per piece once the metadata is there
+            # one byte per piece once the metadata is there (the status poll brings it)
+            await until(lambda: page.piece_map.pieces, what="the piece map")
             # The status bar sums the live figures: rates, streams, free disk.
             bar = reelbox.window.status
             await until(lambda: bar.disk.text().endswith("free"), what="free disk")
