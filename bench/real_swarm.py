@@ -697,6 +697,13 @@ class Run:
     @contextmanager
     def share(self, label: str) -> Iterator[Target]:
         self.sessions += 1
+        if self.sessions > 1 and self.args.seeder == "transmission":
+            # Transmission 3.00 keeps one record per peer IP address and marks an address that
+            # once had every piece as a seed until it restarts: the next fresh session from
+            # 127.0.0.1 was refused as seed-to-seed ("no peer sent the metadata"). A restart
+            # gives every session the seeder a new peer on another address would meet.
+            self.seeder.stop()
+            self.seeder.start()
         root = self.root / f"share{self.sessions}-{label}"
         root.mkdir()
         argv = ["--serve-root", str(root)]

@@ -65,7 +65,8 @@ def session_settings(settings: TorrentSettings, listen_interface: str | None = N
         # requests queued at each peer: what a seek's piece waits behind (they are served in
         # order). libtorrent queues 3 s of data, capped at 500 blocks (8 MiB: 0.4 s at
         # 20 MiB/s); 128 blocks (2 MiB) is 0.1 s there and still fills a 20 MiB/s peer at
-        # 100 ms round trips.
+        # 100 ms round trips. A peer that advertises its own queue length ("reqq": libtorrent
+        # 500, Transmission 512; aria2 none) gets that instead: libtorrent adopts it.
         "max_out_request_queue": 128,
         "user_agent": "Reelbox",
         # tick_interval stays at libtorrent's 500 ms: with no piece deadlines (see pieces.py)
