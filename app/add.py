@@ -63,6 +63,7 @@ class NewShow:
     title: str
     year: int | None = None
     tmdb_id: int | None = None
+    imdb_id: str | None = None
     overview: str = ""
     poster_path: str | None = None
     backdrop_path: str | None = None
@@ -74,6 +75,7 @@ class NewShow:
             self.title,
             self.year,
             tmdb_id=self.tmdb_id,
+            imdb_id=self.imdb_id,
             overview=self.overview,
             poster_path=self.poster_path,
             backdrop_path=self.backdrop_path,
@@ -122,6 +124,7 @@ async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
         details.title,
         details.year,
         tmdb_id=details.tmdb_id,
+        imdb_id=details.imdb_id,
         overview=details.overview,
         poster_path=details.poster_path,
         backdrop_path=details.backdrop_path,

@@ -35,7 +35,7 @@ def load_active_entries(db: peewee.SqliteDatabase) -> list[ActiveEntry]:
     ).fetchall()
     episodes = db.execute_sql(
         f"SELECT e.id, s.title, s.year, s.id, se.number, e.number, e.title, "
-        f"{common}, s.added_at, {local}, s.tmdb_id, NULL, s.overview, s.poster_path, "
+        f"{common}, s.added_at, {local}, s.tmdb_id, s.imdb_id, s.overview, s.poster_path, "
         "s.backdrop_path, se.poster_path, e.overview, e.air_date FROM assignment a "
         "JOIN episode e ON a.item_type = 'episode' AND e.id = a.item_id "
         "JOIN season se ON se.id = e.season_id JOIN show s ON s.id = se.show_id "

@@ -5,7 +5,7 @@ leaves the database at the last finished version. Version 1 is the first release
 version 2 adds sort titles, update times and an index for lookups by info hash; version 3
 adds local files as a source kind (files in watched folders, served from disk) and the
 sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
-(the share's fanart.jpg). A database
+(the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -192,6 +192,10 @@ ALTER TABLE movie ADD COLUMN backdrop_path TEXT;
 ALTER TABLE show ADD COLUMN backdrop_path TEXT;
 """
 
+_V5 = """
+ALTER TABLE show ADD COLUMN imdb_id TEXT;
+"""
+
 # The TMDB refresh exists from the start, once a day.
 TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
 
@@ -238,11 +242,16 @@ def _to_v4(db: peewee.SqliteDatabase) -> None:
     _run_script(db, _V4)
 
 
+def _to_v5(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V5)
+
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _to_v1,
     2: _to_v2,
     3: _to_v3,
     4: _to_v4,
+    5: _to_v5,
 }
 CURRENT_VERSION = max(STEPS)
 

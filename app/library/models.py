@@ -67,6 +67,7 @@ class Movie(peewee.Model):
 
 class Show(peewee.Model):
     tmdb_id = peewee.IntegerField(null=True, unique=True)
+    imdb_id = peewee.TextField(null=True)
     title = peewee.TextField()
     sort_title = peewee.TextField()
     year = peewee.IntegerField(null=True)

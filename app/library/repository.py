@@ -71,7 +71,15 @@ MOVIE_FIELDS = {
     "poster_path",
     "backdrop_path",
 }
-SHOW_FIELDS = {"title", "year", "tmdb_id", "overview", "poster_path", "backdrop_path"}
+SHOW_FIELDS = {
+    "title",
+    "year",
+    "tmdb_id",
+    "imdb_id",
+    "overview",
+    "poster_path",
+    "backdrop_path",
+}
 
 
 class Library(SyncSourcesMixin):
@@ -179,6 +187,7 @@ class Library(SyncSourcesMixin):
         year: int | None = None,
         *,
         tmdb_id: int | None = None,
+        imdb_id: str | None = None,
         overview: str = "",
         poster_path: str | None = None,
         backdrop_path: str | None = None,
@@ -193,6 +202,7 @@ class Library(SyncSourcesMixin):
                 title=title,
                 year=year,
                 tmdb_id=tmdb_id,
+                imdb_id=imdb_id,
                 overview=overview,
                 poster_path=poster_path,
                 backdrop_path=backdrop_path,
@@ -216,7 +226,7 @@ class Library(SyncSourcesMixin):
             return show
 
     def update_show(self, show_id: int, **fields: Any) -> Show:
-        """Change some of title, year, tmdb_id, overview, poster_path, backdrop_path."""
+        """Change some of title, year, tmdb_id, imdb_id, overview, poster_path, backdrop_path."""
         values = check_fields(fields, SHOW_FIELDS, partial=True)
         with self._writing():
             return update(self.get_show(show_id), values)

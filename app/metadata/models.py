@@ -65,6 +65,7 @@ class ShowDetails:
     poster_path: str | None
     seasons: tuple[SeasonSummary, ...]
     backdrop_path: str | None = None
+    imdb_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,20 @@ def parse_show(data: dict[str, Any]) -> ShowDetails:
         poster_path=_optional(data, "poster_path"),
         seasons=tuple(seasons),
         backdrop_path=_optional(data, "backdrop_path"),
+        imdb_id=_show_imdb_id(data),
     )
+
+
+def _show_imdb_id(data: dict[str, Any]) -> str | None:
+    # A show's IMDb id is among its external ids, there when asked for with
+    # append_to_response=external_ids; null or "" when TMDB does not know it.
+    external = data.get("external_ids") or {}
+    if not isinstance(external, dict):
+        raise TypeError(f"external_ids is {type(external).__name__}, not an object")
+    imdb_id = _optional(external, "imdb_id")
+    if imdb_id is not None and not isinstance(imdb_id, str):
+        raise TypeError(f"imdb_id is {type(imdb_id).__name__}, not text")
+    return imdb_id
 
 
 def parse_episode(data: dict[str, Any]) -> EpisodeDetails:

@@ -223,7 +223,9 @@ class TmdbClient:
 
     async def show(self, tmdb_id: int) -> ShowDetails:
         what = f"show {int(tmdb_id)}"
-        data = await self._get_json(f"/tv/{int(tmdb_id)}", {}, what)
+        # the IMDb id is not in a show's details, only in its external ids: one request for both
+        params = {"append_to_response": "external_ids"}
+        data = await self._get_json(f"/tv/{int(tmdb_id)}", params, what)
         return self._parse(data, parse_show, what)
 
     async def season(self, show_id: int, number: int) -> SeasonDetails:

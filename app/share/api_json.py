@@ -32,6 +32,7 @@ def show(row) -> dict[str, Any]:
         "title": row.title,
         "year": row.year,
         "tmdb_id": row.tmdb_id,
+        "imdb_id": row.imdb_id,
         "overview": row.overview,
         "poster_path": row.poster_path,
         "added_at": _when(row.added_at),

@@ -32,7 +32,7 @@ def tvshow_nfo(entry) -> bytes:
     """A show's tvshow.nfo from any of its episodes' entries (they carry the show's data)."""
     root = ElementTree.Element("tvshow")
     _common(root, entry.title, entry.year, getattr(entry, "overview", ""))
-    _ids(root, getattr(entry, "tmdb_id", None), None)
+    _ids(root, getattr(entry, "tmdb_id", None), getattr(entry, "imdb_id", None))
     return _render(root)
 
 

@@ -162,6 +162,7 @@ class TmdbLibrarySource:
             report.updated += 1
         changes = _changes(
             show,
+            imdb_id=details.imdb_id,
             overview=details.overview,
             poster_path=details.poster_path,
             backdrop_path=details.backdrop_path,

@@ -323,6 +323,7 @@ def test_api_adds_a_show_from_tmdb_with_its_episode_titles(paths):
         assert stored[1][0].title == "Pilot"
         # the share's fanart.jpg comes from the stored backdrop
         assert show.backdrop_path == "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg"
+        assert show.imdb_id == "tt0903747"  # for its tvshow.nfo
         await core.tmdb.aclose()
 
     run(core, scenario)

@@ -174,7 +174,13 @@ def test_active_entries_carry_what_the_share_metadata_files_say(library):
         backdrop_path="/matrix-wide.jpg",
     )
     show = library.add_show(
-        "Dark", 2017, tmdb_id=70523, overview="Time", poster_path="/dark.jpg", backdrop_path=None
+        "Dark",
+        2017,
+        tmdb_id=70523,
+        imdb_id="tt5753856",
+        overview="Time",
+        poster_path="/dark.jpg",
+        backdrop_path=None,
     )
     library.upsert_season(
         show.id,
@@ -196,13 +202,23 @@ def test_active_entries_carry_what_the_share_metadata_files_say(library):
     ) == (603, "tt0133093", "Neo wakes up.", "/matrix.jpg", "/matrix-wide.jpg", None)
     assert (
         episode_entry.tmdb_id,
+        episode_entry.imdb_id,
         episode_entry.overview,
         episode_entry.poster_path,
         episode_entry.backdrop_path,
         episode_entry.season_poster_path,
         episode_entry.episode_overview,
         episode_entry.air_date,
-    ) == (70523, "Time", "/dark.jpg", None, "/dark-s1.jpg", "A boy vanishes.", "2017-12-01")
+    ) == (
+        70523,
+        "tt5753856",
+        "Time",
+        "/dark.jpg",
+        None,
+        "/dark-s1.jpg",
+        "A boy vanishes.",
+        "2017-12-01",
+    )
 
 
 def test_deleting_items_deletes_their_assignments(library, db):

@@ -75,7 +75,7 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
 
     db = open_database(path)
     try:
-        assert schema_version(db) == CURRENT_VERSION == 4
+        assert schema_version(db) == CURRENT_VERSION == 5
         library = Library(db)
         matrix = library.get_movie(1)
         assert (
@@ -150,6 +150,49 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
         assert library.get_assignment(3).file_path == "BB/S01E02.mkv"
     finally:
         close_database(db)
+
+
+def test_v4_show_keeps_everything_and_gains_an_empty_imdb_id(tmp_path):
+    path = tmp_path / "library.db"
+    db = connect_database(path)
+    migrate(db, target=1)
+    with db.atomic():
+        _fill_v1(db)
+    assert migrate(db, target=4) == 4
+    db.execute_sql("UPDATE show SET backdrop_path = '/bb-wide.jpg' WHERE id = 1")
+    close_database(db)
+
+    db = open_database(path)
+    try:
+        assert schema_version(db) == 5
+        library = Library(db)
+        show = library.get_show(1)
+        assert (
+            show.tmdb_id,
+            show.imdb_id,
+            show.title,
+            show.year,
+            show.overview,
+            show.poster_path,
+            show.backdrop_path,
+            show.added_at,
+        ) == (
+            1396,
+            None,
+            "Breaking Bad",
+            2008,
+            "Chemistry.",
+            "/bb.jpg",
+            "/bb-wide.jpg",
+            datetime(2024, 3, 1, 10, tzinfo=UTC),
+        )
+        assert [e.title for e in library.episodes(library.seasons(1)[0].id)] == ["Pilot", ""]
+        assert library.get_movie(1).imdb_id == "tt0133093"
+        library.update_show(1, imdb_id="tt0903747")
+    finally:
+        close_database(db)
+    with sqlite3.connect(path) as conn:  # stored in the file, not only in peewee's row
+        assert conn.execute("SELECT imdb_id FROM show WHERE id = 1").fetchone() == ("tt0903747",)
 
 
 def test_newer_database_is_refused_not_downgraded(tmp_path):

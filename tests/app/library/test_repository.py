@@ -203,6 +203,17 @@ def test_update_show(library, db):
     assert library.get_show(show.id).title == "The Office (US)"
 
 
+def test_a_show_keeps_its_imdb_id(library):
+    show = library.add_show("Breaking Bad", 2008, tmdb_id=1396, imdb_id="tt0903747")
+    assert library.get_show(show.id).imdb_id == "tt0903747"
+    library.update_show(show.id, imdb_id="tt0000001")
+    assert library.get_show(show.id).imdb_id == "tt0000001"
+    with pytest.raises(InvalidValue, match="imdb_id must be text"):
+        library.update_show(show.id, imdb_id=903747)
+    assert library.get_show(show.id).imdb_id == "tt0000001"
+    assert library.add_show("Dark", 2017).imdb_id is None
+
+
 def test_listeners_after_commit_only_and_failures_contained(library):
     calls = []
 

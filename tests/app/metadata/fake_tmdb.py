@@ -2,6 +2,8 @@
 
 Answers come from the JSON fixtures next to this file, shaped like TMDB's real v3 responses;
 tests can replace or queue answers per path and read back every request the client sent.
+As TMDB does, `append_to_response=external_ids` on a details path adds the answer of its
+`/external_ids` sub-path under the key "external_ids" (without the repeated "id").
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class FakeTmdb:
             "/3/movie/603": fixture("movie_603.json"),
             "/3/movie/1196470": fixture("movie_1196470.json"),
             "/3/tv/1396": fixture("tv_1396.json"),
+            "/3/tv/1396/external_ids": fixture("tv_1396_external_ids.json"),
             "/3/tv/1396/season/0": fixture("tv_1396_season_0.json"),
             "/3/tv/1396/season/1": fixture("tv_1396_season_1.json"),
         }
@@ -88,7 +91,14 @@ class FakeTmdb:
             return error(name, 401)
         if path not in self.data:
             return error("error_404.json", 404)
-        return httpx.Response(200, json=self.data[path])
+        answer = dict(self.data[path])
+        appended = request.url.params.get("append_to_response", "")
+        for name in filter(None, appended.split(",")):
+            if f"{path}/{name}" in self.data:  # TMDB leaves out what it cannot append
+                extra = dict(self.data[f"{path}/{name}"])
+                extra.pop("id", None)
+                answer[name] = extra
+        return httpx.Response(200, json=answer)
 
     def _authorized(self, request: httpx.Request) -> bool:
         key = request.url.params.get("api_key")

@@ -196,6 +196,48 @@ def test_show_details_include_specials():
     assert show.seasons[5].episode_count == 16
 
 
+def test_show_details_bring_the_imdb_id_in_the_same_request():
+    fake = FakeTmdb()
+
+    async def main():
+        async with client_for(fake) as client:
+            return await client.show(1396)
+
+    show = run(main())
+    assert show.imdb_id == "tt0903747"
+    (request,) = fake.requests
+    assert request.url.path == "/3/tv/1396"
+    assert request.url.params["append_to_response"] == "external_ids"
+
+
+@pytest.mark.parametrize("unknown", [None, ""])
+def test_a_show_imdb_does_not_know_has_no_imdb_id(unknown):
+    fake = FakeTmdb()
+    fake.edit("/3/tv/1396/external_ids")["imdb_id"] = unknown
+
+    async def main():
+        async with client_for(fake) as client:
+            return await client.show(1396)
+
+    assert run(main()).imdb_id is None
+
+
+@pytest.mark.parametrize(
+    "external_ids", [["tt0903747"], {"imdb_id": 903747}], ids=["not-an-object", "not-text"]
+)
+def test_malformed_external_ids_are_a_tmdb_error(external_ids):
+    fake = FakeTmdb()
+    answer = dict(fake.data["/3/tv/1396"], external_ids=external_ids)
+    fake.queue("/3/tv/1396", httpx.Response(200, json=answer))
+
+    async def main():
+        async with client_for(fake) as client:
+            await client.show(1396)
+
+    with pytest.raises(TmdbError, match="unexpected answer for show 1396"):
+        run(main())
+
+
 def test_season_details_with_episodes():
     fake = FakeTmdb()
 

@@ -306,6 +306,7 @@ def test_tmdb_lookups(paths):
             "Dark",
             2017,
             tmdb_id,
+            imdb_id="tt5753856",
             seasons={1: (EpisodeData(1, "Secrets", air_date="2017-12-01"), EpisodeData(2, "Lies"))},
         )
 
@@ -326,11 +327,19 @@ def test_tmdb_lookups(paths):
             odd = client.post("/api/movies", json={"tmdb_id": 1})
             assert odd.status_code == 502 and "nothing usable" in odd.json()["error"]
             show = client.post("/api/shows", json={"tmdb_id": 70523}).json()
+            assert show["imdb_id"] == "tt5753856"
+            assert client.get(f"/api/shows/{show['id']}").json()["imdb_id"] == "tt5753856"
             episodes = show["seasons"][0]["episodes"]
             assert [e["title"] for e in episodes] == ["Secrets", "Lies"]
             assert episodes[0]["air_date"] == "2017-12-01"
             got = client.post("/api/shows", json={"tmdb_id": 1399}).json()
             assert got["title"] == "Game of Thrones" and got["tmdb_id"] == 1399
+            assert got["imdb_id"] is None
+            listed = client.get("/api/shows").json()["shows"]
+            assert [(s["title"], s["imdb_id"]) for s in listed] == [
+                ("Dark", "tt5753856"),
+                ("Game of Thrones", None),
+            ]
             assert [(s["number"], len(s["episodes"])) for s in got["seasons"]] == [(0, 2), (1, 10)]
     finally:
         stack.close()

@@ -191,6 +191,23 @@ def test_nfo_files_and_artwork_sit_beside_the_videos(metadata_stack):
         assert episode.findtext("plot") == "Jonas returns to school."
 
 
+def test_a_show_with_an_imdb_id_names_both_ids_tmdb_first(metadata_stack, tmp_path):
+    library = metadata_stack.library
+    show = library.add_show(
+        "Breaking Bad", 2008, tmdb_id=1396, imdb_id="tt0903747", seasons={1: [EpisodeData(1)]}
+    )
+    path = video(tmp_path, "bb.S01E01.mkv")
+    episode = library.find_episode(show.id, 1, 1)
+    library.assign_local("episode", episode.id, str(path), size=path.stat().st_size)
+
+    with metadata_stack.client() as client:
+        with_imdb = nfo(client, "/TV Shows/Breaking Bad (2008)/tvshow.nfo")
+        without = nfo(client, SHOW + "tvshow.nfo")
+    assert with_imdb.findtext("title") == "Breaking Bad"
+    assert ids(with_imdb) == [("tmdb", "1396", "true"), ("imdb", "tt0903747", None)]
+    assert ids(without) == [("tmdb", "70523", "true")]
+
+
 def test_an_item_without_tmdb_data_gets_an_nfo_and_no_art(metadata_stack):
     with metadata_stack.client() as client:
         assert sorted(listing(client, HOME), key=str.casefold) == [

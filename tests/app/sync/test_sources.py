@@ -64,6 +64,7 @@ def test_show_gets_its_seasons_specials_and_episode_titles(library, fake):
     refreshed = library.get_show(show.id)
     assert refreshed.poster_path == "/ztkUQFLlC19CCMYHW9o1zWhJRNq.jpg"
     assert refreshed.backdrop_path == "/tsRy63Mu5cu8etL1X7ZLyf7UP1M.jpg"
+    assert refreshed.imdb_id == "tt0903747"
     assert refreshed.title == "Breaking Bad"
     assert summary.startswith("1 show and 0 movies checked, 7 new episodes")
 
@@ -104,6 +105,19 @@ def test_a_quiet_sync_writes_nothing_and_skips_settled_seasons(library, fake):
     # Both seasons aired in 2008-2009, all titled and complete: only the show is re-read.
     assert [r.url.path for r in fake.requests[before:]] == ["/3/tv/1396"]
     assert summary == "1 show and 0 movies checked, 0 new episodes, 0 updates"
+
+
+def test_a_show_gets_its_imdb_id_and_keeps_it_while_tmdb_does_not_know_it(library, fake):
+    show = library.add_show("Breaking Bad", 2008, tmdb_id=1396, imdb_id="tt0000001")
+    fake.edit("/3/tv/1396/external_ids")["imdb_id"] = None
+    sync(library, fake)
+    assert library.get_show(show.id).imdb_id == "tt0000001"
+    fake.data["/3/tv/1396/external_ids"]["imdb_id"] = "tt0903747"
+
+    summary = sync(library, fake)
+
+    assert library.get_show(show.id).imdb_id == "tt0903747"
+    assert summary == "1 show and 0 movies checked, 0 new episodes, 1 update"
 
 
 def test_unsettled_season_is_fetched_again_and_titles_arrive(library, fake):
