@@ -215,7 +215,7 @@ def test_media_servers_are_sources_with_each_delivery_in_their_history(qapp, mak
         view.table.select("notify-down")
         await until(lambda: history(view), what="the error's run")
         [failed] = history(view)
-        assert failed[2:4] == ["app", "error"] and "cannot reach" in failed[4]
+        assert failed[2:4] == ["share change", "error"] and "cannot reach" in failed[4]
         assert not view.edit_button.isEnabled()  # targets are edited in Settings
         assert not view.remove_button.isEnabled()
         assert view.detail.unmatched_box.isHidden()
@@ -224,7 +224,7 @@ def test_media_servers_are_sources_with_each_delivery_in_their_history(qapp, mak
         await until(lambda: len(history(view)) == 2, what="the test's run")
         assert [row[2:] for row in history(view)] == [
             ["Refresh", "ok", "test: 2 folders sent"],
-            ["app", "ok", "1 folder sent"],
+            ["share change", "ok", "1 folder sent"],
         ]
         assert len(jellyfin.requests) == 2
         assert view.message.text() == "Notify good (Jellyfin): test: 2 folders sent"

@@ -134,12 +134,16 @@ def duration_text(seconds: float) -> str:
     return f"{int(seconds) // 60} min {int(seconds) % 60} s"
 
 
-def run_cells(run: Any) -> tuple[str, str, str, str, str]:
-    """One history row: started, duration, reason, outcome, summary or error."""
+def run_cells(run: Any, kind: str = "") -> tuple[str, str, str, str, str]:
+    """One history row: started, duration, reason, outcome, summary or error. A media
+    server's "app" runs (`kind` "notify") are the notifier telling it of a share change."""
+    reason = REASON_LABELS.get(run.reason, run.reason)
+    if kind == "notify" and run.reason == "app":
+        reason = "share change"
     return (
         when(run.started),
         duration_text(run.duration),
-        REASON_LABELS.get(run.reason, run.reason),
+        reason,
         run.outcome,
         run.error if run.error else run.summary,
     )
