@@ -11,8 +11,10 @@ target never holds up the others, and deliveries happen one batch after another,
 A failed delivery is recorded and logged, not retried: the next change sends its folders.
 
 Each target keeps its last HISTORY_LENGTH deliveries (report(), for /api/notify and the
-Settings dialog), and listeners hear of each delivery to a saved target with the sync reason
-it is recorded under (app/notify/history.py puts them in the sync history). Tokens are read from the keyring in a worker thread at each delivery.
+Settings dialog), each recorded as soon as that target answers; listeners hear of each
+delivery to a saved target with the sync reason it is recorded under (app/notify/history.py
+puts them in the sync history). Tokens are read from the keyring in a worker thread at each
+delivery.
 The clock is injectable (app/sync/clock.py) so tests play the debounce without waiting.
 """
 
