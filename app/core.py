@@ -70,6 +70,7 @@ class Core:
         self._lock = None  # the data folder's lock while started (see _lock_data_dir)
         self.sync_manager = None
         self.notifier = None
+        self.notify_sources = None  # the notifier's targets as sync sources (history)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -134,6 +135,9 @@ class Core:
             self.artwork.set_download(None)
         self.sync_manager = None
         notifier, self.notifier = self.notifier, None
+        if self.notify_sources is not None:
+            self.notify_sources.close()
+            self.notify_sources = None
         if notifier is not None:
             if self.share is not None:
                 self.share.live_tree.remove_listener(notifier.tree_changed)
@@ -191,7 +195,7 @@ class Core:
         if "tmdb" in sections and self.loop is not None:
             self.call_on_loop(self._make_tmdb_client, self.tmdb_key())
         if "notify" in sections and self.notifier is not None:
-            self.call_on_loop(self.notifier.apply_settings, self.settings.notify)
+            self.call_on_loop(self._apply_notify_settings)
         logger.info("Settings changed: %s", ", ".join(sorted(changed)))
         return sections
 
@@ -328,11 +332,20 @@ class Core:
 
     def _start_notifier(self) -> None:
         """On the loop: tell media servers about the share's changes (app/notify/)."""
+        from app.notify.history import NotifySources
         from app.notify.notifier import Notifier
 
         self.notifier = Notifier(self.settings.notify, self.notify_token)
+        if self.sync is not None:  # each target's deliveries in the sync history
+            self.notify_sources = NotifySources(self.notifier, self.sync)
         if self.share is not None:
             self.share.live_tree.add_listener(self.notifier.tree_changed)
+
+    def _apply_notify_settings(self) -> None:
+        """On the loop: new targets, live; their sync sources follow."""
+        self.notifier.apply_settings(self.settings.notify)
+        if self.notify_sources is not None:
+            self.notify_sources.update()
 
     def _lock_data_dir(self) -> None:
         """Two copies on one data folder would share a library, downloads and watched

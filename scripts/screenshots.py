@@ -5,14 +5,16 @@
 The sample library lives in a temporary data dir: movies and shows with generated posters in
 the poster cache, torrents seeded from a loopback seeder (tests/support/swarm.py) and
 assigned through the app's own Assigner, one of them partly read so the views show progress
-and a piece map, one with a reader open so it shows as streaming. Nothing touches the
-user's own Reelbox data.
+and a piece map, one with a reader open so it shows as streaming. Two media servers are told
+of the changes: a loopback Jellyfin (tests/support/media_servers.py) and a Plex that is
+down, so the Sync page shows their deliveries. Nothing touches the user's own Reelbox data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -219,6 +221,13 @@ async def shoot_sync(reelbox, folder: Path, settle, save) -> None:
     await settle()
     save(window, "sync")
 
+    # A media server's source: the library's changes told to it, and a test by Refresh
+    notify = "notify-living-room"
+    await core.sync.run(notify, "manual")
+    view.table.select(notify)
+    await settle()
+    save(window, "sync-media-servers")
+
     async def refuse(_values) -> None:
         raise ValueError(f"{folder} is already watched ({state.name})")
 
@@ -349,19 +358,30 @@ def main() -> int:
 
     from app.core import Core
     from app.paths import Paths
+    from tests.support.loopback import free_port
+    from tests.support.media_servers import serve
     from tests.ui.conftest import loopback_overrides
     from ui.app import ReelboxApp, app_icon
 
     qt_app = QApplication.instance() or QApplication([sys.argv[0]])
     qt_app.setWindowIcon(app_icon())
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="reelbox-shots-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="reelbox-shots-") as tmp,
+        serve("jellyfin") as jellyfin,
+    ):
         paths = Paths.under(Path(tmp) / "home")
-        core = Core(
-            paths,
-            loopback_overrides(**{"share.enabled": "on", "sync.enabled": "on"}),
-            listen_interface="127.0.0.1",
-        )
+        targets = [
+            {"name": "living-room", "kind": "jellyfin", "url": jellyfin.url},
+            {"name": "den", "kind": "plex", "url": f"http://127.0.0.1:{free_port()}"},
+        ]
+        settings = {
+            "share.enabled": "on",
+            "sync.enabled": "on",
+            "notify.debounce_seconds": "0.5",
+            "notify.targets": json.dumps(targets),
+        }
+        core = Core(paths, loopback_overrides(**settings), listen_interface="127.0.0.1")
         reelbox = ReelboxApp(core)
 
         async def run() -> list[Path]:

@@ -1,4 +1,5 @@
-"""The Sync page: every source the scheduler runs (TMDB refresh, watched folders) with its
+"""The Sync page: every source the scheduler runs (TMDB refresh, watched folders, media
+servers told of the share's changes) with its
 mode, interval, live countdown and state, a Refresh button each and "Rescan all"; the
 selected source's history and a folder's unmatched files (Assign… links one to a movie or an
 episode); and the folder editor: add a folder, edit a source's mode and interval, remove a
@@ -41,8 +42,9 @@ logger = logging.getLogger(__name__)
 
 NOTE = (
     "Sources keep the library current: TMDB refreshes titles, posters and new episodes; "
-    "watched folders add the videos and .torrent files dropped into them. A source's "
-    "countdown starts again after every sync, whatever started it."
+    "watched folders add the videos and .torrent files dropped into them; media servers "
+    "are told what changed on the share (Refresh sends one a test). A source's countdown "
+    "starts again after every sync, whatever started it."
 )
 
 PAUSE_REASONS = {"api": "through the API", "settings": "while settings are applied"}
@@ -176,17 +178,21 @@ class SyncView(QWidget):
             self._loading = True
             spawn(self.load_sources(), "load sync sources")
 
-    def kind(self, name: str) -> str:
+    def kind(self, name: str, state: Any | None = None) -> str:
+        """tmdb or folder (the library's sources), or notify (a media server's, which the
+        library does not keep: its state's detail says so)."""
         if name in self.sources:
             return self.sources[name][0]
+        state = state or self.state(name)
+        if state is not None and state.detail.get("kind"):
+            return state.detail["kind"]
         return "tmdb" if name == "tmdb" else "folder"
 
     def label(self, name: str, state: Any | None = None) -> str:
-        kind, path = self.sources.get(name, (self.kind(name), None))
         state = state or self.state(name)
-        if state is not None:
-            path = state.detail.get("path") or path
-        return source_label(name, kind, path)
+        kind, path = self.sources.get(name, (self.kind(name, state), None))
+        detail = state.detail if state is not None else {}
+        return source_label(name, kind, detail.get("path") or path, detail)
 
     def refresh(self) -> None:
         states = self.states()
@@ -200,10 +206,11 @@ class SyncView(QWidget):
         self.table.show_states(states, self.sources)
         selected = self.table.selected()
         state = next((s for s in states if s.name == selected), None)
-        folder = state is not None and self.kind(selected) == "folder"
+        kind = self.kind(selected, state) if state is not None else ""
+        folder = kind == "folder"
         self.detail.show_state(state, self.label(selected, state) if state else "", folder)
         self.add_button.setEnabled(ready)
-        self.edit_button.setEnabled(state is not None)
+        self.edit_button.setEnabled(state is not None and kind != "notify")  # in Settings
         self.remove_button.setEnabled(folder)
         self.rescan_button.setEnabled(bool(states) and not self._rescanning)
         self.pause_button.setEnabled(ready)
@@ -302,7 +309,7 @@ class SyncView(QWidget):
     async def edit_selected(self) -> None:
         name = self.table.selected()
         state = self.state(name)
-        if state is None:
+        if state is None or self.kind(name, state) == "notify":  # edited in Settings
             return
         kind, path = self.sources.get(name, (self.kind(name), None))
 

@@ -11,7 +11,10 @@ target never holds up the others, and deliveries happen one batch after another,
 A failed delivery is recorded and logged, not retried: the next change sends its folders.
 
 Each target keeps its last HISTORY_LENGTH deliveries (report(), for /api/notify and the
-Settings dialog). Tokens are read from the keyring in a worker thread at each delivery.
+Settings dialog), each recorded as soon as that target answers; listeners hear of each
+delivery to a saved target with the sync reason it is recorded under (app/notify/history.py
+puts them in the sync history). Tokens are read from the keyring in a worker thread at each
+delivery.
 The clock is injectable (app/sync/clock.py) so tests play the debounce without waiting.
 """
 
@@ -43,6 +46,10 @@ HISTORY_LENGTH = 20
 MAX_WAIT = 30.0
 # What a test notification sends: both top folders, as changed.
 TEST_CHANGES = (Change(f"/{MOVIES}", MODIFIED), Change(f"/{TV_SHOWS}", MODIFIED))
+
+
+# listener(delivery, reason): a sync REASON (app/sync/state.py), "app" for a change batch.
+Listener = Callable[["Delivery", str], None]
 
 
 class UnknownTarget(LookupError):
@@ -95,6 +102,7 @@ class Notifier:
         self._tasks: set[asyncio.Task] = set()
         self._history: dict[str, deque[Delivery]] = {}
         self._history_lock = threading.Lock()  # report() is read from share workers
+        self._listeners: list[Listener] = []
         self._closed = False
 
     # ---- input: share trees (any thread) ------------------------------------------------
@@ -133,7 +141,7 @@ class Notifier:
         async with self._order:  # the comparison too: batches go out in the trees' order
             changes = await asyncio.to_thread(changed_folders, old, new)
             if changes:
-                await self._send_all(self._settings.targets, changes, "change")
+                await self._send_all(self._settings.targets, changes, "change", "app")
 
     # ---- settings and tests (on the loop) -----------------------------------------------
 
@@ -144,20 +152,22 @@ class Notifier:
     def targets(self) -> tuple[NotifyTarget, ...]:
         return self._settings.targets
 
-    async def test(self, name: str) -> Delivery:
+    async def test(self, name: str, reason: str | None = "api") -> Delivery:
         """Send a test notification to a saved target (its token from the keyring). It does
-        not queue behind change deliveries: only those must keep their order."""
-        (result,) = await self._send_all([self._spec(name)], TEST_CHANGES, "test")
+        not queue behind change deliveries: only those must keep their order. Listeners hear
+        of it with `reason`; None tells them nothing (the target's sync source runs it, and
+        the scheduler records that run itself)."""
+        (result,) = await self._send_all([self._spec(name)], TEST_CHANGES, "test", reason)
         return result
 
     async def test_unsaved(self, spec: NotifyTarget, token: str | None) -> Delivery:
         """Send a test notification to a target as typed (the Settings dialog); unrecorded."""
         return await self._send_one(spec, token, TEST_CHANGES, "test")
 
-    def run_test(self, name: str) -> Delivery:
+    def run_test(self, name: str, reason: str = "api") -> Delivery:
         """test(name) from another thread (a share worker), waiting for its result."""
         spec = self._spec(name)
-        return on_loop.run_on_loop(self._loop, self.test(name), spec.timeout + 30)
+        return on_loop.run_on_loop(self._loop, self.test(name, reason), spec.timeout + 30)
 
     def _spec(self, name: str) -> NotifyTarget:
         spec = next((t for t in self._settings.targets if t.name == name), None)
@@ -165,9 +175,19 @@ class Notifier:
             raise UnknownTarget(f"no notification target is named {name!r}")
         return spec
 
-    # ---- results (any thread) -----------------------------------------------------------
+    # ---- results ------------------------------------------------------------------------
+
+    def add_listener(self, callback: Listener) -> None:
+        """Call `callback(delivery, reason)` on the loop after each delivery to a saved
+        target (a test to a target as typed is not one)."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: Listener) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
 
     def report(self) -> list[TargetReport]:
+        """Each saved target with its last deliveries, newest first (any thread)."""
         with self._history_lock:
             return [
                 TargetReport(spec, tuple(self._history.get(spec.name, ())))
@@ -198,21 +218,37 @@ class Notifier:
         task.add_done_callback(self._tasks.discard)
 
     async def _send_all(
-        self, specs: Sequence[NotifyTarget], changes: Sequence[Change], reason: str
+        self,
+        specs: Sequence[NotifyTarget],
+        changes: Sequence[Change],
+        reason: str,
+        sync_reason: str | None,
     ) -> list[Delivery]:
         names = [spec.name for spec in specs]
         tokens = await asyncio.to_thread(lambda: [self._token(name) for name in names])
-        results = await asyncio.gather(
-            *(
-                self._send_one(spec, token, changes, reason)
-                for spec, token in zip(specs, tokens, strict=True)
+
+        async def send(spec: NotifyTarget, token: str | None) -> Delivery:
+            result = await self._send_one(spec, token, changes, reason)
+            self._record(result, sync_reason)  # now: a slow target must not hold it back
+            return result
+
+        return list(
+            await asyncio.gather(
+                *(send(spec, token) for spec, token in zip(specs, tokens, strict=True))
             )
         )
+
+    def _record(self, result: Delivery, sync_reason: str | None) -> None:
         with self._history_lock:
-            for result in results:
-                history = self._history.setdefault(result.target, deque(maxlen=HISTORY_LENGTH))
-                history.appendleft(result)
-        return results
+            history = self._history.setdefault(result.target, deque(maxlen=HISTORY_LENGTH))
+            history.appendleft(result)
+        if sync_reason is None:
+            return
+        for callback in list(self._listeners):
+            try:
+                callback(result, sync_reason)
+            except Exception:  # one listener's bug must not cost the others theirs
+                logger.exception("Notify listener %r failed", callback)
 
     async def _send_one(
         self, spec: NotifyTarget, token: str | None, changes: Sequence[Change], reason: str

@@ -15,6 +15,11 @@ a run that fails is still a 200, with run.outcome "error" and run.error saying w
 request did what it asked: the failure is the source's, and is also in last_error). A run
 still going after `wait` seconds answers 202 with `run` null; poll GET /api/sync/{name}.
 
+Media servers told of the share's changes are sources too (kind "notify", named
+"notify-<target>", app/notify/history.py): each delivery is a run in their history, running
+one sends a test notification, and they are changed in the settings, not here (PUT and
+DELETE answer 422).
+
 Handlers run on the share's cheroot workers; the sync service (app/sync/manager.py) hops
 onto the app's loop for them. Without one (the app is starting or stopping, or a share
 built without sync) every endpoint answers 503.
@@ -188,8 +193,8 @@ class SyncApi:
         try:
             record = self.library.get_sync_source(state.name)
             kind, path = record.kind, record.path
-        except NotFound:
-            kind, path = None, None
+        except NotFound:  # not the library's: a media server's (kind "notify") has no row
+            kind, path = state.detail.get("kind"), None
         return source_state(state, kind=kind, path=path, history=history)
 
 

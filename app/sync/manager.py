@@ -134,6 +134,7 @@ class SyncManager:
     def remove_folder(self, name: str) -> None:
         """Forget a watched folder (any thread); its items keep their sources. The TMDB
         source cannot be removed (InvalidValue); an unknown name is NotFound."""
+        self._call(self._check_kept, name)
         self.library.remove_sync_source(name)
         self._call(self._remove, name)
 
@@ -142,6 +143,7 @@ class SyncManager:
     ) -> SourceState:
         """Save a new interval (0, or 1 minute to a year) and/or mode, then apply it live
         (any thread): the new countdown runs from the source's last sync."""
+        self._call(self._check_kept, name)
         record = self.library.update_sync_source(name, interval_minutes=interval_minutes, mode=mode)
         return self._call(self._apply, record)
 
@@ -259,8 +261,10 @@ class SyncManager:
             return DEFAULT_INTERVAL_MINUTES
 
     def _remember_run(self, state: SourceState) -> None:
-        """Save each finished run in the library, so countdowns survive a restart."""
-        if state.running or not state.history:
+        """Save each finished run in the library, so countdowns survive a restart. Only the
+        library's own sources: the media-server ones (app/notify/history.py) live in the
+        settings and have no row."""
+        if state.running or not state.history or state.name not in self._sources:
             return
         run = state.history[0]
         if self._remembered.get(state.name) == run.started:
@@ -277,6 +281,14 @@ class SyncManager:
             )
         except Exception:  # a removed folder, a closed library: the next run tries again
             logger.warning("Could not save the last run of %s", state.name, exc_info=True)
+
+    def _check_kept(self, name: str) -> None:
+        """InvalidValue for a source the library does not keep: a media server's."""
+        if name not in self._sources and name in self.scheduler.names():
+            raise InvalidValue(
+                f"{name} is a media server told of the share's changes: change or remove "
+                "it in the settings (Settings, Media servers)"
+            )
 
     def _trigger_if_known(self, name: str, reason: str) -> None:
         if name in self.scheduler.names():

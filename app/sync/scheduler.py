@@ -11,6 +11,8 @@ source backs off (longer waits, see state.backoff_period) without holding up the
 The whole scheduler can be paused: no run starts while paused, timers that fire and requests
 that arrive wait for resume(); running ones finish. Each source keeps its last attempt, last
 success, last error and summary apart, and a short history; listeners hear of every change.
+A run that happened elsewhere (a media-server notification sent when the share changed) is
+added to its source's history with record_run().
 
 Everything runs on the app's asyncio loop (qasync's in the GUI) and every method but stop()
 must be called there; the clock is injectable (see clock.py) so tests check the timing rules
@@ -33,6 +35,7 @@ from app.sync.clock import Clock, LoopClock
 from app.sync.slot import Outcome, SourceSlot, SyncError, SyncSource, describe
 from app.sync.state import (
     MODES,
+    OUTCOMES,
     REASONS,
     SourceState,
     SyncRun,
@@ -145,6 +148,18 @@ class SyncScheduler:
         slot.last_attempt, slot.last_success = last_attempt, last_success
         slot.last_error, slot.last_summary = last_error, last_summary
         slot.finished_at = finished_at
+        self._notify(slot)
+
+    def record_run(self, name: str, run: SyncRun) -> None:
+        """Add a run that happened elsewhere to `name`'s history (a media-server notification
+        the notifier sent when the share changed, app/notify/history.py): its last attempt,
+        success, error and summary follow, and listeners hear of it. Nothing else changes:
+        no run starts or is joined, and the countdown keeps its start."""
+        check_reason(run.reason)
+        if run.outcome not in OUTCOMES:
+            raise ValueError(f"a run's outcome must be one of {', '.join(OUTCOMES)}")
+        slot = self._slot(name)
+        slot.record(run)
         self._notify(slot)
 
     def remove_source(self, name: str) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from app.sync.clock import Clock, TimerHandle
@@ -112,6 +112,23 @@ class SourceSlot:
             )
             self.history.appendleft(run)
         return run, error
+
+    def record(self, run: SyncRun) -> None:
+        """Note a run that happened outside the scheduler (SyncScheduler.record_run), as
+        execute() notes its own: last attempt (never moved back by a run that started before
+        one under way), success, error and summary, failures in a row, the history."""
+        if self.last_attempt is None or run.started > self.last_attempt:
+            self.last_attempt = run.started
+        if run.outcome == "ok":
+            self.last_success = run.started + timedelta(seconds=run.duration)
+            self.last_summary = run.summary
+            self.last_error = None
+            self.failures = 0
+        else:
+            self.last_error = run.error or run.outcome
+            if run.outcome == "error":
+                self.failures += 1
+        self.history.appendleft(run)
 
     def set_watching(self, wanted: bool) -> None:
         """Start or stop the source's watcher; a watcher that cannot start is an error in

@@ -2,7 +2,8 @@
 
 Each is a real HTTP server on 127.0.0.1 answering the calls Reelbox makes as the real
 server does (204 for /Library/Media/Updated, XML for Plex's /library/sections, 200 for a
-refresh), or with `status` when a test wants it to fail.
+refresh), or with `status` when a test wants it to fail; with a `gate` set, each request is
+recorded at once and answered only when the gate opens (a slow server).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class MediaServer:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.status: int | None = None
+        self.gate: threading.Event | None = None
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
         owner = self
@@ -89,6 +91,8 @@ class MediaServer:
                     body,
                 )
             )
+        if self.gate is not None:
+            self.gate.wait(30)
         status, payload = self._reply(handler.command, parts.path)
         handler.send_response(self.status or status)
         handler.send_header("Content-Length", str(len(payload)))

@@ -83,6 +83,22 @@ def test_history_rows():
     failed = SyncRun(now, 75.0, "watch", "error", "", "folder missing")
     assert run_cells(ok)[1:] == ("250 ms", "Refresh", "ok", "2 added, 1 unmatched")
     assert run_cells(failed)[1:] == ("1 min 15 s", "file change", "error", "folder missing")
+    told = SyncRun(now, 0.01, "app", "error", "", "HTTP 500 from the server")
+    assert run_cells(told)[2:4] == ("app", "error")
+    assert run_cells(told, "notify")[2:] == ("share change", "error", "HTTP 500 from the server")
+
+
+def test_a_media_servers_source_reads_as_one_and_runs_on_share_changes():
+    now = datetime.now(UTC)
+    detail = {"kind": "notify", "target": "den", "server": "plex", "address": "http://x"}
+    state = SourceState("notify-den", True, 0.0, False, None, None, None, None, None)
+    state = replace(state, mode="manual", detail=detail)
+    assert source_label("notify-den", "notify", None, detail) == "Notify den (Plex)"
+    assert source_label("notify-x", "notify", None, {"target": "x"}) == "Notify x"
+    assert next_sync(state) == "on share change"
+    assert next_sync(replace(state, paused=True)) == "on share change"  # the notifier's own
+    assert next_sync(replace(state, running=True)) == "running…"
+    assert state_text(replace(state, last_success=now)) == "ok"
 
 
 def test_assign_preselects_the_item_the_file_name_carries():

@@ -7,9 +7,13 @@ Settings dialog points to this page."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from PySide6.QtWidgets import QDialogButtonBox
 
+from tests.app.share.test_tree import assign
+from tests.support.loopback import free_port
+from tests.support.media_servers import serve
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
 from ui.dialogs.folder_dialog import FolderDialog
@@ -185,3 +189,63 @@ def test_settings_library_tab_points_to_the_sync_view(qapp, make_core):
         assert reelbox.window.current_page == "sync"
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_media_servers_are_sources_with_each_delivery_in_their_history(qapp, make_core):
+    """Two notification targets, one refusing connections: a change is an ok run of one
+    source and an error of the other; Refresh sends a test; a target removed in the
+    settings leaves the page."""
+
+    async def scenario(reelbox, jellyfin):
+        core, view = reelbox.core, reelbox.sync_view
+        reelbox.window.show_page("sync")
+        names = ["tmdb", "notify-good", "notify-down"]
+        await until(lambda: view.table.names == names, what="the media servers' sources")
+        assert view.table.cell("notify-good", SOURCE) == "Notify good (Jellyfin)"
+        assert view.table.cell("notify-down", SOURCE) == "Notify down (Emby)"
+        assert view.table.cell("notify-good", MODE) == "manual"
+        assert view.table.cell("notify-good", NEXT) == "on share change"
+        assert view.table.cell("notify-good", STATE) == "not run yet"
+        movie = await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+        await asyncio.to_thread(assign, core.library, "movie", movie.id)
+        await until(lambda: view.table.cell("notify-good", STATE) == "ok", what="delivered")
+        await until(lambda: view.table.cell("notify-down", STATE) == "failing (1×)", what="error")
+        assert view.table.cell("notify-good", RESULT) == "1 folder sent"
+        assert "cannot reach" in view.table.cell("notify-down", RESULT)
+        view.table.select("notify-down")
+        await until(lambda: history(view), what="the error's run")
+        [failed] = history(view)
+        assert failed[2:4] == ["share change", "error"] and "cannot reach" in failed[4]
+        assert not view.edit_button.isEnabled()  # targets are edited in Settings
+        assert not view.remove_button.isEnabled()
+        assert view.detail.unmatched_box.isHidden()
+        view.table.select("notify-good")
+        view.table.buttons["notify-good"].click()
+        await until(lambda: len(history(view)) == 2, what="the test's run")
+        assert [row[2:] for row in history(view)] == [
+            ["Refresh", "ok", "test: 2 folders sent"],
+            ["share change", "ok", "1 folder sent"],
+        ]
+        assert len(jellyfin.requests) == 2
+        assert view.message.text() == "Notify good (Jellyfin): test: 2 folders sent"
+        new = core.settings.copy()
+        new.set(
+            "notify.targets",
+            json.dumps([{"name": "good", "kind": "jellyfin", "url": jellyfin.url}]),
+        )
+        await asyncio.to_thread(core.update_settings, new)
+        await until(lambda: view.table.names == names[:2], what="the removed target to go")
+
+    with serve("jellyfin") as jellyfin:
+        targets = [
+            {"name": "good", "kind": "jellyfin", "url": jellyfin.url},
+            {"name": "down", "kind": "emby", "url": f"http://127.0.0.1:{free_port()}"},
+        ]
+        core = make_core(
+            **{
+                "share.enabled": "on",
+                "notify.debounce_seconds": "0.1",
+                "notify.targets": json.dumps(targets),
+            }
+        )
+        assert run_app(qapp, core, lambda reelbox: scenario(reelbox, jellyfin))[0] == 0

@@ -124,7 +124,8 @@ class SourceDetail(QWidget):
             if count
             else f"History of {label}: no runs yet"
         )
-        _fill(self.history, [run_cells(run) for run in state.history])
+        kind = state.detail.get("kind", "")
+        _fill(self.history, [run_cells(run, kind) for run in state.history])
         self.unmatched_box.setVisible(folder)
         if not folder:
             return

@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from ui.sync.elide import MiddleElide
-from ui.sync.texts import full_time, interval_text, next_sync, result_text, state_text, when
+from ui.sync.texts import (
+    full_time,
+    interval_text,
+    next_sync,
+    notify_label,
+    result_text,
+    state_text,
+    when,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +49,21 @@ HEADERS = (
 SOURCE, MODE, INTERVAL, NEXT, STATE, ATTEMPT, SUCCESS, RESULT, BUTTON = range(len(HEADERS))
 
 
-def source_label(name: str, kind: str, path: str | None) -> str:
-    """What the user calls a source: TMDB, or the folder's path (home shown as ~)."""
+REFRESH_TIPS = {
+    "notify": "Send this media server a test notification now",
+    "": "Sync this source now; its countdown starts again afterwards",
+}
+
+
+def source_label(
+    name: str, kind: str, path: str | None, detail: dict[str, Any] | None = None
+) -> str:
+    """What the user calls a source: TMDB, the folder's path (home shown as ~), or the media
+    server told of the share's changes (its state's detail names it)."""
     if kind == "tmdb":
         return "TMDB (titles, posters, episodes)"
+    if kind == "notify":
+        return notify_label(detail or {})
     if not path:
         return name
     home = str(Path.home())
@@ -101,10 +120,11 @@ class SourcesTable(QTableWidget):
         if names != self.names:
             self._rebuild(names)
         for row, state in enumerate(states):
-            kind, path = sources.get(state.name, ("folder", state.detail.get("path")))
-            path = state.detail.get("path") or path
+            detail = state.detail
+            kind, path = sources.get(state.name, (detail.get("kind", "folder"), None))
+            path = detail.get("path") or detail.get("address") or path
             texts = (
-                source_label(state.name, kind, path),
+                source_label(state.name, kind, path, detail),
                 state.mode,
                 interval_text(state.interval_minutes) if state.mode == "poll" else "—",
                 next_sync(state),
@@ -126,7 +146,11 @@ class SourcesTable(QTableWidget):
                     item.setText(text)
                 if item.toolTip() != tips[column]:
                     item.setToolTip(tips[column])
-            self.buttons[state.name].setEnabled(not state.running)
+            button = self.buttons[state.name]
+            button.setEnabled(not state.running)
+            tip = REFRESH_TIPS.get(kind, REFRESH_TIPS[""])
+            if button.toolTip() != tip:
+                button.setToolTip(tip)
 
     def _rebuild(self, names: list[str]) -> None:
         current = self.selected()
@@ -142,7 +166,6 @@ class SourcesTable(QTableWidget):
                 for column in range(BUTTON):
                     self.setItem(row, column, QTableWidgetItem(""))
                 button = QPushButton("Refresh")
-                button.setToolTip("Sync this source now; its countdown starts again afterwards")
                 button.clicked.connect(
                     lambda _checked=False, name=name: self.refresh_requested.emit(name)
                 )

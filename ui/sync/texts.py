@@ -24,6 +24,15 @@ REASON_LABELS = {
     "watch": "file change",
     "app": "app",
 }
+SERVER_LABELS = {"jellyfin": "Jellyfin", "emby": "Emby", "plex": "Plex", "command": "command"}
+
+
+def notify_label(detail: dict[str, Any]) -> str:
+    """A media server's source (app/notify/history.py): "Notify living-room (Jellyfin)"."""
+    target, server = detail.get("target", "?"), detail.get("server")
+    return (
+        f"Notify {target} ({SERVER_LABELS.get(server, server)})" if server else f"Notify {target}"
+    )
 
 
 def when(moment: datetime | None) -> str:
@@ -76,6 +85,8 @@ def next_sync(state: Any) -> str:
     """The "Next sync in" cell: a live countdown, or why there is none."""
     if state.running:
         return "running…"
+    if state.detail.get("kind") == "notify":  # told by the notifier, paused or not
+        return "on share change"
     if state.paused or state.pending:
         return "paused"
     if state.mode == "watch" and state.next_due is None:
@@ -123,12 +134,16 @@ def duration_text(seconds: float) -> str:
     return f"{int(seconds) // 60} min {int(seconds) % 60} s"
 
 
-def run_cells(run: Any) -> tuple[str, str, str, str, str]:
-    """One history row: started, duration, reason, outcome, summary or error."""
+def run_cells(run: Any, kind: str = "") -> tuple[str, str, str, str, str]:
+    """One history row: started, duration, reason, outcome, summary or error. A media
+    server's "app" runs (`kind` "notify") are the notifier telling it of a share change."""
+    reason = REASON_LABELS.get(run.reason, run.reason)
+    if kind == "notify" and run.reason == "app":
+        reason = "share change"
     return (
         when(run.started),
         duration_text(run.duration),
-        REASON_LABELS.get(run.reason, run.reason),
+        reason,
         run.outcome,
         run.error if run.error else run.summary,
     )

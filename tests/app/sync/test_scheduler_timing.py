@@ -6,10 +6,11 @@ Times are written as in the issue: T+5 means five minutes after the scheduler st
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
-from app.sync.scheduler import SyncError, SyncScheduler
+from app.sync.scheduler import SyncError, SyncRun, SyncScheduler, UnknownSource
 from tests.support.clock import FakeClock, settle
 
 
@@ -462,3 +463,46 @@ def test_a_run_from_before_a_restart_keeps_its_countdown():
             await scheduler.aclose()
 
     asyncio.run(main())
+
+
+def test_a_run_recorded_from_elsewhere_joins_the_history_and_state_without_a_run():
+    """record_run(): a media-server notification sent outside the scheduler is a run in its
+    source's history; no run of the source starts, a run under way goes on, and the
+    listeners hear of it."""
+
+    async def scenario(clock, make):
+        source = Source(clock)
+        scheduler = make((source, {"interval_minutes": 0, "mode": "manual"}))
+        heard = []
+        scheduler.add_listener(lambda state: heard.append(state.history[:1]))
+        failed = SyncRun(clock.at(0), 0.5, "app", "error", "", "HTTP 500 from the server")
+        scheduler.record_run("demo", failed)
+        state = scheduler.state("demo")
+        assert (state.last_attempt, state.last_error, state.failures) == (
+            clock.at(0),
+            "HTTP 500 from the server",
+            1,
+        )
+        assert state.last_success is None and heard[-1] == (failed,)
+        source.gate = asyncio.Event()
+        await clock.advance_to(1)
+        scheduler.trigger("demo")  # a test under way while a change is recorded
+        await clock.advance_to(2)
+        sent = SyncRun(clock.at(0.5), 2.0, "app", "ok", "1 folder sent", None)
+        scheduler.record_run("demo", sent)
+        state = scheduler.state("demo")
+        assert state.running and source.runs == [1]  # the run under way is neither joined
+        assert state.history == (sent, failed)  # ...nor ended by it
+        assert state.last_attempt == clock.at(1)  # the run under way started later
+        assert (state.last_summary, state.last_error, state.failures) == ("1 folder sent", None, 0)
+        assert state.last_success == clock.at(0.5) + timedelta(seconds=2)
+        source.gate.set()
+        await settle()
+        assert [run.reason for run in scheduler.state("demo").history] == ["manual", "app", "app"]
+        assert scheduler.state("demo").next_due is None  # still no timer
+        with pytest.raises(ValueError, match="reason"):
+            scheduler.record_run("demo", SyncRun(clock.at(1), 0, "share", "ok", "", None))
+        with pytest.raises(UnknownSource):
+            scheduler.record_run("gone", sent)
+
+    play(scenario)
