@@ -39,6 +39,8 @@ def tested(summary: str) -> str:
 class NotifySource:
     """One target as a sync source: a run sends it a test notification."""
 
+    rescans = False  # not part of the scheduler's Rescan all (see SyncScheduler.rescan_all)
+
     def __init__(self, notifier: Notifier, target: str) -> None:
         self.name = source_name(target)
         self.target = target

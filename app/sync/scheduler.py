@@ -343,9 +343,13 @@ class SyncScheduler:
         self._launch(slot, reason)
 
     async def rescan_all(self, reason: str = "manual") -> dict[str, str]:
-        """Run every source at once, each on its own: one failing stops none of the others.
-        Returns {name: summary, or the error for a failed run}."""
-        names = list(self._slots)
+        """Run every source that keeps the library current at once, each on its own: one
+        failing stops none of the others. A source whose `rescans` is False (a media server's,
+        whose run is a test notification) is left out: Rescan all must not make every media
+        server rescan its library. Returns {name: summary, or the error for a failed run}."""
+        names = [
+            name for name, slot in self._slots.items() if getattr(slot.source, "rescans", True)
+        ]
         results = await asyncio.gather(
             *(self.run(name, reason) for name in names), return_exceptions=True
         )

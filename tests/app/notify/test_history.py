@@ -128,6 +128,31 @@ def test_running_a_notify_source_sends_a_test_recorded_once_with_its_reason():
     assert len(broken.requests) == 2  # the scheduler's run and the unsaved test
 
 
+def test_rescan_all_leaves_the_media_servers_alone():
+    class Library:
+        name = "folder"
+        ran = 0
+
+        async def sync(self) -> str:
+            Library.ran += 1
+            return "no changes"
+
+    async def scenario(good):
+        clock, notifier, scheduler, _ = await started(
+            NotifyTarget("good", "jellyfin", url=good.url)
+        )
+        try:
+            scheduler.add_source(Library(), mode="manual")
+            return await scheduler.rescan_all("manual")
+        finally:
+            await stopped(notifier, scheduler)
+
+    with serve("jellyfin") as good:
+        results = asyncio.run(scenario(good))
+        assert good.requests == []
+    assert results == {"folder": "no changes"} and Library.ran == 1
+
+
 def test_a_change_is_never_joined_to_a_test_under_way_nor_waits_for_a_slow_target():
     async def scenario(slow, fast):
         clock, notifier, scheduler, _ = await started(
