@@ -256,6 +256,8 @@ def check_app(launcher: Path) -> None:
     missing = {"libqxcb.so", "libqoffscreen.so"} - plugins
     if missing:
         raise SmokeError(f"Qt platform plugins missing from the bundle: {sorted(missing)}")
+    if not list(binary.parent.rglob("resources/icons/reelbox.svg")):
+        raise SmokeError("the resources folder (icons, .desktop file) is not in the bundle")
     steps: list[tuple[str, Callable[[Path], None]]] = [
         ("--version", lambda _d: check_version(launcher)),
         ("--headless, /api/health, SIGTERM", lambda d: check_headless(launcher, d)),
