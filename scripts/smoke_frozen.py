@@ -248,6 +248,10 @@ def check_deb(deb: Path) -> None:
     ):
         if needed not in contents:
             raise SmokeError(f"{deb.name} lacks {needed}")
+    with tempfile.TemporaryDirectory(prefix="reelbox-deb-") as tmp:
+        run(["dpkg-deb", "--extract", str(deb), tmp])
+        run(["desktop-file-validate", f"{tmp}/usr/share/applications/{DESKTOP_ID}.desktop"])
+        check_version(Path(tmp) / "opt" / "reelbox" / "reelbox")
 
 
 def check_app(launcher: Path) -> None:
@@ -291,7 +295,7 @@ def main() -> int:
             print("ok   install.sh --uninstall")
         for deb in debs:
             check_deb(deb)
-            print(f"ok   {deb.name} holds the app, launcher and menu entry")
+            print(f"ok   {deb.name} holds the app, launcher and menu entry; its app starts")
     except SmokeError as exc:
         print(f"FAIL {exc}")
         return 1
