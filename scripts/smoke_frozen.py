@@ -15,6 +15,7 @@ with the reason on failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -40,6 +41,7 @@ from app import __version__  # noqa: E402
 
 DESKTOP_ID = "io.github.reelbox.Reelbox"
 TOKEN = "smoke-test-token"
+MAGNET = "magnet:?xt=urn:btih:" + "ab" * 20
 START_TIMEOUT = 90.0  # a cold start of a frozen app on a busy 2-core CI box
 STOP_TIMEOUT = 60.0
 
@@ -67,6 +69,8 @@ def args_for(data_dir: Path) -> list[str]:
         "--data-dir",
         str(data_dir),
         "--set",
+        "share.bind_address=127.0.0.1",
+        "--set",
         f"share.port={free_port()}",
         "--set",
         "torrents.listen_port=0",
@@ -76,6 +80,8 @@ def args_for(data_dir: Path) -> list[str]:
         "torrents.upnp=off",
         "--set",
         "torrents.natpmp=off",
+        "--set",
+        "torrents.lsd=off",
     ]
 
 
@@ -89,9 +95,12 @@ def wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen, log: 
         time.sleep(0.2)
 
 
+def read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 def tail(path: Path, lines: int = 40) -> str:
-    text = path.read_text(errors="replace") if path.exists() else "(no output)"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(read(path).splitlines()[-lines:]) or "(no output)"
 
 
 def stop(proc: subprocess.Popen, pid: int, log: Path) -> None:
@@ -104,6 +113,13 @@ def stop(proc: subprocess.Popen, pid: int, log: Path) -> None:
         raise SmokeError(f"no exit within {STOP_TIMEOUT:.0f} s of SIGTERM\n{tail(log)}") from None
     if code != 0:
         raise SmokeError(f"exit code {code} after SIGTERM\n{tail(log)}")
+
+
+def runs(process: psutil.Process, binary: Path) -> bool:
+    try:
+        return Path(process.exe()) == binary.resolve()
+    except psutil.Error:  # xauth and friends come and go under xvfb-run
+        return False
 
 
 def check_version(binary: Path) -> None:
@@ -162,29 +178,28 @@ def check_window(binary: Path, data_dir: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for("window ready", lambda: "Reelbox window ready" in tail(log, 10_000), proc, log)
-        # A second launch finds the first (QtNetwork's local socket) and hands itself over.
+        wait_for("window ready", lambda: "Reelbox window ready" in read(log), proc, log)
+        # A second launch finds the first (QtNetwork's local socket) and hands its link over.
         second = subprocess.run(
-            [str(binary), *args],
+            [str(binary), *args, MAGNET],
             env={**app_env(), "QT_QPA_PLATFORM": "offscreen"},
             capture_output=True,
             text=True,
             timeout=START_TIMEOUT,
         )
-        if second.returncode != 0 or "Handed 0 link(s)" not in tail(log, 10_000):
+        if second.returncode != 0 or "Handed 1 link(s)" not in read(log):
             raise SmokeError(f"second launch: {second.returncode} {second.stderr}\n{tail(log)}")
-        apps = [
-            p
-            for p in psutil.Process(proc.pid).children(recursive=True)
-            if Path(p.exe()) == binary.resolve()
-        ]
+        apps = [p for p in psutil.Process(proc.pid).children(recursive=True) if runs(p, binary)]
         if len(apps) != 1:
             raise SmokeError(f"expected one app process under xvfb-run, found {apps}")
         stop(proc, apps[0].pid, log)  # xvfb-run exits with the app's code
-        if "Reelbox stopped cleanly" not in tail(log, 10_000):
+        if "Reelbox stopped cleanly" not in read(log):
             raise SmokeError(f"the window did not stop cleanly\n{tail(log)}")
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # a failed check: leave no app or X server behind
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
             proc.kill()
 
 
