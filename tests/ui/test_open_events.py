@@ -79,12 +79,7 @@ def test_a_link_that_starts_the_app_waits_for_the_core_like_a_command_line_link(
             # The library is empty: the same answer a command-line link gets.
             box = await until(
                 lambda: next(
-                    (
-                        w
-                        for w in qapp.topLevelWidgets()
-                        if isinstance(w, QMessageBox) and w.isVisible()
-                    ),
-                    None,
+                    (b for b in reelbox.window.findChildren(QMessageBox) if b.isVisible()), None
                 ),
                 what="the message",
             )
