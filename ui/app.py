@@ -34,7 +34,7 @@ from ui.library.posters import PosterProvider
 from ui.library.shows_page import ShowsPage
 from ui.library.snapshot import LibrarySnapshot, load
 from ui.main_window import MainWindow
-from ui.single_instance import InstanceServer, hand_off, server_name
+from ui.single_instance import InstanceServer, OpenEvents, hand_off, server_name
 from ui.status_board import StatusBoard
 from ui.sync_view import SyncView
 from ui.tasks import cancel_all, spawn
@@ -150,6 +150,10 @@ class ReelboxApp(QObject):
         self.window.settings_requested.connect(self.actions.open_settings)
         if server is not None:
             server.links_received.connect(self.receive_links)
+        # macOS hands links to the running app as open events, not as a second launch.
+        self.open_events = OpenEvents(self)
+        self.open_events.links_received.connect(self.receive_links)
+        QApplication.instance().installEventFilter(self.open_events)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -184,6 +188,7 @@ class ReelboxApp(QObject):
             await asyncio.to_thread(self.core.stop)
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
+            QApplication.instance().removeEventFilter(self.open_events)
         logger.info("Reelbox stopped cleanly")
         return 0
 

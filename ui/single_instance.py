@@ -4,6 +4,11 @@ The first copy listens on a QLocalServer whose name is derived from the data dir
 portable installs (or a test's temporary dir) never see each other. A later launch connects,
 writes its links as one JSON line and exits; the first copy emits `links_received`. The check
 runs before the core is built, so a second launch never opens the database or binds ports.
+
+macOS starts no second launch: it sends the running app (starting it if need be) an Apple
+event for a clicked `magnet:` link or a double-clicked `.torrent`, which Qt delivers to the
+application object as a QFileOpenEvent; `OpenEvents` turns those into the same
+`links_received` list.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 logger = logging.getLogger(__name__)
@@ -102,3 +108,18 @@ class InstanceServer(QObject):
         socket.readyRead.disconnect(self._read)
         socket.abort()
         socket.deleteLater()
+
+
+class OpenEvents(QObject):
+    """An event filter for the QApplication: each QFileOpenEvent becomes `links_received`."""
+
+    links_received = Signal(list)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.FileOpen or not isinstance(event, QFileOpenEvent):
+            return False
+        url = event.url()
+        link = url.toLocalFile() if url.isLocalFile() else url.toString()
+        if link:
+            self.links_received.emit([link])
+        return True
