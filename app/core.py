@@ -343,6 +343,8 @@ class Core:
 
     def _apply_notify_settings(self) -> None:
         """On the loop: new targets, live; their sync sources follow."""
+        if self.notifier is None:  # stopped between the settings change and this hop
+            return
         self.notifier.apply_settings(self.settings.notify)
         if self.notify_sources is not None:
             self.notify_sources.update()

@@ -6,7 +6,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-python="${PYTHON:-.venv/bin/python}"
+default_python=.venv/bin/python
+[ -x .venv/Scripts/python.exe ] && default_python=.venv/Scripts/python.exe  # Git Bash on Windows
+python="${PYTHON:-$default_python}"
 "$python" -m pip install -q -e '.[build]'
 version="$("$python" -c 'import app; print(app.__version__)')"
 "$python" -m PyInstaller --noconfirm --clean --log-level WARN \

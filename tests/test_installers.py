@@ -9,6 +9,7 @@ import os
 import plistlib
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -157,3 +158,32 @@ def test_the_linux_bundle_installs_for_the_user_and_uninstalls(tmp_path):
     assert not (share / "reelbox" / "app").exists()
     assert not desktop.exists()
     assert not list(share.glob("icons/hicolor/*/apps/*.png"))
+
+
+def test_the_linux_bundle_leaves_a_running_copy_and_another_installs_command_alone(tmp_path):
+    release = fake_release(tmp_path / "reelbox-release")
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")} | {"HOME": str(home)}
+    launcher = home / ".local" / "bin" / "reelbox"
+    launcher.parent.mkdir(parents=True)
+    launcher.symlink_to(tmp_path / "pipx" / "reelbox")  # another install's command
+    subprocess.run([str(release / "install.sh")], env=env, check=True, capture_output=True)
+    assert os.readlink(launcher) == str(tmp_path / "pipx" / "reelbox")
+
+    installed = home / ".local" / "share" / "reelbox" / "app" / "reelbox"
+    installed.write_text("#!/bin/sh\nsleep 60\n")  # the installed app, running
+    running = subprocess.Popen([str(installed)], start_new_session=True)
+    try:
+        refused = subprocess.run(
+            [str(release / "install.sh")], env=env, capture_output=True, text=True
+        )
+    finally:
+        os.killpg(running.pid, signal.SIGKILL)  # the shell and its sleep
+        running.wait()
+    assert refused.returncode == 1 and "quit it first" in refused.stderr
+    assert installed.read_text() == "#!/bin/sh\nsleep 60\n"  # not replaced under it
+
+    subprocess.run(
+        [str(release / "install.sh"), "--uninstall"], env=env, check=True, capture_output=True
+    )
+    assert os.readlink(launcher) == str(tmp_path / "pipx" / "reelbox")  # still theirs

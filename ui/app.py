@@ -178,6 +178,7 @@ class ReelboxApp(QObject):
             # Library writes during the core's stop still signal: nothing may start a task
             # after the loop stops.
             self._stopping = True
+            QApplication.instance().removeEventFilter(self.open_events)
             self._reload_timer.stop()
             self.board.stop()
             await cancel_all()
@@ -188,7 +189,6 @@ class ReelboxApp(QObject):
             await asyncio.to_thread(self.core.stop)
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-            QApplication.instance().removeEventFilter(self.open_events)
         logger.info("Reelbox stopped cleanly")
         return 0
 
@@ -299,6 +299,8 @@ class ReelboxApp(QObject):
 
     def receive_links(self, links: list[str]) -> None:
         """Links from a second launch (or the command line): show the window, ask for a target."""
+        if self._stopping:  # the app is closing: no new dialog after cancel_all()
+            return
         self.window.bring_to_front()
         if not self.started:
             self._pending_links.extend(links)

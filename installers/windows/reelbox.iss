@@ -41,10 +41,10 @@ Name: "{autodesktop}\Reelbox"; Filename: "{app}\reelbox.exe"; Tasks: desktopicon
 
 [Registry]
 ; magnet: links -> "reelbox.exe" "magnet:?..."; a running copy receives the link.
-Root: HKCU; Subkey: "Software\Classes\magnet"; ValueType: string; ValueName: ""; ValueData: "URL:Magnet link"; Flags: uninsdeletekey
+Root: HKCU; Subkey: "Software\Classes\magnet"; ValueType: string; ValueName: ""; ValueData: "URL:Magnet link"
 Root: HKCU; Subkey: "Software\Classes\magnet"; ValueType: string; ValueName: "URL Protocol"; ValueData: ""
-Root: HKCU; Subkey: "Software\Classes\magnet\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\reelbox.exe"",0"
-Root: HKCU; Subkey: "Software\Classes\magnet\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\reelbox.exe"" ""%1"""
+Root: HKCU; Subkey: "Software\Classes\magnet\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: """{app}\reelbox.exe"",0"; Flags: uninsdeletevalue
+Root: HKCU; Subkey: "Software\Classes\magnet\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\reelbox.exe"" ""%1"""; Flags: uninsdeletevalue
 ; .torrent files -> the Reelbox.torrent type, opened the same way.
 Root: HKCU; Subkey: "Software\Classes\.torrent"; ValueType: string; ValueName: ""; ValueData: "Reelbox.torrent"; Flags: uninsdeletevalue
 Root: HKCU; Subkey: "Software\Classes\.torrent"; ValueType: string; ValueName: "Content Type"; ValueData: "application/x-bittorrent"

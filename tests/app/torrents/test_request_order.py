@@ -66,6 +66,6 @@ def test_a_seeks_piece_is_requested_before_more_background(make_service, make_se
         assert reader.read(64 * KiB) == data[target * PIECE : target * PIECE + 64 * KiB]
     after = sent[before:]
     ahead = after.index(target)
-    # at most what was already picked for the peer's queue (128 blocks, the engine's limit)
-    # may go out before the seek's piece, not several whole pieces more
+    # at most about one queue's worth (the engine's 128 blocks) may go out before the seek's
+    # piece (what was picked, and log lines still on their way), not several whole pieces more
     assert ahead <= 128, f"{ahead} blocks of other pieces were requested before piece {target}"
