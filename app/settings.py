@@ -221,6 +221,14 @@ class UiSettings:
     close_to_tray: bool = _opt(
         True, "closing the window keeps the app in the tray when there is one"
     )
+    player: str = _opt(
+        "",
+        "program that plays an item's share URL (vlc, mpv, open -a IINA, or a path); "
+        "empty uses the system's default player",
+    )
+    connect_shown: bool = _opt(
+        False, "the Connect a device panel has been shown once at first start (managed by the app)"
+    )
 
 
 SECTIONS: dict[str, type] = {

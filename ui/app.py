@@ -148,6 +148,8 @@ class ReelboxApp(QObject):
         self.window.close_requested.connect(self._on_close)
         self.window.quit_requested.connect(self.quit)
         self.window.settings_requested.connect(self.actions.open_settings)
+        self.window.connect_requested.connect(self.actions.open_connect)
+        self.window.status.connect_requested.connect(self.actions.open_connect)
         if server is not None:
             server.links_received.connect(self.receive_links)
         # macOS hands links to the running app as open events, not as a second launch.
@@ -213,6 +215,18 @@ class ReelboxApp(QObject):
         links, self._pending_links = self._pending_links, []
         if links:
             self.receive_links(links)
+        elif self.core.share is not None and not self.core.settings.ui.connect_shown:
+            await self._first_connect()
+
+    async def _first_connect(self) -> None:
+        """At the first start (a fresh data folder), show how to connect a device, once."""
+        settings = self.core.settings.copy()
+        settings.ui.connect_shown = True
+        try:
+            await asyncio.to_thread(self.core.update_settings, settings)
+        except Exception:  # the panel is still worth showing; it shows again next time
+            logger.exception("Could not save that the Connect panel was shown")
+        self.actions.open_connect()
 
     def attach_core(self) -> None:
         """Connect the views to whatever parts of the core are running."""

@@ -37,6 +37,7 @@ _ICONS = {
 class MainWindow(QMainWindow):
     close_requested = Signal()  # the user closed the window; the controller decides
     settings_requested = Signal()
+    connect_requested = Signal()  # File → Connect a device…
     quit_requested = Signal()
 
     def __init__(self, pages: dict[str, QWidget], parent: QWidget | None = None) -> None:
@@ -74,12 +75,16 @@ class MainWindow(QMainWindow):
         settings.setShortcut(QKeySequence.StandardKey.Preferences)
         settings.triggered.connect(self.settings_requested)
         menu.addAction(settings)
+        connect = QAction("&Connect a device…", self)
+        connect.triggered.connect(self.connect_requested)
+        menu.addAction(connect)
         menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.quit_requested)
         menu.addAction(quit_action)
         self.settings_action = settings
+        self.connect_action = connect
         self.quit_action = quit_action
 
     @property

@@ -1,4 +1,5 @@
-"""The status bar: the share's LAN URL (with Copy), total rates, active streams, free disk."""
+"""The status bar: the share's LAN URL (with Copy and Connect a device), total rates, active
+streams, free disk."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from ui.tasks import spawn
 from ui.widgets import CopyField, human_rate, human_size
@@ -31,14 +33,21 @@ def free_disk(folder: Path) -> int:
 
 
 class StatusBar(QStatusBar):
+    connect_requested = Signal()  # "Connect a device…": the login, a QR code, steps
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.share = CopyField("")
         self.share.label.setText("Starting…")
+        self.connect_button = QPushButton("Connect a device…")
+        self.connect_button.setToolTip("The share's address, user name and password, and steps")
+        self.connect_button.clicked.connect(self.connect_requested)
         self.rates = QLabel("")
         self.streams = QLabel("")
         self.disk = QLabel("")
-        self.addWidget(self.share, 1)
+        self.addWidget(self.share)
+        self.addWidget(self.connect_button)
+        self.addWidget(QWidget(), 1)  # the rest of the bar's left side
         for label in (self.rates, self.streams, self.disk):
             self.addPermanentWidget(label)
         self._checking_disk = False

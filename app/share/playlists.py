@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
+from app.player import share_url
 from app.share.api_errors import ApiError
 from app.share.routes import Body, Request, Router
 from app.share.tree import FileNode, FolderNode, ShareTree
@@ -78,7 +78,7 @@ def render(base: str, videos: list[FileNode]) -> str:
     for node in videos:
         title = node.name.rsplit(".", 1)[0] if "." in node.name else node.name
         lines.append(f"#EXTINF:-1,{' '.join(title.splitlines())}")
-        lines.append(base + quote(node.path, safe="/"))
+        lines.append(share_url(base, node.path))
     return "\n".join(lines) + "\n"
 
 

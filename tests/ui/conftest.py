@@ -18,6 +18,7 @@ TEST_OVERRIDES = {
     **LOOPBACK,
     "torrents.add_timeout": "15",
     "share.enabled": "off",  # tests that need the share turn it on
+    "ui.connect_shown": "on",  # the first start's Connect panel: only its own tests see it
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,11 +33,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.settings import Settings, SettingsError, describe
+from ui.dialogs.connect_dialog import keyring_note
 from ui.dialogs.media_servers import MediaServersTab
 from ui.tasks import run_dialog
 from ui.widgets import CopyField
@@ -65,7 +68,10 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Library": (
         ("sync.enabled", "Sync sources on their timers (intervals are set in the Sync view)"),
     ),
-    "Window": (("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),),
+    "Window": (
+        ("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),
+        ("ui.player", "Player for Play"),
+    ),
 }
 
 
@@ -112,6 +118,10 @@ class SettingsDialog(QDialog):
                     widget = QLineEdit(str(value))
                     if name == "torrents.storage_dir":
                         widget.setPlaceholderText(str(core.paths.default_storage_dir))
+                    if name == "ui.player":
+                        widget.setPlaceholderText(
+                            "empty: the system's default; or vlc, mpv, open -a IINA, a path"
+                        )
                 widget.setToolTip(describe(name))
                 error = QLabel("")
                 error.setStyleSheet("color: #d0413c")
@@ -127,7 +137,13 @@ class SettingsDialog(QDialog):
             if tab == "Share":
                 self.password = QLineEdit()
                 self.password.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
-                form.addRow("Password", self.password)
+                form.addRow("Password", self._password_row())
+                # said once the secrets are read: only then is it known whether they last
+                self.keyring_note = QLabel("")
+                self.keyring_note.setWordWrap(True)
+                self.keyring_note.setStyleSheet("color: #d0413c")
+                self.keyring_note.hide()
+                form.addRow(self.keyring_note)
                 self.api_token = CopyField()
                 self.api_token.setToolTip("For scripts: Authorization: Bearer <token> on /api/")
                 form.addRow("API token", self.api_token)
@@ -178,13 +194,35 @@ class SettingsDialog(QDialog):
         self.tmdb_key.setPlaceholderText(
             reading if secrets is None else "TMDB API key (v3) or read access token (v4)"
         )
-        for field in (self.password, self.tmdb_key):
+        for field in (self.password, self.tmdb_key, self.show_password, self.copy_password):
             field.setEnabled(secrets is not None)
         if secrets is not None:
+            note = keyring_note(self.core.secrets.fallback_reason)
+            self.keyring_note.setText(note)
+            self.keyring_note.setVisible(bool(note))
             self.media_servers.set_tokens(secrets.notify_tokens)
             self.password.setText(secrets.share_password)
             self.api_token.set_text(secrets.api_token)
             self.tmdb_key.setText(secrets.tmdb_key)
+
+    def _password_row(self) -> QHBoxLayout:
+        """The password with Show (it is masked) and Copy (for a device's login)."""
+        self.show_password = QToolButton(text="Show", checkable=True)
+        self.show_password.toggled.connect(
+            lambda shown: self.password.setEchoMode(
+                QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.PasswordEchoOnEdit
+            )
+        )
+        self.copy_password = QToolButton(text="Copy")
+        self.copy_password.setToolTip("Copy the password to the clipboard")
+        self.copy_password.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText(self.password.text())
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.password, 1)
+        row.addWidget(self.show_password)
+        row.addWidget(self.copy_password)
+        return row
 
     def _sync_pointer(self) -> QWidget:
         """Watched folders and each source's interval live in the Sync view: say so here."""

@@ -1,6 +1,7 @@
 """What the user does to library items: add, delete, assign (drop, paste, button, second
-launch) and remove a source. Each action runs its blocking core calls in a worker thread
-and reports problems in plain words.
+launch), remove a source, and play one (Play, double-click) or copy its URL. Each action runs
+its blocking core calls (the keyring too) in a worker thread and reports problems in plain
+words.
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, QModelIndex, QProcess, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library.errors import DuplicateItem
+from app.player import PlayerError, player_command, share_url, with_login
 from ui.assign_flow import AssignFlow, message_box
 from ui.dialogs.add_dialog import AddDialog, AddRequest
 from ui.dialogs.link_dialog import LinkDialog
 from ui.drops import links_from_mime
 from ui.library.detail_pane import title_of
+from ui.library.movies_model import ROW_ROLE
 from ui.library.snapshot import EpisodeRow, MovieRow, ShowRow
 from ui.tasks import run_dialog, spawn
 
@@ -41,6 +45,12 @@ class LibraryActions:
                 lambda row: spawn(self.unassign(row), "unassign")
             )
             page.detail.delete_requested.connect(lambda row: spawn(self.delete(row), "delete"))
+            page.detail.play_requested.connect(lambda row: spawn(self.play(row), "play"))
+            page.detail.copy_url_requested.connect(
+                lambda row: spawn(self.copy_url(row), "copy URL")
+            )
+        for view in (movies.view.grid, movies.view.table, shows.tree):
+            view.doubleClicked.connect(self._double_clicked)
         movies.view.links_dropped.connect(self.links_dropped)
         shows.links_dropped.connect(self.links_dropped)
 
@@ -227,9 +237,63 @@ class LibraryActions:
         row = next(row for label, row in targets if label == chosen)
         await self.assign(row, link)
 
+    # ---- play --------------------------------------------------------------------------
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        row = index.siblingAtColumn(0).data(ROW_ROLE)
+        if isinstance(row, (MovieRow, EpisodeRow)) and row.source is not None:
+            spawn(self.play(row), "play")
+
+    async def player_url(self, row: Any, *, local: bool) -> str | None:
+        """The row's share URL with the login in it; `local`: this computer's address (the
+        loopback one when the share listens there), else the LAN one a device can open."""
+        share = self.core.share
+        source = getattr(row, "source", None)
+        if source is None or share is None:
+            self.show_error(
+                "Nothing to play",
+                "Assign a source to it first." if share else "The share is off (Settings).",
+            )
+            return None
+        urls = list(share.urls())
+        base = urls[0] if local and urls else self.reelbox.share_base()
+        login = self.core.settings.share
+        password = None if login.anonymous else await asyncio.to_thread(self.core.share_password)
+        return with_login(share_url(base, source.share_path), login.username, password)
+
+    async def play(self, row: Any) -> None:
+        url = await self.player_url(row, local=True)
+        if url is None:
+            return
+        player = self.core.settings.ui.player
+        if not player:
+            if not QDesktopServices.openUrl(QUrl(url, QUrl.ParsingMode.StrictMode)):
+                self.show_error("Could not play it", "No program opens http links here.")
+            return
+        try:
+            program, arguments = player_command(player, url)
+        except PlayerError as exc:
+            self.show_error("Could not play it", f"{exc}. Change the player in Settings.")
+            return
+        started, _pid = QProcess.startDetached(program, arguments)
+        if not started:
+            self.show_error(
+                "Could not play it", f"The player {program!r} did not start. Check it in Settings."
+            )
+
+    async def copy_url(self, row: Any) -> None:
+        url = await self.player_url(row, local=False)
+        if url is not None:
+            QGuiApplication.clipboard().setText(url)
+
     # ---- settings ----------------------------------------------------------------------
 
     def open_settings(self) -> None:
         from ui.dialogs.settings_dialog import open_settings
 
         spawn(open_settings(self.reelbox), "settings")
+
+    def open_connect(self) -> None:
+        from ui.dialogs.connect_dialog import open_connect
+
+        spawn(open_connect(self.reelbox), "connect a device")

@@ -1,12 +1,13 @@
 """The detail pane of the library pages: what an item is, where its bytes come from, where
-it appears on the share, and the actions on its source (assign, replace, remove).
+it appears on the share, and the actions on its source (play, copy its URL, assign, replace,
+remove). Play and Copy URL need the share password, which the controller reads off the Qt
+thread (ui/library/actions.py): the pane only asks for them.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,16 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.player import share_url
 from ui.item_state import aggregate, source_state
 from ui.library.posters import POSTER_SIZE
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
 from ui.widgets import CopyField, breakable, human_size
 
 logger = logging.getLogger(__name__)
-
-
-def share_url(base: str, share_path: str) -> str:
-    return base.rstrip("/") + "/" + quote(share_path)
 
 
 def title_of(row: Any) -> str:
@@ -52,6 +50,8 @@ class DetailPane(QWidget):
     assign_requested = Signal(object)
     unassign_requested = Signal(object)
     delete_requested = Signal(object)
+    play_requested = Signal(object)  # a MovieRow or EpisodeRow with a source
+    copy_url_requested = Signal(object)
 
     def __init__(self, board: Any, posters: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +62,7 @@ class DetailPane(QWidget):
         self.poster.setScaledContents(False)
         posters.poster_ready.connect(self._poster_ready)
         self.row: Any = None
-        self.share_base = ""
+        self._share_base = ""
         self.title = QLabel()
         self.title.setWordWrap(True)
         font = self.title.font()
@@ -81,7 +81,9 @@ class DetailPane(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path = CopyField(wrap=True)
-        self.url = CopyField(wrap=True)
+        self.url = QLabel()  # without the password; Copy URL copies one with it
+        self.url.setWordWrap(True)
+        self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow("State", self.state)
         form.addRow("Torrent", self.torrent)
@@ -97,6 +99,18 @@ class DetailPane(QWidget):
         )
         self.unassign_button = QPushButton("Remove source")
         self.delete_button = QPushButton("Delete…")
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip(
+            "Open it in the player chosen in Settings → Window, or the system's default one"
+        )
+        self.copy_url_button = QPushButton("Copy URL")
+        self.copy_url_button.setToolTip("Copy a URL any player can open, with the share's login")
+        self.play_button.clicked.connect(lambda: self.play_requested.emit(self.row))
+        self.copy_url_button.clicked.connect(lambda: self.copy_url_requested.emit(self.row))
+        play_row = QHBoxLayout()
+        play_row.addWidget(self.play_button)
+        play_row.addWidget(self.copy_url_button)
+        play_row.addStretch(1)
         self.assign_button.clicked.connect(lambda: self.assign_requested.emit(self.row))
         self.unassign_button.clicked.connect(lambda: self.unassign_requested.emit(self.row))
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.row))
@@ -115,12 +129,23 @@ class DetailPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.overview)
         layout.addLayout(form)
+        layout.addLayout(play_row)
         layout.addLayout(buttons)
         layout.addWidget(self.hint)
         layout.addStretch(1)
         self.setMinimumWidth(330)
         board.updated.connect(self._refresh_state)
         self.show_row(None)
+
+    @property
+    def share_base(self) -> str:
+        """The share's LAN address ("" when the share is off); setting it refreshes the pane."""
+        return self._share_base
+
+    @share_base.setter
+    def share_base(self, base: str) -> None:
+        self._share_base = base
+        self.show_row(self.row)
 
     def show_row(self, row: Any) -> None:
         self.row = row
@@ -134,8 +159,10 @@ class DetailPane(QWidget):
         for label in (self.torrent, self.file, self.size, self.quality):
             label.setText("")
         self.path.set_text(source.share_path if source else "")
-        self.url.set_text(
-            share_url(self.share_base, source.share_path) if source and self.share_base else ""
+        self.url.setText(
+            breakable(share_url(self.share_base, source.share_path))
+            if source and self.share_base
+            else ""
         )
         if source is not None:
             self.file.setText(breakable(source.file_path))
@@ -150,6 +177,10 @@ class DetailPane(QWidget):
         self.unassign_button.setEnabled(source is not None)
         self.unassign_button.setVisible(single)
         self.delete_button.setEnabled(isinstance(row, (MovieRow, ShowRow)))
+        playable = single and source is not None and bool(self.share_base)
+        for button in (self.play_button, self.copy_url_button):
+            button.setEnabled(playable)
+            button.setVisible(single)
         self._refresh_state()
 
     def _show_poster(self) -> None:
