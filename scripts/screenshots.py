@@ -185,6 +185,12 @@ async def build_library(core, seed_root: Path):
     return ids, shows, seeders, streaming
 
 
+async def until_done(task) -> None:
+    """Wait on the loop (never blocking it) for a dialog's background read."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(task), 30)
+
+
 def wait_for_bytes(core, seeder, name: str) -> None:
     """A player's read near the end of a file; it waits until the app stops."""
     with (
@@ -243,6 +249,7 @@ async def shoot_sync(reelbox, folder: Path, settle, save) -> None:
 
 async def shoot(reelbox, seed_root: Path) -> list[Path]:
     from ui.dialogs.add_dialog import AddDialog
+    from ui.dialogs.connect_dialog import ConnectDialog
     from ui.dialogs.episodes_dialog import EpisodesDialog
     from ui.dialogs.settings_dialog import SettingsDialog
     from ui.library.snapshot import EpisodeRow
@@ -341,6 +348,13 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     dialog.tabs.setCurrentWidget(media)
     await settle(0.5)
     save(dialog, "settings-media-servers")
+    dialog.close()
+
+    dialog = ConnectDialog(core, window)
+    dialog.show()
+    await until_done(dialog.password_read)
+    await settle(0.5)
+    save(dialog, "connect")
     dialog.close()
 
     streaming.close()

@@ -101,6 +101,7 @@ class ConnectDialog(QDialog):
         super().__init__(parent)
         self.core = core
         self.setWindowTitle("Connect a device")
+        self.resize(680, 560)
         share = core.share
         urls = list(share.urls()) if share is not None else []
         lan = [url for url in urls if not any(host in url for host in LOOPBACK)]
