@@ -10,6 +10,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from ui.widgets import plural
+
 logger = logging.getLogger(__name__)
 
 MODE_LABELS = {
@@ -74,10 +76,10 @@ def interval_text(minutes: int) -> str:
         return "off"
     if minutes % 1440 == 0:
         days = minutes // 1440
-        return f"every {days} day" + ("s" if days > 1 else "")
+        return f"every {plural(days, 'day')}"
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"every {hours} hour" + ("s" if hours > 1 else "")
+        return f"every {plural(hours, 'hour')}"
     return f"every {minutes} min"
 
 
