@@ -141,3 +141,13 @@ def test_health_says_when_a_player_waits_with_no_peer():
     )
     assert cell(status(waiting=waiting, peers=0, seeds=0), HEALTH) == "no peers"
     assert cell(status(waiting=waiting, peers=0, stalled=True), HEALTH) == "stalled"
+
+
+def test_health_says_recovered_for_a_minute_then_good():
+    from app.torrents.status import HealthEvent
+    from ui.torrents.torrents_model import health_text
+
+    event = HealthEvent(time=5000.0, kind="recovered", message="data is arriving again")
+    recovered = status(health=(event,))
+    assert health_text(recovered, now=5010.0) == "recovered: data is arriving again"
+    assert health_text(recovered, now=5000.0 + 600) == "good"
