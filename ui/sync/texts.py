@@ -103,7 +103,8 @@ def next_sync(state: Any) -> str:
 
 
 def state_text(state: Any) -> str:
-    """running / paused / failing with backoff until … / watching / ok / error / not run yet."""
+    """running / paused / failing with backoff until … / failed / no key set / watching / ok /
+    not run yet."""
     if state.running:
         return "running"
     if state.paused or state.pending:
@@ -115,6 +116,8 @@ def state_text(state: Any) -> str:
         return f"failing ({times})"
     if state.last_error:
         return "failed"
+    if state.detail.get("key_set") is False:  # TMDB without a key runs but refreshes nothing
+        return "no key set"
     if state.mode == "watch":
         return "watching"
     if state.last_success is not None:
