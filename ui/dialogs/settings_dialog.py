@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -42,6 +43,9 @@ from ui.tasks import run_dialog
 from ui.widgets import CopyField
 
 logger = logging.getLogger(__name__)
+
+TMDB_KEY_URL = "https://www.themoviedb.org/settings/api"
+TMDB_KEY_WIDTH = 360
 
 TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Share": (
@@ -61,6 +65,11 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
         ("torrents.active_limit", "Torrents active at once"),
         ("torrents.idle_timeout", "Quiet a torrent after (seconds idle)"),
         ("torrents.start_paused", "Start with torrents paused"),
+        ("torrents.listen_port", "Listen port for peers (0 = any free port)"),
+        ("torrents.dht", "Find peers through the DHT"),
+        ("torrents.lsd", "Find peers on the local network (LSD)"),
+        ("torrents.upnp", "Open the listen port on the router (UPnP)"),
+        ("torrents.natpmp", "Open the listen port on the router (NAT-PMP)"),
     ),
     "Library": (
         ("sync.enabled", "Sync sources on their timers (intervals are set in the Sync view)"),
@@ -119,7 +128,10 @@ class SettingsDialog(QDialog):
                 error.hide()
                 box = QVBoxLayout()
                 box.setSpacing(2)
-                box.addWidget(widget)
+                if name == "torrents.storage_dir":
+                    box.addLayout(self._with_browse(widget))
+                else:
+                    box.addWidget(widget)
                 box.addWidget(error)
                 form.addRow(label, box)
                 self.fields[name] = widget
@@ -134,7 +146,14 @@ class SettingsDialog(QDialog):
             if tab == "Library":
                 self.tmdb_key = QLineEdit()
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+                self.tmdb_key.setMinimumWidth(TMDB_KEY_WIDTH)  # a v4 token is 200+ characters
                 form.addRow("TMDB key", self.tmdb_key)
+                self.tmdb_link = QLabel(
+                    f'<a href="{TMDB_KEY_URL}">Get a free key on themoviedb.org</a>'
+                    " (an account, then Settings → API)"
+                )
+                self.tmdb_link.setOpenExternalLinks(True)
+                form.addRow("", self.tmdb_link)
                 form.addRow(self._sync_pointer())
             tabs.addTab(page, tab)
             if tab == "Library":
@@ -185,6 +204,26 @@ class SettingsDialog(QDialog):
             self.password.setText(secrets.share_password)
             self.api_token.set_text(secrets.api_token)
             self.tmdb_key.setText(secrets.tmdb_key)
+
+    def _with_browse(self, field: QLineEdit) -> QHBoxLayout:
+        """The download folder's field with a Browse… button beside it."""
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(lambda: self._browse(field))
+        self.folder_dialog: QFileDialog | None = None
+        row = QHBoxLayout()
+        row.addWidget(field, 1)
+        row.addWidget(self.browse_button)
+        return row
+
+    def _browse(self, field: QLineEdit) -> None:
+        start = field.text().strip() or field.placeholderText()
+        dialog = QFileDialog(self, "Download folder", start)
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.fileSelected.connect(field.setText)
+        dialog.finished.connect(dialog.deleteLater)
+        self.folder_dialog = dialog
+        dialog.open()
 
     def _sync_pointer(self) -> QWidget:
         """Watched folders and each source's interval live in the Sync view: say so here."""
