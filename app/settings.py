@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 2
 MiB = 1024 * 1024
+THEMES = ("system", "light", "dark")
 
 
 class SettingsError(ValueError):
@@ -221,6 +222,7 @@ class UiSettings:
     close_to_tray: bool = _opt(
         True, "closing the window keeps the app in the tray when there is one"
     )
+    theme: str = _opt("system", "light or dark; system follows the desktop", choices=THEMES)
 
 
 SECTIONS: dict[str, type] = {

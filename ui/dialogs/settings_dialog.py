@@ -24,6 +24,7 @@ import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -37,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings, SettingsError, describe
+from app.settings import THEMES, Settings, SettingsError, describe
 from ui.dialogs.media_servers import MediaServersTab
 from ui.tasks import run_dialog
 from ui.widgets import CopyField
@@ -74,7 +75,10 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Library": (
         ("sync.enabled", "Sync sources on their timers (intervals are set in the Sync view)"),
     ),
-    "Window": (("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),),
+    "Window": (
+        ("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),
+        ("ui.theme", "Theme (system follows the desktop)"),
+    ),
 }
 
 
@@ -106,7 +110,7 @@ class SettingsDialog(QDialog):
         self.on_applied = on_applied
         self.setWindowTitle("Settings")
         self.resize(760, 480)
-        self.fields: dict[str, QLineEdit | QCheckBox] = {}
+        self.fields: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
         self.errors: dict[str, QLabel] = {}
         tabs = QTabWidget()
         for tab, names in TABS.items():
@@ -115,8 +119,12 @@ class SettingsDialog(QDialog):
             for name, label in names:
                 value = core.settings.get(name)
                 if isinstance(value, bool):
-                    widget: QLineEdit | QCheckBox = QCheckBox()
+                    widget: QLineEdit | QCheckBox | QComboBox = QCheckBox()
                     widget.setChecked(value)
+                elif name == "ui.theme":
+                    widget = QComboBox()
+                    widget.addItems(THEMES)
+                    widget.setCurrentText(value)
                 else:
                     widget = QLineEdit(str(value))
                     if name == "torrents.storage_dir":
@@ -246,7 +254,10 @@ class SettingsDialog(QDialog):
         ok = True
         first_bad: QWidget | None = None
         for name, widget in self.fields.items():
-            value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
+            if isinstance(widget, QCheckBox):
+                value: str | bool = widget.isChecked()
+            else:
+                value = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
             error = self.errors[name]
             try:
                 new.set(name, value)
