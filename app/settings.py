@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 2
 MiB = 1024 * 1024
+THEMES = ("system", "light", "dark")
 
 
 class SettingsError(ValueError):
@@ -229,6 +230,7 @@ class UiSettings:
     connect_shown: bool = _opt(
         False, "the Connect a device panel has been shown once at first start (managed by the app)"
     )
+    theme: str = _opt("system", "light or dark; system follows the desktop", choices=THEMES)
 
 
 SECTIONS: dict[str, type] = {

@@ -277,6 +277,10 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     page.view.select_movie(ids["Heat"])
     await settle(2.5)
     save(window, "movies-grid")
+    reelbox.theme.apply("dark")  # the same view in the dark theme, then back
+    await settle()
+    save(window, "movies-grid-dark")
+    reelbox.theme.apply("light")
     page.view.set_layout("list")
     page.view.select_movie(ids["Inception"])
     await settle()

@@ -38,6 +38,7 @@ from ui.single_instance import InstanceServer, OpenEvents, hand_off, server_name
 from ui.status_board import StatusBoard
 from ui.sync_view import SyncView
 from ui.tasks import cancel_all, spawn
+from ui.theme import Theme
 from ui.torrents.torrents_page import TorrentsPage
 from ui.tray import Tray
 
@@ -108,6 +109,8 @@ class ReelboxApp(QObject):
     def __init__(self, core: Any, links: list[str] | None = None, server: Any = None) -> None:
         super().__init__()
         self.core = core
+        self.theme = Theme(QApplication.instance(), self)
+        self.theme.apply(core.settings.ui.theme)
         self.events = CoreEvents(self)
         self.board = StatusBoard(self)
         self.posters = PosterProvider(self)
@@ -248,6 +251,8 @@ class ReelboxApp(QObject):
         self.window.status.show_share(self.core)
         self.movies_page.detail.share_base = self.shows_page.detail.share_base = self.share_base()
         self.posters.set_cache(self.core.posters)
+        if self.core.settings.ui.theme != self.theme.choice:
+            self.theme.apply(self.core.settings.ui.theme)
         logger.info("Settings applied: %s", ", ".join(sorted(sections)))
 
     def share_base(self) -> str:

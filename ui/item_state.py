@@ -2,7 +2,9 @@
 
 An item has no source, or an active assignment whose torrent has a live status (or none yet,
 before the engine re-adds it on the first read). Progress is the torrent's: torrents download
-on demand, so "downloading" means bytes are arriving right now.
+on demand, so "downloading" means bytes are arriving right now. Nobody reading while bytes
+arrive is background work (the readahead or a full copy the user asked for), not a problem:
+it is worded "fetching ahead" and shown in a neutral grey, not in a warning colour.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ COLORS = {
     NOT_ASSIGNED: QColor("#8a8f98"),
     READY: QColor("#2e9b4f"),
     STREAMING: QColor("#2f7fd8"),
-    DOWNLOADING: QColor("#d88a1f"),
+    DOWNLOADING: QColor("#8a8f98"),  # background work: as quiet as "not assigned"
     ERROR: QColor("#d0413c"),
 }
 
@@ -60,7 +62,8 @@ def item_state(info_hash: str | None, status: Any, file_index: int | None = None
     if status.streaming_files and not_this_file:
         return ItemState(READY, "ready")  # the bytes arriving are another episode's
     if status.download_rate > 0 and status.progress < 1:
-        return ItemState(DOWNLOADING, f"downloading {int(status.progress * 100)} %")
+        doing = "downloading a full copy" if status.keep_full_copy else "fetching ahead"
+        return ItemState(DOWNLOADING, f"{doing} {int(status.progress * 100)} %")
     return ItemState(READY, "ready")
 
 

@@ -9,6 +9,10 @@ from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+# One size format for the whole app, the share's web page included: binary units (KiB, MiB,
+# GiB), the units the settings' limits and budgets are typed in.
+from app.share.browse import human_size
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,16 +29,13 @@ def clipboard_mime() -> QMimeData | None:
     return copy
 
 
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(size) < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
-
-
 def human_rate(rate: float) -> str:
-    return f"{human_size(rate)}/s"
+    return f"{human_size(int(rate))}/s"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """1 -> "1 file", 2 -> "2 files" ("1 match", "2 matches" with `nouns`)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 class CopyField(QWidget):

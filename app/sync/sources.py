@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from app.library.errors import LibraryError
 from app.library.models import Episode, Movie, Season, Show
@@ -88,13 +89,19 @@ class TmdbLibrarySource:
             return self._tmdb
         return self._tmdb()
 
+    def detail(self) -> dict[str, Any]:
+        """Whether a key is set, so the Sync view says "no key set" rather than "ok"."""
+        return {"kind": "tmdb", "key_set": self._client() is not None}
+
     async def sync(self) -> str:
         shows, movies = await asyncio.to_thread(self._linked)
+        client = self._client()
+        if client is None and (shows or movies):
+            raise SyncError("no TMDB API key is set: add one in Settings to refresh the library")
+        if client is None:  # nothing to refresh yet: no failure, but no "ok" either
+            return "skipped: no TMDB API key is set (add one in Settings)"
         if not shows and not movies:
             return "no shows or movies are linked to TMDB"
-        client = self._client()
-        if client is None:
-            raise SyncError("no TMDB API key is set: add one in Settings to refresh the library")
         report = _Report()
         limit = asyncio.Semaphore(self._concurrency)
         pace = _Pace(self._requests_per_second)

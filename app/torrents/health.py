@@ -3,6 +3,9 @@
 A torrent that wants pieces (a reader waits, or a full copy is incomplete) but made no progress
 for stall_timeout seconds is stalled; the service then recovers it (reannounce, DHT announce,
 reconnect known peers) and repeats that every stall_timeout until data flows again.
+
+`latest` picks the event worth a headline: a torrent's problems now are its status (stalled,
+error, a waiting player), so a past event ("recovered", "evicted") is news only for a while.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from app.torrents.status import HealthEvent
 logger = logging.getLogger(__name__)
 
 HISTORY = 50
+NEWS_SECONDS = 60.0  # how long the last event is news (the history keeps it)
 
 
 class HealthMonitor:
@@ -64,3 +68,12 @@ class HealthMonitor:
             self._last_recovery = now
             return "retry"
         return None
+
+
+def latest(
+    events: tuple[HealthEvent, ...], now: float, news: float = NEWS_SECONDS
+) -> HealthEvent | None:
+    """The last event if it happened less than `news` seconds before `now` (time.time())."""
+    if not events or now - events[-1].time >= news:
+        return None
+    return events[-1]

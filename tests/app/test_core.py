@@ -193,10 +193,11 @@ def test_sync_sources_are_changed_through_the_core_and_its_api(paths):
             assert core.sync.state("tmdb").interval_minutes == 30
             bad = await client.put(base + "api/sync/tmdb", json={"interval_minutes": -1})
             assert bad.status_code == 422 and "must be 0 or at least 1 minute" in bad.text
-            # No key and nothing linked to TMDB: the run succeeds with nothing to do.
+            # No key and nothing linked to TMDB: the run fails nothing but says the key is missing.
             ran = await client.post(base + "api/sync/tmdb/run")
             assert ran.status_code == 200, ran.text
-            assert ran.json()["run"]["summary"] == "no shows or movies are linked to TMDB"
+            assert ran.json()["run"]["summary"].startswith("skipped: no TMDB API key is set")
+            assert ran.json()["detail"] == {"kind": "tmdb", "key_set": False}
             core.library.add_movie("The Matrix", 1999, tmdb_id=603)
             failed = (await client.post(base + "api/sync/tmdb/run")).json()
             assert failed["run"]["outcome"] == "error" and "no TMDB API key" in failed["last_error"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout
 
 from app.metadata.tmdb import TmdbClient
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
@@ -64,6 +64,8 @@ def test_manual_movie_and_show_and_duplicates_without_tmdb(qapp, qtbot, make_cor
 
         # A show by hand: title, year and the episodes of each season.
         dialog = await open_add(reelbox, reelbox.shows_page.add_button)
+        form = dialog.findChild(QFormLayout)
+        assert form.labelForField(dialog.seasons).text() == "Episodes per season"
         qtbot.keyClicks(dialog.title, "Dark")
         qtbot.keyClicks(dialog.year, "2017")
         dialog.seasons.clear()

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QImage
 from app.metadata.posters import PosterCache
 from app.torrents.status import TorrentStatus
 from tests.ui.conftest import until
+from ui.item_state import COLORS, NOT_ASSIGNED
 from ui.library.movies_model import POSTER_ROLE, STATE, TITLE, MoviesModel
 from ui.library.movies_page import MoviesPage
 from ui.library.posters import PosterProvider
@@ -137,8 +138,13 @@ def test_state_updates_repaint_in_place_without_reset(qtbot):
     with qtbot.waitSignal(model.dataChanged, timeout=1000) as changed:
         board.updated.emit()
     assert changed.args[0].row() == 0 and changed.args[1].column() == STATE
-    assert model.state(row).text == "downloading 25 %"
-    assert "downloading 25 %" in page.detail.state.text()
+    # bytes arrive and nobody reads: background work, in a neutral colour, not a warning
+    assert model.state(row).text == "fetching ahead 25 %"
+    assert "fetching ahead 25 %" in page.detail.state.text()
+    assert model.state(row).color == COLORS[NOT_ASSIGNED]
+    board.statuses = {HASH: status(keep_full_copy=True)}
+    board.updated.emit()
+    assert model.state(row).text == "downloading a full copy 25 %"
     board.statuses = {HASH: status(active_readers=2, streaming_files=frozenset({5}))}
     board.updated.emit()
     assert model.state(row).text == "ready"  # another file of the torrent plays

@@ -10,12 +10,13 @@ import threading
 import keyring
 import shiboken6
 from keyring.backend import KeyringBackend
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from app import settings as settings_file
+from tests.support.loopback import free_port
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
-from ui.dialogs.settings_dialog import SettingsDialog
+from ui.dialogs.settings_dialog import TMDB_KEY_URL, TMDB_KEY_WIDTH, SettingsDialog
 
 OK = QDialogButtonBox.StandardButton.Ok
 
@@ -229,5 +230,36 @@ def test_closing_the_dialog_while_it_applies_loses_nothing(qapp, make_core):
         assert core.settings.torrents.connections_limit == 77
         # what was typed is applied too, though the fields were gone when it was saved
         assert core.share_password() == "typed-before-closing"
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_torrent_network_settings_browse_and_the_tmdb_key_link(qapp, make_core, tmp_path):
+    async def scenario(reelbox):
+        core = reelbox.core
+        engine = core.torrents
+        dialog = await open_settings(reelbox)
+        fields = dialog.fields
+        # port and discovery are there, showing the settings (off in tests: no LAN traffic)
+        for name in ("torrents.dht", "torrents.lsd", "torrents.upnp", "torrents.natpmp"):
+            assert fields[name].isChecked() is core.settings.get(name) is False
+        # the TMDB key has room for a v4 token, and a link says where to get one
+        dialog.tabs.setCurrentIndex(dialog.tabs.indexOf(dialog.tmdb_key.parentWidget()))
+        assert dialog.tmdb_key.width() >= TMDB_KEY_WIDTH
+        assert TMDB_KEY_URL in dialog.tmdb_link.text() and dialog.tmdb_link.openExternalLinks()
+        # Browse… opens a folder chooser; choosing a folder fills the field
+        dialog.browse_button.click()
+        chooser = await until(lambda: dialog.folder_dialog, what="the folder chooser")
+        assert chooser.isVisible() and chooser.fileMode() == QFileDialog.FileMode.Directory
+        chooser.fileSelected.emit(str(tmp_path))
+        chooser.reject()
+        assert fields["torrents.storage_dir"].text() == str(tmp_path)
+        port = free_port()
+        fields["torrents.listen_port"].setText(str(port))
+        click(dialog.buttons, OK)
+        await until(lambda: reelbox.actions.dialog is None, what="the dialog to apply")
+        assert core.settings.torrents.storage_dir == str(tmp_path)
+        assert core.torrents is engine  # live, like the other torrent settings
+        await until(lambda: engine.listen_port() == port, what="the new listen port")
 
     assert run_app(qapp, make_core(), scenario)[0] == 0

@@ -133,3 +133,15 @@ def test_sources_are_named_by_kind_and_path():
     assert source_label("folder-2", "folder", "/srv/media") == "/srv/media"
     assert source_label("folder-3", "folder", str(home) + "2/x") == str(home) + "2/x"
     assert source_label("folder-4", "folder", None) == "folder-4"
+
+
+def test_tmdb_without_a_key_is_not_ok():
+    ran = replace(
+        idle(),
+        name="tmdb",
+        last_success=datetime.now(UTC),
+        last_summary="skipped: no TMDB API key is set (add one in Settings)",
+        detail={"kind": "tmdb", "key_set": False},
+    )
+    assert state_text(ran) == "no key set"
+    assert state_text(replace(ran, detail={"kind": "tmdb", "key_set": True})) == "ok"

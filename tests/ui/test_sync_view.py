@@ -22,6 +22,8 @@ from ui.sync.sources_table import INTERVAL, MODE, NEXT, RESULT, SOURCE, STATE, S
 
 OK = QDialogButtonBox.StandardButton.Ok
 
+SKIPPED = "skipped: no TMDB API key is set (add one in Settings)"
+
 
 def seconds(text: str) -> int:
     hours, minutes, secs = (int(part) for part in text.split(":"))
@@ -55,7 +57,7 @@ def test_countdown_ticks_edit_interval_refresh_restarts_it(qapp, make_core):
         await until(lambda: view.table.cell("tmdb", SOURCE).startswith("TMDB"), what="its kind")
         assert view.table.cell("tmdb", MODE) == "poll"
         assert view.table.cell("tmdb", INTERVAL) == "every 1 day"
-        assert view.table.cell("tmdb", STATE) == "not run yet"
+        assert view.table.cell("tmdb", STATE) == "no key set"  # said before any run
         assert not view.remove_button.isEnabled()  # TMDB cannot be removed
         assert view.detail.unmatched_box.isHidden()  # no unmatched files for TMDB
         first = seconds(view.table.cell("tmdb", NEXT))
@@ -90,10 +92,11 @@ def test_countdown_ticks_edit_interval_refresh_restarts_it(qapp, make_core):
         await until(lambda: view.table.cell("tmdb", NEXT) != "running…", what="a countdown")
         after = seconds(view.table.cell("tmdb", NEXT))
         assert after > before and after >= 118
-        assert view.table.cell("tmdb", RESULT) == "no shows or movies are linked to TMDB"
-        assert view.table.cell("tmdb", STATE) == "ok"
+        # no key here: the run fails nothing, and says the key is missing rather than "ok"
+        assert view.table.cell("tmdb", RESULT) == SKIPPED
+        assert view.table.cell("tmdb", STATE) == "no key set"
         [run] = history(view)
-        assert run[2:] == ["Refresh", "ok", "no shows or movies are linked to TMDB"]
+        assert run[2:] == ["Refresh", "ok", SKIPPED]
         assert view.detail.history_title.text().endswith("the last 1 run")
 
         # Interval 0 turns the timer off; manual mode waits for Refresh.
@@ -158,7 +161,7 @@ def test_pause_holds_refresh_until_resume(qapp, make_core):
         view.pause_button.click()
         await until(lambda: len(history(view)) == 1, what="the run after resume")
         assert history(view)[0][2] == "Refresh"
-        await until(lambda: view.table.cell("tmdb", STATE) == "ok", what="ok")
+        await until(lambda: view.table.cell("tmdb", STATE) == "no key set", what="run, no key")
         assert not view.pause_button.isChecked()
         # A pause through the API is named beside the button, which does not end it.
         await asyncio.to_thread(reelbox.core.sync_manager.pause, "api")
@@ -168,7 +171,7 @@ def test_pause_holds_refresh_until_resume(qapp, make_core):
         assert view.table.cell("tmdb", STATE) == "paused"
         await asyncio.to_thread(reelbox.core.sync_manager.resume, "api")
         await until(lambda: view.paused_by.isHidden(), what="the end of the API's pause")
-        await until(lambda: view.table.cell("tmdb", STATE) == "ok", what="ok again")
+        await until(lambda: view.table.cell("tmdb", STATE) == "no key set", what="as before")
 
     assert run_app(qapp, make_core(**{"sync.enabled": "on"}), scenario)[0] == 0
 

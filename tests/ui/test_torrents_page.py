@@ -13,9 +13,10 @@ from tests.support.swarm import KiB, MiB, Seeder
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
 from tests.ui.test_movies_view import status
+from ui.status_board import StatusBoard
 from ui.torrents.piece_map import bins
 from ui.torrents.torrents_model import NAME, PROGRESS, TorrentsModel
-from ui.torrents.torrents_page import RemoveDialog
+from ui.torrents.torrents_page import RemoveDialog, TorrentsPage
 
 FILES = {"Heat.1995.720p/Heat.1995.720p.mkv": 2 * MiB, "Heat.1995.720p/Heat.nfo": 1 * KiB}
 
@@ -141,3 +142,32 @@ def test_health_says_when_a_player_waits_with_no_peer():
     )
     assert cell(status(waiting=waiting, peers=0, seeds=0), HEALTH) == "no peers"
     assert cell(status(waiting=waiting, peers=0, stalled=True), HEALTH) == "stalled"
+
+
+def test_health_says_recovered_for_a_minute_then_good():
+    from app.torrents.status import HealthEvent
+    from ui.torrents.torrents_model import health_text
+
+    event = HealthEvent(time=5000.0, kind="recovered", message="data is arriving again")
+    recovered = status(health=(event,))
+    assert health_text(recovered, now=5010.0) == "recovered: data is arriving again"
+    assert health_text(recovered, now=5000.0 + 600) == "good"
+
+
+def test_piece_map_has_a_legend_that_follows_the_theme(qapp):
+    from ui.theme import Theme
+    from ui.torrents.piece_map import FETCHING_COLOR, HAVE_COLOR
+
+    theme = Theme(qapp)
+    try:
+        page = TorrentsPage(StatusBoard())
+        light = page.legend.text()
+        for words in ("downloaded", "being fetched now", "not downloaded"):
+            assert words in light
+        assert HAVE_COLOR.name() in light and FETCHING_COLOR.name() in light
+        theme.apply("dark")
+        qapp.processEvents()
+        assert page.legend.text() != light  # "not downloaded" takes the dark palette's grey
+    finally:
+        theme.apply("light")
+        theme.deleteLater()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.tasks import spawn
+from ui.widgets import plural
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class AddDialog(QDialog):
         form.addRow("Title", self.title)
         form.addRow("Year", self.year)
         if kind == "show":
-            form.addRow("Seasons", self.seasons)
+            form.addRow("Episodes per season", self.seasons)
             self.seasons.setText("10")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -162,7 +163,7 @@ class AddDialog(QDialog):
             self.info.setText(f"TMDB search failed: {exc}. You can still add it by hand.")
             return
         self.info.setText(
-            f"{len(found)} result{'s' if len(found) != 1 else ''} on TMDB. Pick one, or add by hand."
+            f"{plural(len(found), 'result')} on TMDB. Pick one, or add by hand."
             if found
             else "Nothing found on TMDB. Check the spelling, or add it by hand."
         )

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.library.matching import is_video, match_episodes
-from ui.widgets import human_size
+from ui.widgets import human_size, plural
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class EpisodesDialog(QDialog):
             self.combos.append(combo)
         self.table.resizeColumnToContents(0)
         self.summary = QLabel()
-        header = QLabel(f"<b>{info.name}</b> · {len(self.videos)} video files")
+        header = QLabel(f"<b>{info.name}</b> · {plural(len(self.videos), 'video file')}")
         header.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -105,5 +105,7 @@ class EpisodesDialog(QDialog):
 
     def _count(self) -> None:
         found = len(self.mapping())
-        self.summary.setText(f"{found} of {len(self.episodes)} episodes will be assigned.")
+        self.summary.setText(
+            f"{found} of {plural(len(self.episodes), 'episode')} will be assigned."
+        )
         self.ok_button.setEnabled(found > 0)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.library.matching import rank_movie_files
-from ui.widgets import human_size
+from ui.widgets import human_size, plural
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class MovieFileDialog(QDialog):
         self.tree.itemDoubleClicked.connect(lambda *_: self._accept())
         self.tree.currentItemChanged.connect(lambda *_: self._validate())
         header = QLabel(
-            f"<b>{info.name}</b> · {human_size(info.total_size)} · {len(info.files)} files"
+            f"<b>{info.name}</b> · {human_size(info.total_size)} · {plural(len(info.files), 'file')}"
         )
         header.setWordWrap(True)
         self.buttons = QDialogButtonBox(

@@ -25,8 +25,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -38,13 +40,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings, SettingsError, describe
+from app.settings import THEMES, Settings, SettingsError, describe
 from ui.dialogs.connect_dialog import keyring_note
 from ui.dialogs.media_servers import MediaServersTab
 from ui.tasks import run_dialog
 from ui.widgets import CopyField
 
 logger = logging.getLogger(__name__)
+
+TMDB_KEY_URL = "https://www.themoviedb.org/settings/api"
+TMDB_KEY_WIDTH = 360
 
 TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Share": (
@@ -64,6 +69,11 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
         ("torrents.active_limit", "Torrents active at once"),
         ("torrents.idle_timeout", "Quiet a torrent after (seconds idle)"),
         ("torrents.start_paused", "Start with torrents paused"),
+        ("torrents.listen_port", "Listen port for peers (0 = any free port)"),
+        ("torrents.dht", "Find peers through the DHT"),
+        ("torrents.lsd", "Find peers on the local network (LSD)"),
+        ("torrents.upnp", "Open the listen port on the router (UPnP)"),
+        ("torrents.natpmp", "Open the listen port on the router (NAT-PMP)"),
     ),
     "Library": (
         ("sync.enabled", "Sync sources on their timers (intervals are set in the Sync view)"),
@@ -71,6 +81,7 @@ TABS: dict[str, tuple[tuple[str, str], ...]] = {
     "Window": (
         ("ui.close_to_tray", "Closing the window keeps Reelbox in the tray"),
         ("ui.player", "Player for Play"),
+        ("ui.theme", "Theme (system follows the desktop)"),
     ),
 }
 
@@ -103,7 +114,7 @@ class SettingsDialog(QDialog):
         self.on_applied = on_applied
         self.setWindowTitle("Settings")
         self.resize(760, 480)
-        self.fields: dict[str, QLineEdit | QCheckBox] = {}
+        self.fields: dict[str, QLineEdit | QCheckBox | QComboBox] = {}
         self.errors: dict[str, QLabel] = {}
         tabs = QTabWidget()
         for tab, names in TABS.items():
@@ -112,8 +123,12 @@ class SettingsDialog(QDialog):
             for name, label in names:
                 value = core.settings.get(name)
                 if isinstance(value, bool):
-                    widget: QLineEdit | QCheckBox = QCheckBox()
+                    widget: QLineEdit | QCheckBox | QComboBox = QCheckBox()
                     widget.setChecked(value)
+                elif name == "ui.theme":
+                    widget = QComboBox()
+                    widget.addItems(THEMES)
+                    widget.setCurrentText(value)
                 else:
                     widget = QLineEdit(str(value))
                     if name == "torrents.storage_dir":
@@ -129,7 +144,10 @@ class SettingsDialog(QDialog):
                 error.hide()
                 box = QVBoxLayout()
                 box.setSpacing(2)
-                box.addWidget(widget)
+                if name == "torrents.storage_dir":
+                    box.addLayout(self._with_browse(widget))
+                else:
+                    box.addWidget(widget)
                 box.addWidget(error)
                 form.addRow(label, box)
                 self.fields[name] = widget
@@ -150,7 +168,14 @@ class SettingsDialog(QDialog):
             if tab == "Library":
                 self.tmdb_key = QLineEdit()
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+                self.tmdb_key.setMinimumWidth(TMDB_KEY_WIDTH)  # a v4 token is 200+ characters
                 form.addRow("TMDB key", self.tmdb_key)
+                self.tmdb_link = QLabel(
+                    f'<a href="{TMDB_KEY_URL}">Get a free key on themoviedb.org</a>'
+                    " (an account, then Settings → API)"
+                )
+                self.tmdb_link.setOpenExternalLinks(True)
+                form.addRow("", self.tmdb_link)
                 form.addRow(self._sync_pointer())
             tabs.addTab(page, tab)
             if tab == "Library":
@@ -224,6 +249,26 @@ class SettingsDialog(QDialog):
         row.addWidget(self.copy_password)
         return row
 
+    def _with_browse(self, field: QLineEdit) -> QHBoxLayout:
+        """The download folder's field with a Browse… button beside it."""
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(lambda: self._browse(field))
+        self.folder_dialog: QFileDialog | None = None
+        row = QHBoxLayout()
+        row.addWidget(field, 1)
+        row.addWidget(self.browse_button)
+        return row
+
+    def _browse(self, field: QLineEdit) -> None:
+        start = field.text().strip() or field.placeholderText()
+        dialog = QFileDialog(self, "Download folder", start)
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.fileSelected.connect(field.setText)
+        dialog.finished.connect(dialog.deleteLater)
+        self.folder_dialog = dialog
+        dialog.open()
+
     def _sync_pointer(self) -> QWidget:
         """Watched folders and each source's interval live in the Sync view: say so here."""
         pointer = QLabel(
@@ -245,7 +290,10 @@ class SettingsDialog(QDialog):
         ok = True
         first_bad: QWidget | None = None
         for name, widget in self.fields.items():
-            value = widget.isChecked() if isinstance(widget, QCheckBox) else widget.text()
+            if isinstance(widget, QCheckBox):
+                value: str | bool = widget.isChecked()
+            else:
+                value = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
             error = self.errors[name]
             try:
                 new.set(name, value)

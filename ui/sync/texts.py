@@ -10,6 +10,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from ui.widgets import plural
+
 logger = logging.getLogger(__name__)
 
 MODE_LABELS = {
@@ -74,10 +76,10 @@ def interval_text(minutes: int) -> str:
         return "off"
     if minutes % 1440 == 0:
         days = minutes // 1440
-        return f"every {days} day" + ("s" if days > 1 else "")
+        return f"every {plural(days, 'day')}"
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"every {hours} hour" + ("s" if hours > 1 else "")
+        return f"every {plural(hours, 'hour')}"
     return f"every {minutes} min"
 
 
@@ -101,7 +103,8 @@ def next_sync(state: Any) -> str:
 
 
 def state_text(state: Any) -> str:
-    """running / paused / failing with backoff until … / watching / ok / error / not run yet."""
+    """running / paused / failing with backoff until … / failed / no key set / watching / ok /
+    not run yet."""
     if state.running:
         return "running"
     if state.paused or state.pending:
@@ -113,6 +116,8 @@ def state_text(state: Any) -> str:
         return f"failing ({times})"
     if state.last_error:
         return "failed"
+    if state.detail.get("key_set") is False:  # TMDB without a key runs but refreshes nothing
+        return "no key set"
     if state.mode == "watch":
         return "watching"
     if state.last_success is not None:

@@ -2,7 +2,8 @@
 
 Pieces are binned into the strip's width so a torrent of 100,000 pieces paints as fast as
 one of 100; a bin shows "fetching" if any of its pieces is being fetched, else the share of
-pieces it has.
+pieces it has. Missing pieces take the palette's Midlight, so the strip reads in the dark
+theme too; `legend_html` names the colours under the strip.
 """
 
 from __future__ import annotations
@@ -10,16 +11,31 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE
 
 logger = logging.getLogger(__name__)
 
-MISSING_COLOR = QColor("#d9dce1")
 HAVE_COLOR = QColor("#2e9b4f")
 FETCHING_COLOR = QColor("#2f7fd8")
+
+
+def missing_color(palette: QPalette) -> QColor:
+    return palette.color(QPalette.ColorRole.Midlight)
+
+
+def legend_html(palette: QPalette) -> str:
+    """The strip's colours in words, each after a swatch of its colour."""
+    return " &nbsp; ".join(
+        f"<span style='color:{color.name()}'>■</span> {label}"
+        for color, label in (
+            (HAVE_COLOR, "downloaded"),
+            (FETCHING_COLOR, "being fetched now"),
+            (missing_color(palette), "not downloaded"),
+        )
+    )
 
 
 def bins(pieces: bytes, count: int) -> list[tuple[float, bool]]:
@@ -42,7 +58,6 @@ class PieceMap(QWidget):
         self.pieces: bytes = b""
         self.setMinimumHeight(22)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Green: downloaded · Blue: being fetched now · Grey: not downloaded")
 
     def sizeHint(self) -> QSize:
         return QSize(300, 22)
@@ -56,7 +71,7 @@ class PieceMap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         width, height = self.width(), self.height()
-        painter.fillRect(0, 0, width, height, MISSING_COLOR)
+        painter.fillRect(0, 0, width, height, missing_color(self.palette()))
         slices = bins(self.pieces, width)
         if not slices:
             return

@@ -8,10 +8,12 @@ position survive every refresh.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.torrents.health import latest
 from ui.widgets import human_rate, human_size
 
 logger = logging.getLogger(__name__)
@@ -22,17 +24,15 @@ NAME, SIZE, PROGRESS, STATE, DOWN, UP, PEERS, SEEDS, HEALTH, ERROR = range(len(H
 Index = QModelIndex | QPersistentModelIndex
 
 
-def health_text(status: Any) -> str:
+def health_text(status: Any, now: float | None = None) -> str:
     if status.error:
         return "error"
     if status.stalled:
         return "stalled"
     if status.waiting and not status.peers:
         return "no peers"  # and a player waits: the detail pane says what is being done
-    if status.health:
-        last = status.health[-1]
-        return f"{last.kind}: {last.message}"
-    return "good"
+    last = latest(status.health, time.time() if now is None else now)
+    return f"{last.kind}: {last.message}" if last is not None else "good"
 
 
 def cell(status: Any, column: int) -> str:

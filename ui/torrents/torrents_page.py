@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.tasks import run_dialog, spawn
-from ui.torrents.piece_map import PieceMap
+from ui.torrents.piece_map import PieceMap, legend_html
 from ui.torrents.torrents_model import NAME, STATUS_ROLE, TorrentsModel
 from ui.widgets import human_size
 
@@ -102,6 +102,7 @@ class TorrentsPage(QWidget):
         self.title = QLabel("No torrent selected")
         self.title.setWordWrap(True)
         self.piece_map = PieceMap()
+        self.legend = QLabel(legend_html(self.palette()))
         self.files = QListWidget()
         self.users = QListWidget()
         self.health = QListWidget()
@@ -111,6 +112,7 @@ class TorrentsPage(QWidget):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.title)
         detail_layout.addWidget(self.piece_map)
+        detail_layout.addWidget(self.legend)
         columns = QHBoxLayout()
         for label, widget in (
             ("Files", self.files),
@@ -133,6 +135,11 @@ class TorrentsPage(QWidget):
         layout.addWidget(splitter, 1)
         board.updated.connect(self.refresh)
         self._enable()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.legend.setText(legend_html(self.palette()))  # the theme changed
 
     def set_core(self, core: Any) -> None:
         self.core = core

@@ -198,7 +198,9 @@ def test_rate_limit_stops_the_sync(library, fake):
 def test_without_a_key_only_linked_items_need_one(library):
     source = TmdbLibrarySource(library, lambda: None)
     library.add_movie("Home Video", 2001)
-    assert asyncio.run(source.sync()) == "no shows or movies are linked to TMDB"
+    # nothing to refresh, so no failure, but the run says a key is missing rather than "ok"
+    assert asyncio.run(source.sync()) == "skipped: no TMDB API key is set (add one in Settings)"
+    assert source.detail() == {"kind": "tmdb", "key_set": False}
     library.add_movie("The Matrix", 1999, tmdb_id=603)
     with pytest.raises(SyncError, match="no TMDB API key"):
         asyncio.run(source.sync())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from app.torrents.health import HealthMonitor
+from app.torrents.health import NEWS_SECONDS, HealthMonitor, latest
+from app.torrents.status import HealthEvent
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, wait_until
 
@@ -149,3 +150,12 @@ def test_storage_errors_are_told_in_words():
     denied = storage_error(errno.EACCES, "Permission denied", "/data/m.mkv")
     assert not denied.disk_full
     assert str(denied) == "cannot write the download folder: /data/m.mkv: Permission denied"
+
+
+def test_the_last_event_is_news_for_a_minute_then_the_torrent_is_just_good():
+    recovered = HealthEvent(time=1000.0, kind="recovered", message="data is arriving again")
+    events = (HealthEvent(time=900.0, kind="stalled", message="no data"), recovered)
+    assert latest(events, now=1000.0) == recovered
+    assert latest(events, now=1000.0 + NEWS_SECONDS - 1) == recovered
+    assert latest(events, now=1000.0 + NEWS_SECONDS) is None
+    assert latest((), now=1000.0) is None
