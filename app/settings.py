@@ -225,7 +225,7 @@ class UiSettings:
     player: str = _opt(
         "",
         "program that plays an item's share URL (vlc, mpv, open -a IINA, or a path); "
-        "empty uses the system's default player",
+        "empty opens a playlist with the desktop's media player",
     )
     connect_shown: bool = _opt(
         False, "the Connect a device panel has been shown once at first start (managed by the app)"

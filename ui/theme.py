@@ -64,7 +64,11 @@ class Theme(QObject):
         self.scheme = scheme or app.styleHints().colorScheme  # tests pass their own desktop
         self.choice = "system"
         self._light_style = app.style().name()
-        self._light_palette = QPalette(app.palette())
+        # the start-up palette is the light one only if the desktop was light then; started
+        # on a dark desktop, light is the native style's own standard palette
+        self._light_palette: QPalette | None = (
+            QPalette(app.palette()) if self.scheme() != Qt.ColorScheme.Dark else None
+        )
         app.styleHints().colorSchemeChanged.connect(self._system_changed)
 
     def _system_changed(self, _scheme: Qt.ColorScheme) -> None:
@@ -87,6 +91,7 @@ class Theme(QObject):
             self.app.setStyle(fusion)
             self.app.setPalette(fusion.standardPalette())
         else:
-            self.app.setStyle(QStyleFactory.create(self._light_style))
-            self.app.setPalette(self._light_palette)
+            style = QStyleFactory.create(self._light_style)
+            self.app.setStyle(style)
+            self.app.setPalette(self._light_palette or style.standardPalette())
         logger.debug("Theme %s (%s)", choice, "dark" if self.is_dark() else "light")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import stat
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from app.player import PlayerError, player_command, share_url, webdav_login_url, with_login
+from app.player import (
+    PlayerError,
+    player_command,
+    share_url,
+    webdav_login_url,
+    with_login,
+    write_playlist,
+)
 
 
 def test_a_share_path_becomes_an_encoded_url_under_the_base():
@@ -47,3 +55,25 @@ def test_a_player_command_gets_the_url_as_its_last_argument():
         player_command("  ", url)
     with pytest.raises(PlayerError, match="cannot be read"):
         player_command("'vlc", url)
+
+
+def test_a_players_path_with_spaces_is_the_program_as_it_is(tmp_path):
+    program = tmp_path / "My Player" / "mpv"
+    program.parent.mkdir()
+    program.write_text("")
+    assert player_command(str(program), "/tmp/p.m3u") == (str(program), ["/tmp/p.m3u"])
+    assert player_command(f'"{program}"', "/tmp/p.m3u") == (str(program), ["/tmp/p.m3u"])
+
+
+def test_the_playlist_is_private_one_entry_and_replaced(tmp_path):
+    folder = tmp_path / "player"
+    first = write_playlist(folder, "Heat (1995)", "http://u:p@h:1/Heat.mkv")
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    again = write_playlist(folder, "Line\nbreak", "http://u:p@h:1/Other.mkv")
+    assert again == first
+    assert again.read_text().splitlines() == [
+        "#EXTM3U",
+        "#EXTINF:-1,Line break",
+        "http://u:p@h:1/Other.mkv",
+    ]

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 import sys
+from pathlib import Path
 
 import httpx
 import keyring
@@ -150,7 +153,11 @@ def test_play_starts_the_chosen_player_and_copy_url_gives_a_url_the_share_serves
 
         detail.play_button.click()
         await until(lambda: len(played()) == 1, what="the player to start")
-        (url,) = played()[0]
+        (playlist,) = played()[0]  # a private .m3u: no password on a command line
+        assert stat.S_IMODE(os.stat(playlist).st_mode) == 0o600
+        lines = Path(playlist).read_text(encoding="utf-8").splitlines()
+        assert lines[:2] == ["#EXTM3U", "#EXTINF:-1,Amélie (2001)"]
+        url = lines[2]
         assert url.startswith(f"http://reelbox:{core.share_password()}@127.0.0.1:")
         assert "Am%C3%A9lie%20%282001%29.mkv" in url
         async with httpx.AsyncClient(timeout=10) as client:
@@ -172,7 +179,8 @@ def test_play_starts_the_chosen_player_and_copy_url_gives_a_url_the_share_serves
         QTest.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point)
         QTest.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=point)
         await until(lambda: len(played()) == 2, what="the player to start again")
-        assert played()[1] == [url]
+        assert played()[1] == [playlist]
+        assert Path(playlist).read_text(encoding="utf-8").splitlines()[2] == url
 
     core = make_core(**{"share.enabled": "on", "ui.player": player})
     assert run_app(qapp, core, scenario)[0] == 0

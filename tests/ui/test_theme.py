@@ -42,6 +42,25 @@ def test_dark_light_and_following_the_desktop(qapp):
         theme.deleteLater()
 
 
+def test_started_on_a_dark_desktop_the_window_turns_light_with_it(qapp):
+    from ui.theme import Theme, dark_palette
+
+    saved, style = QPalette(qapp.palette()), qapp.style().name()
+    desktop = {"scheme": Qt.ColorScheme.Dark}
+    qapp.setPalette(dark_palette())  # what a dark desktop hands the app at start
+    try:
+        theme = Theme(qapp, scheme=lambda: desktop["scheme"])
+        theme.apply("system")
+        assert window_lightness() < 80
+        desktop["scheme"] = Qt.ColorScheme.Light  # morning: the desktop turns light
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert window_lightness() > 160  # not the dark palette the app started with
+    finally:
+        desktop["scheme"] = Qt.ColorScheme.Light
+        qapp.setStyle(style)
+        qapp.setPalette(saved)
+
+
 def test_the_theme_setting_applies_at_once(qapp, make_core):
     async def scenario(reelbox):
         dialog = await open_settings(reelbox)

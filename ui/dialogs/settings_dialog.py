@@ -135,7 +135,7 @@ class SettingsDialog(QDialog):
                         widget.setPlaceholderText(str(core.paths.default_storage_dir))
                     if name == "ui.player":
                         widget.setPlaceholderText(
-                            "empty: the system's default; or vlc, mpv, open -a IINA, a path"
+                            "empty: the desktop's player for playlists; or vlc, mpv, open -a IINA, a path"
                         )
                 widget.setToolTip(describe(name))
                 error = QLabel("")

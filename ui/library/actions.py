@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
 
 from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library.errors import DuplicateItem
-from app.player import PlayerError, player_command, share_url, with_login
+from app.player import PlayerError, player_command, share_url, with_login, write_playlist
 from ui.assign_flow import AssignFlow, message_box
 from ui.dialogs.add_dialog import AddDialog, AddRequest
 from ui.dialogs.link_dialog import LinkDialog
@@ -265,13 +265,19 @@ class LibraryActions:
         url = await self.player_url(row, local=True)
         if url is None:
             return
+        folder = self.core.paths.cache_dir / "player"
+        playlist = await asyncio.to_thread(write_playlist, folder, title_of(row), url)
         player = self.core.settings.ui.player
         if not player:
-            if not QDesktopServices.openUrl(QUrl(url, QUrl.ParsingMode.StrictMode)):
-                self.show_error("Could not play it", "No program opens http links here.")
+            # the desktop's media player for .m3u (an http link would open the web browser)
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(playlist))):
+                self.show_error(
+                    "Could not play it",
+                    "No program here opens playlists (.m3u). Choose a player in Settings.",
+                )
             return
         try:
-            program, arguments = player_command(player, url)
+            program, arguments = player_command(player, str(playlist))
         except PlayerError as exc:
             self.show_error("Could not play it", f"{exc}. Change the player in Settings.")
             return

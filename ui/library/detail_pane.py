@@ -101,7 +101,7 @@ class DetailPane(QWidget):
         self.delete_button = QPushButton("Delete…")
         self.play_button = QPushButton("Play")
         self.play_button.setToolTip(
-            "Open it in the player chosen in Settings → Window, or the system's default one"
+            "Open it in the player chosen in Settings → Window, or the desktop's player for playlists"
         )
         self.copy_url_button = QPushButton("Copy URL")
         self.copy_url_button.setToolTip("Copy a URL any player can open, with the share's login")
