@@ -184,3 +184,14 @@ def test_play_starts_the_chosen_player_and_copy_url_gives_a_url_the_share_serves
 
     core = make_core(**{"share.enabled": "on", "ui.player": player})
     assert run_app(qapp, core, scenario)[0] == 0
+
+
+def test_the_steps_show_a_user_name_with_markup_characters_as_text():
+    from PySide6.QtGui import QTextDocument
+
+    from ui.dialogs.connect_dialog import steps
+
+    for text in steps("192.168.1.5", "8484", "http://192.168.1.5:8484/", "a<b>&c").values():
+        document = QTextDocument()
+        document.setHtml(text)
+        assert "a<b>&c" in document.toPlainText()

@@ -10,6 +10,7 @@ take seconds), as the Settings dialog does.
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import logging
 from typing import Any
@@ -44,7 +45,9 @@ QR_SCALE = 5  # pixels per QR module: about 200 px for a typical address
 
 
 def steps(host: str, port: str, url: str, user: str) -> dict[str, str]:
-    """Short steps per player, with this share's address filled in (rich text)."""
+    """Short steps per player, with this share's address filled in (rich text: the user
+    name may hold '<' or '&')."""
+    host, port, url, user = (html.escape(part) for part in (host, port, url, user))
     return {
         "Infuse": (
             "<ol><li>Settings → Shares → <b>Add Share</b> → <b>WebDAV</b>.</li>"
