@@ -57,6 +57,10 @@ class TorrentService:
         self._torrents: dict[str, ManagedTorrent] = {}
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
+        # where peers can reach us, when libtorrent had to pick another port or failed (the
+        # Settings dialog shows it); the port the trackers were last told of
+        self.listen_note: str | None = None
+        self._announced_port = 0
         self.resume_data = ResumeSaver(self.store, paths.data_dir, self.torrent)
         self._housekeeping = Housekeeping(self)
         self.alerts = AlertRouter()
@@ -113,11 +117,35 @@ class TorrentService:
                 self.store.mark_stopped()
 
     def apply_settings(self, settings: TorrentSettings) -> None:
-        """Live: limits, discovery, idle, timeouts, budget. Storage dir applies to new torrents."""
+        """Live: limits, discovery, idle, timeouts, budget, listen port. Storage dir applies to
+        new torrents."""
+        moved = settings.listen_port != self.settings.listen_port
         self.settings = settings
+        if moved:
+            self.listen_note = None  # until libtorrent says where it listens now
         self.engine.apply(settings)
         for mt in self._all():
             mt.handle.set_max_connections(settings.connections_per_torrent)
+
+    def _on_listening(self, alert: lt.listen_succeeded_alert) -> None:
+        """libtorrent listens (again): on a port other than the one asked for when that one is
+        taken, silently; say so, and tell the trackers the port peers can reach now (they
+        would hear it only at their next announce, up to 30 minutes later)."""
+        wanted, port = self.settings.listen_port, alert.port
+        if wanted and port != wanted:
+            self.listen_note = f"port {wanted} is in use: listening on {port} instead"
+            logger.warning("Torrent engine: %s", self.listen_note)
+        else:
+            self.listen_note = None
+        moved, self._announced_port = self._announced_port not in (0, port), port
+        if moved:  # not at start: torrents announce then anyway
+            for mt in self._all():
+                if not mt.handle.status().paused:
+                    mt.reannounce(dht=self.settings.dht)
+
+    def _on_listen_failed(self, alert: lt.listen_failed_alert) -> None:
+        self.listen_note = f"cannot listen on {alert.address}:{alert.port}: {alert.error.message()}"
+        logger.warning("Torrent engine: %s", self.listen_note)
 
     @property
     def storage_dir(self) -> Path:
@@ -314,6 +342,8 @@ class TorrentService:
             lt.file_error_alert: self._on_error,
             lt.save_resume_data_alert: self.resume_data.on_saved,
             lt.save_resume_data_failed_alert: self.resume_data.on_failed,
+            lt.listen_succeeded_alert: self._on_listening,
+            lt.listen_failed_alert: self._on_listen_failed,
             lt.torrent_deleted_alert: self._housekeeping.on_deleted,
             lt.torrent_delete_failed_alert: self._housekeeping.on_deleted,
         }

@@ -261,5 +261,26 @@ def test_torrent_network_settings_browse_and_the_tmdb_key_link(qapp, make_core, 
         assert core.settings.torrents.storage_dir == str(tmp_path)
         assert core.torrents is engine  # live, like the other torrent settings
         await until(lambda: engine.listen_port() == port, what="the new listen port")
+        dialog = await open_settings(reelbox)
+        assert dialog.listen_note.isHidden()
+        dialog.reject()
+        await until(lambda: reelbox.actions.dialog is None, what="the dialog to close")
+        # a port another program holds: libtorrent takes the next one, and Settings says so
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        try:
+            busy = taken.getsockname()[1]
+            dialog = await open_settings(reelbox)
+            dialog.fields["torrents.listen_port"].setText(str(busy))
+            click(dialog.buttons, OK)
+            await until(lambda: reelbox.actions.dialog is None, what="the dialog to apply")
+            await until(lambda: engine.listen_note is not None, what="the note")
+            dialog = await open_settings(reelbox)
+            assert not dialog.listen_note.isHidden()
+            assert f"port {busy} is in use" in dialog.listen_note.text()
+            dialog.reject()
+        finally:
+            taken.close()
 
     assert run_app(qapp, make_core(), scenario)[0] == 0

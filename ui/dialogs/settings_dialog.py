@@ -165,6 +165,14 @@ class SettingsDialog(QDialog):
                 self.api_token = CopyField()
                 self.api_token.setToolTip("For scripts: Authorization: Bearer <token> on /api/")
                 form.addRow("API token", self.api_token)
+            if tab == "Torrents":
+                # libtorrent takes another port when the one set is in use, without a word
+                note = getattr(core.torrents, "listen_note", None)
+                self.listen_note = QLabel(f"Peers: {note}" if note else "")
+                self.listen_note.setWordWrap(True)
+                self.listen_note.setStyleSheet("color: #d0413c")
+                self.listen_note.setVisible(bool(note))
+                form.addRow(self.listen_note)
             if tab == "Library":
                 self.tmdb_key = QLineEdit()
                 self.tmdb_key.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)

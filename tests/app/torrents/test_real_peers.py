@@ -10,7 +10,9 @@ the 60 s stall recovery. These tests fail on either: the read timeouts are set b
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import socket
 import threading
 
 import libtorrent as lt
@@ -18,7 +20,7 @@ import libtorrent as lt
 from app.torrents import engine
 from app.torrents.service import TorrentService
 from tests.app.torrents.conftest import loopback_torrent_settings
-from tests.support.peers import free_port
+from tests.support.peers import LOOPBACK, free_port
 from tests.support.swarm import KiB, MiB, wait_until
 from ui.torrents.torrents_model import health_text
 
@@ -155,3 +157,30 @@ def test_transmission_serves_reads_and_seeks(make_service, make_peer, tracker):
         with service.open_file(info.info_hash, 0) as reader:
             reader.seek(offset)
             assert reader.read(256 * KiB) == data[offset : offset + 256 * KiB]
+
+
+def test_a_taken_listen_port_is_said_and_the_tracker_hears_the_port_in_use(
+    make_service, make_peer, tracker
+):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        service = make_service(loopback_torrent_settings())
+        seeder = make_peer("libtorrent", {MOVIE: 4 * MiB}, tracker=tracker)
+        info = service.add(seeder.magnet)
+        old = service.listen_port()
+        assert wait_until(lambda: (LOOPBACK, old) in (tracker.peers(info.info_hash) or ()))
+        service.apply_settings(dataclasses.replace(service.settings, listen_port=port))
+        # libtorrent takes the next free port without a word: the service says so
+        assert wait_until(lambda: service.listen_note is not None, timeout=10)
+        assert f"port {port} is in use" in service.listen_note
+        moved = service.listen_port()
+        assert moved not in (port, old)
+        # and peers learn the port in use now, not at the tracker's next interval (30 min)
+        assert wait_until(
+            lambda: (LOOPBACK, moved) in (tracker.peers(info.info_hash) or ()), timeout=20
+        )
+    finally:
+        taken.close()
