@@ -34,8 +34,14 @@ logger = logging.getLogger(__name__)
 Seasons = Mapping[int, int | Sequence[EpisodeData]]
 
 
+# what a movie or a show keeps from TMDB besides its title and year
+DETAILS = ("tmdb_id", "imdb_id", "overview", "poster_path", "backdrop_path")
+
+
 @dataclass(frozen=True)
-class NewMovie:
+class NewItem:
+    """What a movie and a show to add both have."""
+
     title: str
     year: int | None = None
     tmdb_id: int | None = None
@@ -44,57 +50,32 @@ class NewMovie:
     poster_path: str | None = None
     backdrop_path: str | None = None
 
+
+@dataclass(frozen=True)
+class NewMovie(NewItem):
     def add_to(self, library: Library) -> Movie:
         """Store it; DuplicateItem when the library has it already (same TMDB id, or title
         and year)."""
-        return library.add_movie(
-            self.title,
-            self.year,
-            tmdb_id=self.tmdb_id,
-            imdb_id=self.imdb_id,
-            overview=self.overview,
-            poster_path=self.poster_path,
-            backdrop_path=self.backdrop_path,
-        )
+        return library.add_movie(self.title, self.year, **_details(self))
 
 
 @dataclass(frozen=True)
-class NewShow:
-    title: str
-    year: int | None = None
-    tmdb_id: int | None = None
-    imdb_id: str | None = None
-    overview: str = ""
-    poster_path: str | None = None
-    backdrop_path: str | None = None
+class NewShow(NewItem):
     seasons: Seasons = field(default_factory=dict)
 
     def add_to(self, library: Library) -> Show:
         """Store it with its seasons and episodes; DuplicateItem as for a movie."""
-        return library.add_show(
-            self.title,
-            self.year,
-            tmdb_id=self.tmdb_id,
-            imdb_id=self.imdb_id,
-            overview=self.overview,
-            poster_path=self.poster_path,
-            backdrop_path=self.backdrop_path,
-            seasons=self.seasons,
-        )
+        return library.add_show(self.title, self.year, seasons=self.seasons, **_details(self))
+
+
+def _details(item: object) -> dict[str, object]:
+    return {key: getattr(item, key) for key in DETAILS}
 
 
 async def movie_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewMovie:
     """The movie as TMDB describes it (on the client's loop)."""
     details = await client.movie(tmdb_id)
-    return NewMovie(
-        details.title,
-        details.year,
-        tmdb_id=details.tmdb_id,
-        imdb_id=details.imdb_id,
-        overview=details.overview,
-        poster_path=details.poster_path,
-        backdrop_path=details.backdrop_path,
-    )
+    return NewMovie(details.title, details.year, **_details(details))
 
 
 async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
@@ -120,13 +101,4 @@ async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
                 EpisodeData(e.number, e.title, e.overview, e.air_date, e.still_path)
                 for e in answer.episodes
             )
-    return NewShow(
-        details.title,
-        details.year,
-        tmdb_id=details.tmdb_id,
-        imdb_id=details.imdb_id,
-        overview=details.overview,
-        poster_path=details.poster_path,
-        backdrop_path=details.backdrop_path,
-        seasons=seasons,
-    )
+    return NewShow(details.title, details.year, seasons=seasons, **_details(details))

@@ -62,16 +62,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MOVIE_FIELDS = {
-    "title",
-    "year",
-    "tmdb_id",
-    "imdb_id",
-    "overview",
-    "poster_path",
-    "backdrop_path",
-}
-SHOW_FIELDS = {
+# what add/update take for a movie or a show (the same since shows keep their IMDb id too)
+ITEM_FIELDS = {
     "title",
     "year",
     "tmdb_id",
@@ -147,7 +139,7 @@ class Library(SyncSourcesMixin):
                 poster_path=poster_path,
                 backdrop_path=backdrop_path,
             ),
-            MOVIE_FIELDS,
+            ITEM_FIELDS,
         )
         with self._writing():
             existing = find_duplicate(Movie, values["title"], values["year"], values["tmdb_id"])
@@ -160,7 +152,7 @@ class Library(SyncSourcesMixin):
 
     def update_movie(self, movie_id: int, **fields: Any) -> Movie:
         """Change some of title, year, tmdb_id, imdb_id, overview, poster_path, backdrop_path."""
-        values = check_fields(fields, MOVIE_FIELDS, partial=True)
+        values = check_fields(fields, ITEM_FIELDS, partial=True)
         with self._writing():
             movie = self.get_movie(movie_id)
             return update(movie, values)
@@ -207,7 +199,7 @@ class Library(SyncSourcesMixin):
                 poster_path=poster_path,
                 backdrop_path=backdrop_path,
             ),
-            SHOW_FIELDS,
+            ITEM_FIELDS,
         )
         plan = {
             check_number(number, "season"): episode_list(spec)
@@ -227,7 +219,7 @@ class Library(SyncSourcesMixin):
 
     def update_show(self, show_id: int, **fields: Any) -> Show:
         """Change some of title, year, tmdb_id, imdb_id, overview, poster_path, backdrop_path."""
-        values = check_fields(fields, SHOW_FIELDS, partial=True)
+        values = check_fields(fields, ITEM_FIELDS, partial=True)
         with self._writing():
             return update(self.get_show(show_id), values)
 

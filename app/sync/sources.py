@@ -26,7 +26,7 @@ from app.library.errors import LibraryError
 from app.library.models import Episode, Movie, Season, Show
 from app.library.records import EpisodeData
 from app.library.repository import Library
-from app.metadata.models import SeasonDetails, SeasonSummary
+from app.metadata.models import MovieDetails, SeasonDetails, SeasonSummary, ShowDetails
 from app.metadata.tmdb import (
     TmdbAuthError,
     TmdbClient,
@@ -167,13 +167,7 @@ class TmdbLibrarySource:
             )
             report.new_episodes += sum(1 for e in episodes if e.number not in stored_episodes)
             report.updated += 1
-        changes = _changes(
-            show,
-            imdb_id=details.imdb_id,
-            overview=details.overview,
-            poster_path=details.poster_path,
-            backdrop_path=details.backdrop_path,
-        )
+        changes = _changes(show, details)
         if changes:
             await asyncio.to_thread(self.library.update_show, show.id, **changes)
             report.updated += 1
@@ -184,13 +178,7 @@ class TmdbLibrarySource:
     ) -> None:
         await pace.wait()
         details = await client.movie(movie.tmdb_id)
-        changes = _changes(
-            movie,
-            imdb_id=details.imdb_id,
-            overview=details.overview,
-            poster_path=details.poster_path,
-            backdrop_path=details.backdrop_path,
-        )
+        changes = _changes(movie, details)
         if changes:
             await asyncio.to_thread(self.library.update_movie, movie.id, **changes)
             report.updated += 1
@@ -273,8 +261,12 @@ def _settled(summary: SeasonSummary, stored_episodes: dict[int, Episode]) -> boo
     return date.today() - last_aired > SETTLED_AFTER
 
 
-def _changes(item: Show | Movie, **fresh: str | None) -> dict[str, str]:
-    """Fields TMDB knows (non-empty) that differ from the stored ones."""
+REFRESHED = ("imdb_id", "overview", "poster_path", "backdrop_path")
+
+
+def _changes(item: Show | Movie, details: MovieDetails | ShowDetails) -> dict[str, str]:
+    """The REFRESHED fields TMDB knows (non-empty) that differ from the stored ones."""
+    fresh = {key: getattr(details, key) for key in REFRESHED}
     return {key: value for key, value in fresh.items() if value and value != getattr(item, key)}
 
 
