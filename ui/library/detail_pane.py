@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.player import share_url
 from ui.item_state import aggregate, source_state
+from ui.library.context_menu import ASSIGN, COPY_URL, DELETE, PLAY, UNASSIGN, item_actions
 from ui.library.posters import POSTER_SIZE
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
 from ui.widgets import CopyField, breakable, human_size
@@ -114,6 +115,13 @@ class DetailPane(QWidget):
         self.assign_button.clicked.connect(lambda: self.assign_requested.emit(self.row))
         self.unassign_button.clicked.connect(lambda: self.unassign_requested.emit(self.row))
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.row))
+        self.buttons = {
+            PLAY: self.play_button,
+            COPY_URL: self.copy_url_button,
+            ASSIGN: self.assign_button,
+            UNASSIGN: self.unassign_button,
+            DELETE: self.delete_button,
+        }
         buttons = QHBoxLayout()
         buttons.addWidget(self.assign_button)
         buttons.addWidget(self.unassign_button)
@@ -172,15 +180,12 @@ class DetailPane(QWidget):
             self.quality.setText(quality or "unknown")
         for field in (self.torrent, self.file, self.size, self.quality, self.path, self.url):
             self.form.setRowVisible(field, single)
-        self.assign_button.setEnabled(has_row)
         self.assign_button.setText("Replace…" if source else "Assign…")
-        self.unassign_button.setEnabled(source is not None)
-        self.unassign_button.setVisible(single)
-        self.delete_button.setEnabled(isinstance(row, (MovieRow, ShowRow)))
-        playable = single and source is not None and bool(self.share_base)
-        for button in (self.play_button, self.copy_url_button):
-            button.setEnabled(playable)
-            button.setVisible(single)
+        # the same rule as the right-click menu: which actions the item has, which apply now
+        actions = {a.name: a for a in item_actions(row, self.share_base) if a is not None}
+        for name, button in self.buttons.items():
+            button.setVisible(name in actions)
+            button.setEnabled(name in actions and actions[name].enabled)
         self._refresh_state()
 
     def _show_poster(self) -> None:

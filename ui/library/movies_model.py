@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 
 from ui.item_state import source_state
+from ui.library.folding import fold, search_words, title_key
 from ui.library.snapshot import MovieRow
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ DROP_TYPES = ["text/uri-list", "text/plain"]
 Index = QModelIndex | QPersistentModelIndex
 _NO_DATE = datetime.min.replace(tzinfo=UTC)
 SORT_KEYS = {
-    TITLE: lambda row: (row.sort_title.casefold(), row.year or 0),
+    TITLE: title_key,
     YEAR: lambda row: row.year or 0,
     ADDED: lambda row: (row.added_at or _NO_DATE, row.id),
 }
@@ -53,6 +54,7 @@ class MoviesModel(QAbstractTableModel):
         self.board = board
         self.posters = posters
         self.rows: list[MovieRow] = []
+        self.search_texts: list[str] = []  # each row's folded title and year, for the filter
         self.sort_column = TITLE
         self.sort_reverse = False
         self._rows_by_poster: dict[str, list[int]] = {}
@@ -66,6 +68,7 @@ class MoviesModel(QAbstractTableModel):
         if self.sort_column != TITLE or self.sort_reverse:
             ordered.sort(key=SORT_KEYS[self.sort_column], reverse=self.sort_reverse)
         self.rows = ordered
+        self.search_texts = [fold(f"{row.title} {row.year or ''}") for row in ordered]
         self._rows_by_poster = {}
         for number, row in enumerate(self.rows):
             if row.poster_path:
@@ -102,8 +105,14 @@ class MoviesModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
+        if role == Qt.ItemDataRole.InitialSortOrderRole:  # a first click: newest first
+            descending = section in (YEAR, ADDED)
+            order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            return order.value  # an int: the header reads the role with toInt()
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -161,7 +170,8 @@ class MoviesModel(QAbstractTableModel):
 
 
 class MoviesFilter(QSortFilterProxyModel):
-    """Search-as-you-type over titles and years; the order is the model's (see sort)."""
+    """Search-as-you-type over titles and years, ignoring case and accents; the order is
+    the model's (see sort)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -170,15 +180,14 @@ class MoviesFilter(QSortFilterProxyModel):
     def set_search(self, text: str) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated
             self.beginFilterChange()
-            self._words = text.casefold().split()
+            self._words = search_words(text)
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self._words = text.casefold().split()
+            self._words = search_words(text)
             self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._words:
             return True
-        row: MovieRow = self.sourceModel().rows[source_row]
-        haystack = f"{row.title} {row.year or ''}".casefold()
+        haystack = self.sourceModel().search_texts[source_row]
         return all(word in haystack for word in self._words)

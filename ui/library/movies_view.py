@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QListView,
     QPushButton,
     QStackedWidget,
@@ -28,8 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.library.movies_model import ADDED, ROW_ROLE, TITLE, YEAR, MoviesFilter, MoviesModel
+from ui.library.empty_state import EmptyState
+from ui.library.movies_model import (
+    ADDED,
+    ROW_ROLE,
+    SORT_KEYS,
+    TITLE,
+    YEAR,
+    MoviesFilter,
+    MoviesModel,
+)
 from ui.library.poster_delegate import CELL, PosterDelegate
+from ui.library.search_field import search_field
 from ui.widgets import clipboard_mime
 
 logger = logging.getLogger(__name__)
@@ -62,9 +71,9 @@ class MoviesView(QWidget):
         self.proxy.setSourceModel(model)
         model.links_dropped.connect(self.links_dropped)
 
-        self.search = QLineEdit(placeholderText="Search movies")
-        self.search.setClearButtonEnabled(True)
+        self.search = search_field("Search movies")
         self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self._update_empty)
         self.sort = QComboBox()
         self.sort.addItems(list(SORTS))
         self.sort.currentTextChanged.connect(self._sort)
@@ -102,24 +111,36 @@ class MoviesView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        self.table.setSortingEnabled(False)
+        # Headers sort like the Sort box (the model sorts once, see MoviesModel.sort).
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self._header_sort)
         for view in (self.grid, self.table):
             _drop_target(view)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.table)
+        self.empty = EmptyState("movies")
+        self.empty.add_requested.connect(self.add_requested)
+        self.empty.clear_search_requested.connect(self.search.clear)
+        self.body = QStackedWidget()  # the view, or the empty state instead of it
+        self.body.addWidget(self.stack)
+        self.body.addWidget(self.empty)
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.proxy.modelReset.connect(lambda: self.selection_changed.emit(self.selected()))
+        self.proxy.modelReset.connect(self._update_empty)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.body, 1)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         paste.activated.connect(self.paste)
         self._sort(self.sort.currentText())
         self.set_layout("grid")
+        self._update_empty()
 
     # ---- layout, sort, selection -------------------------------------------------------
 
@@ -141,7 +162,23 @@ class MoviesView(QWidget):
         return self.stack.currentWidget()
 
     def _sort(self, name: str) -> None:
-        column, order = SORTS[name]
+        self.sort_by(*SORTS[name])
+
+    def _header_sort(self, column: int, order: Qt.SortOrder) -> None:
+        if column not in SORT_KEYS:  # the Source column has no order: keep the current one
+            column, order = self.model.sort_column, self.sort_order()
+        self.sort_by(column, order)
+
+    def sort_order(self) -> Qt.SortOrder:
+        descending = Qt.SortOrder.DescendingOrder
+        return descending if self.model.sort_reverse else Qt.SortOrder.AscendingOrder
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        """Sort on `column`; the Sort box and the list's header both show it."""
+        name = next(name for name, (key, _order) in SORTS.items() if key == column)
+        with QSignalBlocker(self.sort), QSignalBlocker(self.table.horizontalHeader()):
+            self.sort.setCurrentText(name)
+            self.table.horizontalHeader().setSortIndicator(column, order)
         keep = self.selected()
         self.model.sort(column, order)
         if keep is not None:
@@ -172,6 +209,10 @@ class MoviesView(QWidget):
         self.model.set_rows(rows)
         if keep is not None:
             self.select_movie(keep.id)
+
+    def _update_empty(self) -> None:
+        self.empty.update_for(self.model.rowCount(), self.proxy.rowCount(), self.search.text())
+        self.body.setCurrentWidget(self.empty if self.empty.showing() else self.stack)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.selection_changed.emit(current.data(ROW_ROLE) if current.isValid() else None)

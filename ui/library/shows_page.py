@@ -1,27 +1,31 @@
-"""The TV Shows page: a searchable tree of shows, seasons and episodes, and the detail pane."""
+"""The TV Shows page: a searchable, sortable tree of shows, seasons and episodes, the detail
+pane, a right-click menu on each item, the Delete key, and what shows when the tree is empty."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.library import context_menu
 from ui.library.detail_pane import DetailPane
+from ui.library.empty_state import EmptyState
 from ui.library.movies_model import ROW_ROLE
-from ui.library.shows_model import ShowsModel, key_of
+from ui.library.search_field import search_field
+from ui.library.shows_model import STATE, TITLE, ShowsFilter, ShowsModel, key_of
 from ui.widgets import clipboard_mime
 
 logger = logging.getLogger(__name__)
@@ -34,14 +38,12 @@ class ShowsPage(QWidget):
     def __init__(self, board: Any, posters: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ShowsModel(board, self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = ShowsFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setRecursiveFilteringEnabled(True)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.model.links_dropped.connect(self.links_dropped)
-        self.search = QLineEdit(placeholderText="Search shows and episodes")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search = search_field("Search shows and episodes")
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self._update_empty)
         self.add_button = QPushButton("Add show…")
         self.add_button.clicked.connect(self.add_requested)
         bar = QHBoxLayout()
@@ -55,16 +57,26 @@ class ShowsPage(QWidget):
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setDropIndicatorShown(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
-        self.tree.setColumnWidth(1, 170)
+        self.tree.setColumnWidth(STATE, 170)
+        self.tree.setSortingEnabled(True)  # the headers sort (ShowsFilter.lessThan)
+        self.tree.sortByColumn(TITLE, Qt.SortOrder.AscendingOrder)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         self.detail = DetailPane(board, posters)
+        context_menu.attach(self.tree, self.detail)
+        context_menu.delete_key(self, self.selected, self.detail)
+        self.empty = EmptyState("shows")
+        self.empty.add_requested.connect(self.add_requested)
+        self.empty.clear_search_requested.connect(self.search.clear)
+        self.body = QStackedWidget()  # the tree, or the empty state instead of it
+        self.body.addWidget(self.tree)
+        self.body.addWidget(self.empty)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(bar)
-        left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(self.body, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
@@ -76,6 +88,7 @@ class ShowsPage(QWidget):
         paste = QShortcut(QKeySequence.StandardKey.Paste, self)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         paste.activated.connect(self.paste)
+        self._update_empty()
 
     def selected(self) -> Any:
         index = self.tree.selectionModel().currentIndex()
@@ -92,6 +105,11 @@ class ShowsPage(QWidget):
         if current is not None:
             self.select(key_of(current))
         self.detail.show_row(self.selected())
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        self.empty.update_for(self.model.rowCount(), self.proxy.rowCount(), self.search.text())
+        self.body.setCurrentWidget(self.empty if self.empty.showing() else self.tree)
 
     def select(self, key: tuple[str, int]) -> bool:
         index = self.proxy.mapFromSource(self.model.find(key))
