@@ -1,7 +1,9 @@
 """The main window: a sidebar (Movies, TV Shows, Torrents, Sync), the pages, the status bar.
 
 The window only lays things out and remembers its geometry and last page; the controller in
-ui/app.py feeds it data and decides what closing means (hide to the tray or quit).
+ui/app.py feeds it data and decides what closing means (hide to the tray or quit). Its menus
+carry the window-wide keys: Ctrl+N (Add), Ctrl+F (into the page's search), Ctrl+, (Settings).
+Delete belongs to each page (ui/library/context_menu.delete_key), so a page means its own.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     connect_requested = Signal()  # File → Connect a device…
     quit_requested = Signal()
+    add_requested = Signal(str)  # Ctrl+N, with the current page: a show there, else a movie
 
     def __init__(self, pages: dict[str, QWidget], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,8 +74,15 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
+        add = QAction("&Add…", self)
+        add.setShortcut(QKeySequence.StandardKey.New)
+        add.triggered.connect(lambda: self.add_requested.emit(self.current_page))
+        menu.addAction(add)
         settings = QAction("&Settings…", self)
-        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        # the platform's own (Cmd+, on macOS; none on Windows), and Ctrl+, everywhere
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        comma = QKeySequence("Ctrl+,")
+        settings.setShortcuts([*keys, comma] if comma not in keys else keys)
         settings.triggered.connect(self.settings_requested)
         menu.addAction(settings)
         connect = QAction("&Connect a device…", self)
@@ -86,6 +96,20 @@ class MainWindow(QMainWindow):
         self.settings_action = settings
         self.connect_action = connect
         self.quit_action = quit_action
+        self.add_action = add
+        edit = self.menuBar().addMenu("&Edit")
+        find = QAction("&Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.focus_search)
+        edit.addAction(find)
+        self.find_action = find
+
+    def focus_search(self) -> None:
+        """Ctrl+F: into the current page's search field, its text selected to type over."""
+        search = getattr(self.pages[self.current_page], "search", None)
+        if search is not None:
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
 
     @property
     def current_page(self) -> str:

@@ -53,6 +53,9 @@ class LibraryActions:
             view.doubleClicked.connect(self._double_clicked)
         movies.view.links_dropped.connect(self.links_dropped)
         shows.links_dropped.connect(self.links_dropped)
+        reelbox.window.add_requested.connect(
+            lambda page: spawn(self.add("show" if page == "shows" else "movie"), "add")
+        )
 
     @property
     def core(self) -> Any:

@@ -25,7 +25,7 @@ from ui.library.detail_pane import DetailPane
 from ui.library.empty_state import EmptyState
 from ui.library.movies_model import ROW_ROLE
 from ui.library.search_field import search_field
-from ui.library.shows_model import STATE, TITLE, ShowsFilter, ShowsModel, key_of
+from ui.library.shows_model import STATE, TITLE, YEAR, ShowsFilter, ShowsModel, key_of
 from ui.widgets import clipboard_mime
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class ShowsPage(QWidget):
         self.tree.header().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
         self.tree.setColumnWidth(STATE, 170)
+        self.tree.setColumnWidth(YEAR, 60)
         self.tree.setSortingEnabled(True)  # the headers sort (ShowsFilter.lessThan)
         self.tree.sortByColumn(TITLE, Qt.SortOrder.AscendingOrder)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
