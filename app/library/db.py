@@ -36,11 +36,33 @@ PRAGMAS = {
 }
 
 
+# Latin letters that NFKD leaves whole; the rest (é, ñ, ß, ﬁ) the library fold handles.
+_SPELLED_OUT = str.maketrans(
+    {
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Ð": "D",
+        "ð": "d",
+        "Þ": "TH",
+        "þ": "th",
+    }
+)
+
+
 def fold(text: str | None) -> str:
-    """Case- and accent-insensitive form for search and duplicate checks: "Amélie" == "AMELIE"."""
+    """Case- and accent-insensitive form for search, sort and duplicate checks: "Amélie" ==
+    "AMELIE", "Æon" == "aeon"."""
     if text is None:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPELLED_OUT))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
