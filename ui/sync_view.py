@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.sync.scheduler import SyncError
 from ui.assign_flow import message_box
 from ui.dialogs.folder_dialog import FolderDialog, FolderValues
 from ui.library.detail_pane import title_of
@@ -304,7 +305,20 @@ class SyncView(QWidget):
         await self.load_sources()
         self.table.select(name)
         self.core.sync.trigger(name, "app")
-        self.say(f"{self.label(name)} was added; its first scan is running.")
+        banner = f"{self.label(name)} was added; its first scan is running."
+        self.say(banner)
+        try:
+            run = await self.core.sync.run(name, "app")  # joins the scan just started
+        except SyncError:  # removed meanwhile
+            run = None
+        if self.message.text() == banner:  # the user did nothing else meanwhile
+            if run is None:
+                self.say("")
+            elif run.outcome == "ok":
+                self.say(f"{self.label(name)}: first scan done: {run.summary}")
+            else:
+                self.say(f"{self.label(name)}: the first scan failed: {run.error}")
+        self.refresh()
 
     async def edit_selected(self) -> None:
         name = self.table.selected()
