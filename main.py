@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import sys
 import textwrap
 
@@ -107,4 +108,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # a frozen app's helper process (app/sync/folder_parse.py) starts here and must stop here
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.sync.scheduler import SyncError
 from ui.assign_flow import message_box
 from ui.dialogs.folder_dialog import FolderDialog, FolderValues
 from ui.library.detail_pane import title_of
@@ -104,6 +106,8 @@ class SyncView(QWidget):
         self.table.refresh_requested.connect(lambda name: spawn(self.sync(name), "refresh"))
         self.table.selected_changed.connect(lambda _name: self.refresh())
         self.table.doubleClicked.connect(lambda _index: spawn(self.edit_selected(), "edit"))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_source_menu)
         self.detail = SourceDetail()
         self.detail.assign_requested.connect(
             lambda path, kind: spawn(self.assign_file(path, kind), "assign file")
@@ -277,6 +281,35 @@ class SyncView(QWidget):
             self._rescanning = False
             self.refresh()
 
+    # ---- the right-click menu on a source ----------------------------------------------
+
+    def source_menu(self, name: str) -> QMenu:
+        """Sync now, Pause/Resume syncing, Edit… and Remove… for the source `name` (made
+        the selected one, which Edit… and Remove… act on)."""
+        self.table.select(name)
+        kind = self.kind(name)
+        state = self.state(name)
+        menu = QMenu(self)
+        sync_now = menu.addAction("Sync now", lambda: spawn(self.sync(name), "refresh"))
+        sync_now.setEnabled(state is not None and not state.running)
+        paused = self.pause_button.isChecked()
+        menu.addAction(
+            "Resume syncing" if paused else "Pause syncing",
+            lambda: self.pause_button.setChecked(not paused),
+        ).setEnabled(self.pause_button.isEnabled())
+        menu.addSeparator()
+        edit = menu.addAction("Edit…", lambda: spawn(self.edit_selected(), "edit source"))
+        edit.setEnabled(state is not None and kind != "notify")  # media servers: Settings
+        remove = menu.addAction("Remove…", lambda: spawn(self.remove_selected(), "remove"))
+        remove.setEnabled(kind == "folder")
+        return menu
+
+    def _show_source_menu(self, pos: QPoint) -> None:
+        row = self.table.rowAt(pos.y())
+        if 0 <= row < len(self.table.names):
+            menu = self.source_menu(self.table.names[row])
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+
     # ---- the folder editor -------------------------------------------------------------
 
     async def _open(self, dialog: Any) -> int:
@@ -304,7 +337,20 @@ class SyncView(QWidget):
         await self.load_sources()
         self.table.select(name)
         self.core.sync.trigger(name, "app")
-        self.say(f"{self.label(name)} was added; its first scan is running.")
+        banner = f"{self.label(name)} was added; its first scan is running."
+        self.say(banner)
+        try:
+            run = await self.core.sync.run(name, "app")  # joins the scan just started
+        except SyncError:  # removed meanwhile
+            run = None
+        if self.message.text() == banner:  # the user did nothing else meanwhile
+            if run is None:
+                self.say("")
+            elif run.outcome == "ok":
+                self.say(f"{self.label(name)}: first scan done: {run.summary}")
+            else:
+                self.say(f"{self.label(name)}: the first scan failed: {run.error}")
+        self.refresh()
 
     async def edit_selected(self) -> None:
         name = self.table.selected()

@@ -5,7 +5,8 @@ leaves the database at the last finished version. Version 1 is the first release
 version 2 adds sort titles, update times and an index for lookups by info hash; version 3
 adds local files as a source kind (files in watched folders, served from disk) and the
 sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
-(the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo). A database
+(the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo); version 6
+adds sync_run, each source's recent runs (its history survives a restart). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -196,6 +197,20 @@ _V5 = """
 ALTER TABLE show ADD COLUMN imdb_id TEXT;
 """
 
+_V6 = """
+CREATE TABLE sync_run (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sync_source (name) ON DELETE CASCADE,
+    started TEXT NOT NULL,
+    duration REAL NOT NULL,
+    reason TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    error TEXT
+);
+CREATE INDEX sync_run_source ON sync_run (source, started);
+"""
+
 # The TMDB refresh exists from the start, once a day.
 TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
 
@@ -246,12 +261,17 @@ def _to_v5(db: peewee.SqliteDatabase) -> None:
     _run_script(db, _V5)
 
 
+def _to_v6(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V6)
+
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _to_v1,
     2: _to_v2,
     3: _to_v3,
     4: _to_v4,
     5: _to_v5,
+    6: _to_v6,
 }
 CURRENT_VERSION = max(STEPS)
 

@@ -152,4 +152,28 @@ class SyncSourceRecord(peewee.Model):
         table_name = "sync_source"
 
 
-MODELS = (SchemaVersion, Movie, Show, Season, Episode, Assignment, SyncSourceRecord)
+class SyncRunRecord(peewee.Model):
+    """One past run of a library sync source (app/sync/run_log.py keeps the last ones)."""
+
+    source = peewee.TextField()
+    started = UtcDateTimeField()
+    duration = peewee.FloatField()
+    reason = peewee.TextField()
+    outcome = peewee.TextField()
+    summary = peewee.TextField(default="")
+    error = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "sync_run"
+
+
+MODELS = (
+    SchemaVersion,
+    Movie,
+    Show,
+    Season,
+    Episode,
+    Assignment,
+    SyncSourceRecord,
+    SyncRunRecord,
+)

@@ -36,7 +36,7 @@ from typing import Any
 
 from app.library import matching
 from app.library.errors import LibraryError
-from app.sync import folder_scan
+from app.sync import folder_parse, folder_scan
 from app.sync.folder_match import Release, TitleIndex, Unmatched, guess_release, single_candidate
 from app.sync.folder_samples import SampleCheck
 from app.sync.folder_scan import FileState, FolderUnavailable
@@ -205,6 +205,7 @@ class FolderSource:
         local, retired = self._local_assignments(nested)
         report.deactivated = self._deactivate_missing(local, current)
         videos = {p: s for p, s in current.items() if folder_scan.kind_of(p) == "video"}
+        self._read_names(videos)
         samples = SampleCheck(self.path, videos, self._release_of)
         touched = set(changes.added) | set(changes.changed)
         with self._lock:
@@ -352,6 +353,12 @@ class FolderSource:
         return done
 
     # ---- unmatched and helpers --------------------------------------------------------------
+
+    def _read_names(self, videos: dict[str, FileState]) -> None:
+        """Parse the names not read yet in one batch (a helper process for many)."""
+        new = sorted(p for p in videos if p not in self._releases)
+        relative = [os.path.relpath(p, self.path) for p in new]
+        self._releases.update(zip(new, folder_parse.releases(relative), strict=True))
 
     def _release_of(self, path: str) -> Release | None:
         """What a video's name (below the folder) says; the scan's thread only."""

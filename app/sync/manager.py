@@ -27,6 +27,7 @@ from app.library import matching
 from app.library.errors import InvalidValue
 from app.library.validation import sync_interval
 from app.on_loop import LoopNotAnswering, call_on_loop, on_loop_thread, run_on_loop
+from app.sync import run_log
 from app.sync.scheduler import (
     DEFAULT_INTERVAL_MINUTES,
     SourceState,
@@ -85,6 +86,7 @@ class SyncManager:
                     last_error=record.last_error,
                     last_summary=record.last_summary,
                     finished_at=record.last_finished,
+                    history=run_log.load(self.library, record.name),
                 )
         self.scheduler.add_listener(self._remember_run)
         self.scheduler.start()
@@ -279,6 +281,7 @@ class SyncManager:
                 summary=run.summary,
                 error=run.error,
             )
+            run_log.save(self.library, state.name, run)
         except Exception:  # a removed folder, a closed library: the next run tries again
             logger.warning("Could not save the last run of %s", state.name, exc_info=True)
 

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import math
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
 from app.library.validation import sync_interval
@@ -141,10 +141,13 @@ class SyncScheduler:
         last_error: str | None,
         last_summary: str | None,
         finished_at: datetime | None,
+        history: Sequence[SyncRun] = (),
     ) -> None:
-        """Carry a source's last run over from before a restart (call before start()): its
-        countdown runs from when that run ended, so a daily sync stays daily."""
+        """Carry a source's last run and its saved runs (newest first) over from before a
+        restart (call before start()): its countdown runs from when that run ended, so a
+        daily sync stays daily."""
         slot = self._slot(name)
+        slot.history.extend(history)
         slot.last_attempt, slot.last_success = last_attempt, last_success
         slot.last_error, slot.last_summary = last_error, last_summary
         slot.finished_at = finished_at

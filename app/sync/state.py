@@ -20,7 +20,7 @@ MODES = ("watch", "poll", "manual")
 # or another part of the app (an assignment that needs fresh metadata, start-up catch-up).
 REASONS = ("timer", "manual", "api", "watch", "app")
 OUTCOMES = ("ok", "error", "cancelled")
-HISTORY_LENGTH = 20
+HISTORY_LENGTH = 50  # runs a source keeps, in memory and saved (run_log.py)
 # A failing source waits longer after each failure, but never more than this (in minutes).
 BACKOFF_CAP_MINUTES = 6 * 60
 

@@ -245,3 +245,36 @@ def test_the_last_run_is_saved_and_its_countdown_survives_a_restart(library):
     assert after.last_summary == "run 1"
     # the next run is an interval after the saved one ended, not after this start
     assert abs((after.next_due - before.next_due).total_seconds()) < 1
+
+
+def test_the_history_survives_a_restart_on_the_same_file_and_is_capped(library):
+    from app.library.db import close_database, open_database
+    from app.library.repository import Library
+    from app.sync import run_log
+
+    async def first(manager, factory):
+        await manager.scheduler.sync_now("tmdb", "manual")
+        factory.made["tmdb"].fail = "TMDB is down"
+        await manager.scheduler.run("tmdb", "api")
+        return manager.state("tmdb")
+
+    before = play(library, first)
+    assert [run.outcome for run in before.history] == ["error", "ok"]
+
+    # A restart: a new Library, scheduler and manager on the same SQLite file.
+    db = open_database(library.db.database)
+    try:
+        restarted = Library(db)
+
+        async def second(manager, factory):
+            return manager.state("tmdb")
+
+        after = play(restarted, second)
+        assert after.history == before.history  # started, took, why, outcome, summary, error
+        assert after.last_success is not None and after.history[1].summary == "run 1"
+
+        for _ in range(run_log.KEEP + 3):
+            run_log.save(restarted, "tmdb", before.history[0])
+        assert len(run_log.load(restarted, "tmdb")) == run_log.KEEP
+    finally:
+        close_database(db)

@@ -328,15 +328,15 @@ def test_paused_while_waits_for_running_syncs_and_pauses_nest():
     play(scenario)
 
 
-def test_history_keeps_the_newest_20_runs_with_their_outcomes():
+def test_history_keeps_the_newest_50_runs_with_their_outcomes():
     async def scenario(clock, make):
         source = Source(clock, fail=(2,))
         scheduler = make((source, {"interval_minutes": 1}))
-        await clock.advance_to(25)
+        await clock.advance_to(55)
         history = scheduler.state("demo").history
-        assert len(history) == 20
-        assert history[0].started == clock.at(25) and history[0].summary == "run 25"
-        assert [run.started for run in history] == [clock.at(m) for m in range(25, 5, -1)]
+        assert len(history) == 50
+        assert history[0].started == clock.at(55) and history[0].summary == "run 55"
+        assert [run.started for run in history] == [clock.at(m) for m in range(55, 5, -1)]
         assert all(run.outcome == "ok" and run.error is None for run in history)
         # the failure (run 2) has scrolled out; in a short history it shows:
         other = Source(clock, "other", fail=(1,))
