@@ -86,10 +86,15 @@ def parse_release(name: str) -> Release | None:
     )
 
 
+def fold(text: str) -> str:
+    """`text` lower-cased without accents, for searching: "LÉON" -> "leon"."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in text if not unicodedata.combining(char)).casefold()
+
+
 def normalize(title: str) -> str:
     """Lower-case words without accents or punctuation, "&" as "and", no leading "the"."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(char for char in text if not unicodedata.combining(char)).casefold()
+    text = fold(title)
     # "S.H.I.E.L.D." and "Marvel's" stay one word, as a release name writes them
     text = re.sub(r"(?<=\w)[.'’](?=\w)", "", text).replace("&", " and ")
     words = re.findall(r"[^\W_]+", text)
