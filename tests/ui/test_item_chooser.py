@@ -1,13 +1,21 @@
 """The "which item is this for?" chooser: the release name's item preselected (a movie, an
 episode, a season pack, nothing), search without accents, the has-a-source marks, the
-keyboard, and a size that fits a small screen."""
+keyboard, a size that fits a small screen; and the question when the chosen item is not
+what the release looks like."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+import asyncio
 
+from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
+
+from tests.support.swarm import KiB, MiB, Seeder
+from tests.ui.conftest import run_app, until
+from tests.ui.helpers import click, message_boxes
 from ui.dialogs.item_chooser import HAS_SOURCE, ItemChooserDialog
+from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow, SeasonRow, ShowRow, Source
 
 HASH = "ab" * 20
@@ -173,3 +181,66 @@ def test_the_dialog_fits_its_screen_and_scrolls_inside(qtbot):
     # the long release name wraps instead of widening the dialog
     assert dialog.minimumSizeHint().width() <= small.width()
     dialog.grab().save("/tmp/chooser-small.png")
+
+
+def question_box(window) -> QMessageBox | None:
+    return next(
+        (box for box in message_boxes(window) if box.windowTitle() == "Assign anyway?"), None
+    )
+
+
+def test_a_release_chosen_for_another_item_asks_once_and_cancel_changes_nothing(
+    qapp, make_core, tmp_path
+):
+    """The real app: a link handed over, Ronin chosen for Heat's release: the question
+    comes once; Cancel saves nothing and drops the torrent, Assign goes on to the file."""
+    files = {"Heat.1995.720p/Heat.1995.720p.mkv": 1 * MiB}
+    with Seeder(tmp_path / "seed", files, piece_length=256 * KiB) as seeder:
+
+        async def pick_ronin(reelbox) -> None:
+            reelbox.receive_links([seeder.magnet])
+            chooser = await until(
+                lambda: (
+                    isinstance(reelbox.actions.dialog, ItemChooserDialog) and reelbox.actions.dialog
+                ),
+                what="the chooser",
+            )
+            assert chooser.chosen().title == "Heat"  # preselected from the magnet's dn=
+            QTest.keyClicks(chooser.search, "ronin")
+            QTest.keyClick(chooser.search, Qt.Key.Key_Return)
+
+        async def scenario(reelbox):
+            library = reelbox.core.library
+            await asyncio.to_thread(library.add_movie, "Heat", 1995)
+            ronin = await asyncio.to_thread(library.add_movie, "Ronin", 1998)
+            await until(lambda: len(reelbox.snapshot.movies) == 2, what="the library")
+
+            await pick_ronin(reelbox)
+            box = await until(lambda: question_box(reelbox.window), 20, "the question")
+            text = box.text()
+            box.button(QMessageBox.StandardButton.Cancel).click()
+            await until(lambda: reelbox.actions.flow is None, what="the flow to end")
+            assert library.active_assignment("movie", ronin.id) is None
+            await until(lambda: reelbox.core.torrents.get(seeder.info_hash) is None, what="discard")
+
+            await pick_ronin(reelbox)
+            box = await until(lambda: question_box(reelbox.window), 20, "the question again")
+            next(b for b in box.buttons() if b.text() == "Assign").click()
+            files = await until(
+                lambda: (
+                    reelbox.actions.flow is not None
+                    and isinstance(reelbox.actions.flow.dialog, MovieFileDialog)
+                    and reelbox.actions.flow.dialog
+                ),
+                20,
+                "the file choice",
+            )
+            assert question_box(reelbox.window) is None  # asked once
+            click(files.buttons, QDialogButtonBox.StandardButton.Ok)
+            assignment = await until(lambda: library.active_assignment("movie", ronin.id))
+            assert assignment.info_hash == seeder.info_hash
+            return text
+
+        code, text = run_app(qapp, make_core(), scenario)
+    assert code == 0
+    assert text == "This looks like Heat (1995), assign it to Ronin (1998) anyway?"
