@@ -102,9 +102,9 @@ class ItemChooserDialog(QDialog):
     def __init__(self, snapshot: LibrarySnapshot, link: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Assign a torrent")
-        self.release = parse_release(release_name(link))
-        shown = release_name(link) or link
-        self.label = QLabel(f"Which item is “{breakable(shown)}” for?")
+        name = release_name(link)
+        self.release = parse_release(name)
+        self.label = QLabel(f"Which item is “{breakable(name or link)}” for?")
         self.label.setWordWrap(True)
         self.label.setToolTip(link)
         self.search = QLineEdit()
@@ -149,11 +149,12 @@ class ItemChooserDialog(QDialog):
     # ---- the list ------------------------------------------------------------------------
 
     def _fill(self, snapshot: LibrarySnapshot) -> None:
-        entries: list[tuple[str, str, Any]] = [("movie", m.sort_title, m) for m in snapshot.movies]
-        entries += [("show", s.sort_title, s) for s in snapshot.shows]
-        self.candidates: list[Candidate] = []
+        entries = [("movie", row) for row in snapshot.movies]
+        entries += [("show", row) for row in snapshot.shows]
+        entries.sort(key=lambda entry: (fold(entry[1].sort_title), entry[1].year or 0))
+        self.candidates: list[Candidate] = []  # the top rows, in order, for best_match()
         self.top: list[QStandardItem] = []
-        for kind, _sort, row in sorted(entries, key=lambda e: fold(e[1])):
+        for kind, row in entries:
             self.candidates.append(Candidate(kind, row.title, row.year))
             item = self._append(self.model.invisibleRootItem(), row, kind.capitalize())
             self.top.append(item)
