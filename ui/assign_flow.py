@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
 from ui import drops
 from ui.dialogs.episodes_dialog import EpisodesDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
+from ui.dialogs.release_mismatch import confirm_release
 from ui.library.detail_pane import episodes_of, title_of
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
 from ui.tasks import run_dialog, spawn
@@ -63,6 +64,8 @@ class AssignFlow:
                 in_thread=True,
             )
             try:
+                if not await confirm_release(self.parent, self.core, self.target, info.name):
+                    raise Cancelled
                 if isinstance(self.target, MovieRow):
                     saved = await self._assign_movie(title, source, info)
                 else:

@@ -9,10 +9,11 @@ import asyncio
 import qasync
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QFileOpenEvent
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import run_app, until
 from ui.app import ReelboxApp
+from ui.dialogs.item_chooser import ItemChooserDialog
 from ui.single_instance import OpenEvents
 
 MAGNET = "magnet:?xt=urn:btih:" + "cd" * 20 + "&dn=Heat.1995.720p"
@@ -24,9 +25,9 @@ def open_event(qapp, link: str) -> None:
     QApplication.sendEvent(qapp, event)
 
 
-def question(reelbox) -> QInputDialog | None:
+def question(reelbox) -> ItemChooserDialog | None:
     dialog = reelbox.actions.dialog
-    return dialog if isinstance(dialog, QInputDialog) and dialog.isVisible() else None
+    return dialog if isinstance(dialog, ItemChooserDialog) and dialog.isVisible() else None
 
 
 def test_open_events_become_links(qapp, qtbot, tmp_path):
@@ -56,7 +57,7 @@ def test_the_running_window_asks_where_an_opened_link_goes(qapp, make_core, tmp_
             open_event(qapp, link)
             assert reelbox.window.isVisible()  # as for a second launch: the window comes up
             dialog = await until(lambda: question(reelbox), what="the question which item")
-            asked.append(dialog.labelText().startswith(f"Which item is {link[:60]}"))
+            asked.append(dialog.label.toolTip() == link)
             dialog.reject()
             await until(lambda: reelbox.actions.dialog is None, what="the question to close")
         return asked

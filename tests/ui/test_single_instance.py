@@ -9,12 +9,13 @@ import socket
 from pathlib import Path
 
 from PySide6.QtCore import QDir
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.support.swarm import KiB, MiB, Seeder
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
 from ui.app import run_gui
+from ui.dialogs.item_chooser import ItemChooserDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.single_instance import InstanceServer, hand_off, server_name
 
@@ -82,10 +83,12 @@ def test_handed_over_link_asks_for_the_item_then_assigns(qapp, make_core, tmp_pa
             reelbox.receive_links([seeder.magnet])
             assert reelbox.window.isVisible()  # a handed-over link brings the window up
             ask = await until(
-                lambda: isinstance(reelbox.actions.dialog, QInputDialog) and reelbox.actions.dialog,
+                lambda: (
+                    isinstance(reelbox.actions.dialog, ItemChooserDialog) and reelbox.actions.dialog
+                ),
                 what="the question which item",
             )
-            ask.setTextValue("Heat (1995)")
+            assert ask.chosen().id == movie.id  # the magnet's name preselected Heat
             ask.accept()
             choose = await until(
                 lambda: (

@@ -12,13 +12,14 @@ from typing import Any
 
 from PySide6.QtCore import QMimeData, QModelIndex, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library.errors import DuplicateItem
 from app.player import PlayerError, player_command, share_url, with_login, write_playlist
 from ui.assign_flow import AssignFlow, message_box
 from ui.dialogs.add_dialog import AddDialog, AddRequest
+from ui.dialogs.item_chooser import ItemChooserDialog
 from ui.dialogs.link_dialog import LinkDialog
 from ui.drops import links_from_mime
 from ui.library.detail_pane import title_of
@@ -210,35 +211,24 @@ class LibraryActions:
         return saved
 
     async def assign_link_to_chosen_item(self, link: str) -> None:
-        """A link from a second launch: ask which movie or episode it is for."""
+        """A link from a second launch: ask which movie, show, season or episode it is for."""
         snapshot = self.reelbox.snapshot
-        targets: list[tuple[str, Any]] = [(title_of(movie), movie) for movie in snapshot.movies]
-        for show in snapshot.shows:
-            targets.append((f"{title_of(show)} (whole show)", show))
-            for season in show.seasons:
-                targets.append((f"{title_of(show)} · {season.display_title}", season))
-        if not targets:
+        if not snapshot.movies and not snapshot.shows:
             self.show_error(
                 "Nothing to assign to", "Add a movie or a show first, then open the link again."
             )
             return
-        dialog = QInputDialog(self.window)
-        dialog.setWindowTitle("Assign a torrent")
-        dialog.setLabelText(
-            f"Which item is {link[:60]}… for?" if len(link) > 60 else f"Which item is {link} for?"
-        )
-        dialog.setComboBoxItems([label for label, _row in targets])
-        dialog.setComboBoxEditable(False)
+        dialog = ItemChooserDialog(snapshot, link, self.window)
         self.dialog = dialog
         try:
             if await run_dialog(dialog) != QDialog.DialogCode.Accepted:
                 return
-            chosen = dialog.textValue()
+            row = dialog.chosen()
         finally:
             self.dialog = None
             dialog.deleteLater()
-        row = next(row for label, row in targets if label == chosen)
-        await self.assign(row, link)
+        if row is not None:
+            await self.assign(row, link)
 
     # ---- play --------------------------------------------------------------------------
 
