@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 # One size format for the whole app, the share's web page included: binary units (KiB, MiB,
 # GiB), the units the settings' limits and budgets are typed in.
 from app.share.browse import human_size
+from app.words import plural as plural  # the views import it from here
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,6 @@ def clipboard_mime() -> QMimeData | None:
 
 def human_rate(rate: float) -> str:
     return f"{human_size(int(rate))}/s"
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """1 -> "1 file", 2 -> "2 files" ("1 match", "2 matches" with `nouns`)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 class CopyField(QWidget):

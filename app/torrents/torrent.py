@@ -19,6 +19,7 @@ from app.torrents.health import HealthMonitor
 from app.torrents.pieces import PieceFetcher
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE, TorrentInfo, TorrentStatus
 from app.torrents.store import TorrentState
+from app.words import plural
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ _STATES = {
     lt.torrent_status.states.finished: "finished",
     lt.torrent_status.states.seeding: "seeding",
 }
+
+
+def peers_and_seeds(peers: int, seeds: int) -> str:
+    """ "1 peer (1 seed)", "2 peers (1 seed)"."""
+    return f"{plural(peers, 'peer')} ({plural(seeds, 'seed')})"
+
+
+def choking(peers: int) -> str:
+    """ "the connected peer chokes us", "all 2 connected peers choke us"."""
+    return "the connected peer chokes us" if peers == 1 else f"all {peers} connected peers choke us"
 
 
 @dataclass(eq=False)
@@ -143,8 +154,8 @@ class ManagedTorrent:
             return "a player waits and no peer is connected: asking the trackers and known peers"
         peers = self.handle.get_peer_info()
         if peers and all(p.flags & lt.peer_info.remote_choked for p in peers):
-            return f"a player waits: all {len(peers)} connected peers choke us for now"
-        return f"a player waits for pieces from {st.num_peers} peers ({st.num_seeds} seeds)"
+            return f"a player waits: {choking(len(peers))} for now"
+        return f"a player waits for pieces from {peers_and_seeds(st.num_peers, st.num_seeds)}"
 
     def snapshot(self, *, keep_pieces: bool = True) -> TorrentStatus:
         st = self.handle.status()

@@ -202,9 +202,7 @@ def test_health_says_when_a_player_waits_with_no_peer():
     waiting = "a player waits and no peer is connected: asking the trackers and known peers"
     assert cell(status(), HEALTH) == "good"
     # a player waiting on connected peers is ordinary streaming, not a health problem
-    assert (
-        cell(status(waiting="a player waits for pieces from 1 peers (1 seeds)"), HEALTH) == "good"
-    )
+    assert cell(status(waiting="a player waits for pieces from 1 peer (1 seed)"), HEALTH) == "good"
     assert cell(status(waiting=waiting, peers=0, seeds=0), HEALTH) == "no peers"
     assert cell(status(waiting=waiting, peers=0, stalled=True), HEALTH) == "stalled"
 
