@@ -17,6 +17,7 @@ import libtorrent as lt
 from app.torrents.errors import TorrentError
 from app.torrents.health import HealthMonitor
 from app.torrents.pieces import PieceFetcher
+from app.torrents.reader import TorrentFileReader
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE, TorrentInfo, TorrentStatus
 from app.torrents.store import TorrentState
 from app.words import plural
@@ -62,6 +63,7 @@ class ManagedTorrent:
     failure: TorrentError | None = None  # set when the torrent is gone (timeout, removal)
     readers: int = 0
     read_files: Counter[int] = field(default_factory=Counter)  # file index -> open readers
+    open_readers: set[TorrentFileReader] = field(default_factory=set)  # where players read
     idle_level: int = ACTIVE
     user_paused: bool = False
     error: str | None = None
@@ -168,6 +170,8 @@ class ManagedTorrent:
                 PIECE_HAVE if have[i] else PIECE_FETCHING if i in fetching else 0
                 for i in range(len(have))
             )
+        with self.lock:
+            reading = tuple(sorted(reader.piece() for reader in self.open_readers))
         # only while libtorrent reports it: an error alert handled after a resume is stale
         error = (self.error or st.errc.message()) if st.errc.value() else None
         return TorrentStatus(
@@ -190,6 +194,7 @@ class ManagedTorrent:
             keep_full_copy=self.state.keep_full_copy,
             active_readers=self.readers,
             streaming_files=frozenset(self.read_files),
+            reading_pieces=reading,
             last_streamed=self.state.last_streamed,
             health=self.health.history(),
             pieces=pieces,

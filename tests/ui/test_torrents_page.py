@@ -16,7 +16,7 @@ from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
 from tests.ui.test_movies_view import status
 from ui.status_board import StatusBoard
-from ui.torrents.piece_map import bins
+from ui.torrents.piece_map import READER_COLOR, bins
 from ui.torrents.torrents_model import DOWN, NAME, PROGRESS, TorrentsModel
 from ui.torrents.torrents_page import RemoveDialog, TorrentsPage
 
@@ -136,9 +136,23 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
             reader = await asyncio.to_thread(core.torrents.open_file, seeder.info_hash, 0)
             try:
                 await until(lambda: bar.streams.text() == "1 stream", what="the open stream")
+                # where the player reads: the status lists the piece, the map marks it
+                offset = 5 * 256 * KiB + 1000
+                reader.seek(offset)
+                piece = (reader.file.offset + offset) // (256 * KiB)
+                status_of = core.torrents.status
+                await until(lambda: status_of(seeder.info_hash).reading_pieces == (piece,))
+                strip = page.piece_map
+                await until(lambda: [p for p, _x in strip.markers()] == [piece], what="marker")
+                ((_piece, x),) = strip.markers()
+                assert x == (piece + 0.5) * strip.width() / len(strip.pieces)
+                image = strip.grab().toImage()
+                assert image.pixelColor(int(x), 1) == READER_COLOR  # painted at that piece
+                assert image.pixelColor(int(x) + 20, 1) != READER_COLOR  # and only there
             finally:
                 await asyncio.to_thread(reader.close)
             await until(lambda: bar.streams.text() == "0 streams", what="the stream to end")
+            await until(lambda: not page.piece_map.markers(), what="the marker to go")
             torrents = core.torrents
             actions = page.torrent_actions
             # Pause applies to a running torrent, Resume to a paused one.
@@ -225,9 +239,10 @@ def test_piece_map_has_a_legend_that_follows_the_theme(qapp):
     try:
         page = TorrentsPage(StatusBoard())
         light = page.legend.text()
-        for words in ("downloaded", "being fetched now", "not downloaded"):
+        for words in ("downloaded", "being fetched now", "not downloaded", "player reading here"):
             assert words in light
         assert HAVE_COLOR.name() in light and FETCHING_COLOR.name() in light
+        assert READER_COLOR.name() in light
         theme.apply("dark")
         qapp.processEvents()
         assert page.legend.text() != light  # "not downloaded" takes the dark palette's grey

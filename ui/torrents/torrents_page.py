@@ -251,6 +251,7 @@ class TorrentsPage(QWidget):
         if status is None:
             self.title.setText("No torrent selected")
             self.piece_map.set_pieces(None)
+            self.piece_map.set_reading(())
             for widget in (self.files, self.users, self.health):
                 widget.clear()
             self._files_of = None
@@ -260,6 +261,7 @@ class TorrentsPage(QWidget):
             f" · {status.info_hash}"
         )
         self.piece_map.set_pieces(status.pieces)
+        self.piece_map.set_reading(status.reading_pieces)
         users = self.usage.get(status.info_hash, [])
         if [self.users.item(n).text() for n in range(self.users.count())] != users:
             self.users.clear()
