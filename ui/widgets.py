@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 # GiB), the units the settings' limits and budgets are typed in.
 from app.share.browse import human_size
 from app.words import plural as plural  # the views import it from here
+from ui.elided_label import ElidedLabel
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ class CopyField(QWidget):
     ) -> None:
         super().__init__(parent)
         self._text = ""
-        self.label = QLabel()
+        # one line shortened in the middle (URLs), or wrapped after separators (paths)
+        self.label = QLabel() if wrap else ElidedLabel()
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(wrap)
         self.wrap = wrap

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QMenu,
     QMessageBox,
     QSizePolicy,
@@ -61,6 +62,16 @@ def can_pause_resume(statuses: Any) -> tuple[bool, bool]:
     """(some torrent runs, some torrent is paused): when Pause and Resume have something to do."""
     paused = [status.paused for status in statuses]
     return (not all(paused), any(paused))
+
+
+def one_line_items(view: QListWidget, texts: list[str]) -> None:
+    """Fill a detail list: each line elided to the list's width (no sideways scrolling, no
+    wrapping at 800 px), the whole line in its tooltip."""
+    view.clear()
+    for text in texts:
+        item = QListWidgetItem(text)
+        item.setToolTip(text)
+        view.addItem(item)
 
 
 class RemoveDialog(QDialog):
@@ -139,7 +150,9 @@ class TorrentsPage(QWidget):
         self.files = QListWidget()
         self.users = QListWidget()
         self.health = QListWidget()
-        self.health.setWordWrap(True)  # the reason a player waits is a sentence
+        for view in (self.files, self.users, self.health):
+            view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -264,8 +277,7 @@ class TorrentsPage(QWidget):
         self.piece_map.set_reading(status.reading_pieces)
         users = self.usage.get(status.info_hash, [])
         if [self.users.item(n).text() for n in range(self.users.count())] != users:
-            self.users.clear()
-            self.users.addItems(users or ["(no library item)"])
+            one_line_items(self.users, users or ["(no library item)"])
         events = [
             f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
             for event in status.health
@@ -274,8 +286,7 @@ class TorrentsPage(QWidget):
             events.insert(0, f"Now: {status.waiting}")
         events = events or ["No stalls or errors so far."]
         if [self.health.item(n).text() for n in range(self.health.count())] != events:
-            self.health.clear()
-            self.health.addItems(events)
+            one_line_items(self.health, events)
         if self._files_of != status.info_hash:
             self._files_of = status.info_hash
             self.files.clear()
@@ -285,13 +296,11 @@ class TorrentsPage(QWidget):
         info = await asyncio.to_thread(self.core.torrents.get, info_hash)
         if self._files_of != info_hash:
             return
-        self.files.clear()
         if info is None:
-            self.files.addItem("(waiting for metadata)")
+            one_line_items(self.files, ["(waiting for metadata)"])
             self._files_of = None
             return
-        for file in info.files:
-            self.files.addItem(f"{file.path}  ({human_size(file.size)})")
+        one_line_items(self.files, [f"{f.path}  ({human_size(f.size)})" for f in info.files])
 
     # ---- actions -----------------------------------------------------------------------
 
