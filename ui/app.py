@@ -310,6 +310,8 @@ class ReelboxApp(QObject):
 
     def _on_statuses(self) -> None:
         self.window.status.show_statuses(self.board.statuses, self.core)
+        if self.tray is not None:
+            self.tray.show_statuses(self.board.statuses)
 
     def _on_torrent_event(self, event: str, info_hash: str) -> None:
         self.board.poll()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from app import APP_NAME
 from ui.tasks import spawn
+from ui.torrents.torrents_page import can_pause_resume
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,12 @@ class Tray(QSystemTrayIcon):
 
     def set_core(self, core: Any) -> None:
         self.core = core
+
+    def show_statuses(self, statuses: dict[str, Any]) -> None:
+        """Pause all only while something runs, Resume all only while something is paused."""
+        some_run, some_paused = can_pause_resume(statuses.values())
+        self.pause_action.setEnabled(some_run)
+        self.resume_action.setEnabled(some_paused)
 
     def toggle_window(self) -> None:
         window = self.reelbox.window

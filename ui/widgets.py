@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 # One size format for the whole app, the share's web page included: binary units (KiB, MiB,
 # GiB), the units the settings' limits and budgets are typed in.
 from app.share.browse import human_size
+from app.words import plural as plural  # the views import it from here
+from ui.elided_label import ElidedLabel
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +35,6 @@ def human_rate(rate: float) -> str:
     return f"{human_size(int(rate))}/s"
 
 
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """1 -> "1 file", 2 -> "2 files" ("1 match", "2 matches" with `nouns`)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
-
-
 class CopyField(QWidget):
     """A selectable line of text with a button that copies it (share URLs, paths)."""
 
@@ -46,7 +43,8 @@ class CopyField(QWidget):
     ) -> None:
         super().__init__(parent)
         self._text = ""
-        self.label = QLabel()
+        # one line shortened in the middle (URLs), or wrapped after separators (paths)
+        self.label = QLabel() if wrap else ElidedLabel()
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(wrap)
         self.wrap = wrap

@@ -70,6 +70,12 @@ class TorrentFileReader(io.RawIOBase):
     def size(self) -> int:
         return self.file.size
 
+    def piece(self) -> int:
+        """The piece at this reader's position (the file's last byte past its end): the
+        Torrents page marks it on the piece map. Safe from any thread."""
+        last = max(self.file.size - 1, 0)
+        return (self.file.offset + min(self._pos, last)) // self._plen
+
     # ---- io.RawIOBase ---------------------------------------------------------------------
 
     def readable(self) -> bool:

@@ -295,9 +295,10 @@ class TorrentService:
                 mt.read_files[file_index] -= 1
                 if not mt.read_files[file_index]:
                     del mt.read_files[file_index]
+                mt.open_readers.discard(reader)
             self.save_state(mt)
 
-        return TorrentFileReader(
+        reader = TorrentFileReader(
             mt.fetcher,
             file,
             read_timeout=self.settings.read_timeout,
@@ -306,6 +307,9 @@ class TorrentService:
             touch=lambda: idle.touch(mt, self.settings.dht),
             on_close=closed,
         )
+        with mt.lock:
+            mt.open_readers.add(reader)
+        return reader
 
     # ---- events ---------------------------------------------------------------------------
 

@@ -61,3 +61,4 @@ class TorrentStatus:
     pieces: bytes | None = None  # PIECE_* per piece, None before metadata
     streaming_files: frozenset[int] = frozenset()  # indexes of the files being read
     waiting: str | None = None  # why a player waits for data right now
+    reading_pieces: tuple[int, ...] = ()  # the piece at each open reader's position, sorted

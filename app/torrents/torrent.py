@@ -17,8 +17,10 @@ import libtorrent as lt
 from app.torrents.errors import TorrentError
 from app.torrents.health import HealthMonitor
 from app.torrents.pieces import PieceFetcher
+from app.torrents.reader import TorrentFileReader
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE, TorrentInfo, TorrentStatus
 from app.torrents.store import TorrentState
+from app.words import plural
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,16 @@ _STATES = {
 }
 
 
+def peers_and_seeds(peers: int, seeds: int) -> str:
+    """ "1 peer (1 seed)", "2 peers (1 seed)"."""
+    return f"{plural(peers, 'peer')} ({plural(seeds, 'seed')})"
+
+
+def choking(peers: int) -> str:
+    """ "the connected peer chokes us", "all 2 connected peers choke us"."""
+    return "the connected peer chokes us" if peers == 1 else f"all {peers} connected peers choke us"
+
+
 @dataclass(eq=False)
 class ManagedTorrent:
     info_hash: str
@@ -51,6 +63,7 @@ class ManagedTorrent:
     failure: TorrentError | None = None  # set when the torrent is gone (timeout, removal)
     readers: int = 0
     read_files: Counter[int] = field(default_factory=Counter)  # file index -> open readers
+    open_readers: set[TorrentFileReader] = field(default_factory=set)  # where players read
     idle_level: int = ACTIVE
     user_paused: bool = False
     error: str | None = None
@@ -143,8 +156,8 @@ class ManagedTorrent:
             return "a player waits and no peer is connected: asking the trackers and known peers"
         peers = self.handle.get_peer_info()
         if peers and all(p.flags & lt.peer_info.remote_choked for p in peers):
-            return f"a player waits: all {len(peers)} connected peers choke us for now"
-        return f"a player waits for pieces from {st.num_peers} peers ({st.num_seeds} seeds)"
+            return f"a player waits: {choking(len(peers))} for now"
+        return f"a player waits for pieces from {peers_and_seeds(st.num_peers, st.num_seeds)}"
 
     def snapshot(self, *, keep_pieces: bool = True) -> TorrentStatus:
         st = self.handle.status()
@@ -157,6 +170,8 @@ class ManagedTorrent:
                 PIECE_HAVE if have[i] else PIECE_FETCHING if i in fetching else 0
                 for i in range(len(have))
             )
+        with self.lock:
+            reading = tuple(sorted(reader.piece() for reader in self.open_readers))
         # only while libtorrent reports it: an error alert handled after a resume is stale
         error = (self.error or st.errc.message()) if st.errc.value() else None
         return TorrentStatus(
@@ -179,6 +194,7 @@ class ManagedTorrent:
             keep_full_copy=self.state.keep_full_copy,
             active_readers=self.readers,
             streaming_files=frozenset(self.read_files),
+            reading_pieces=reading,
             last_streamed=self.state.last_streamed,
             health=self.health.history(),
             pieces=pieces,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE
@@ -14,8 +16,8 @@ from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
 from tests.ui.test_movies_view import status
 from ui.status_board import StatusBoard
-from ui.torrents.piece_map import bins
-from ui.torrents.torrents_model import NAME, PROGRESS, TorrentsModel
+from ui.torrents.piece_map import READER_COLOR, bins
+from ui.torrents.torrents_model import DOWN, NAME, PROGRESS, TorrentsModel
 from ui.torrents.torrents_page import RemoveDialog, TorrentsPage
 
 FILES = {"Heat.1995.720p/Heat.1995.720p.mkv": 2 * MiB, "Heat.1995.720p/Heat.nfo": 1 * KiB}
@@ -55,6 +57,48 @@ def test_rows_update_in_place_keeping_selection_and_scroll(qtbot):
     assert model.rows[-1].name == "New" and model.rowCount() == 200
 
 
+def test_headers_sort_numbers_by_value_and_keep_the_selection(qtbot):
+    board = StatusBoard()
+    page = TorrentsPage(board)
+    qtbot.addWidget(page)
+    page.resize(900, 500)
+    page.show()
+    rates = {"Alpha": 10 * KiB, "Bravo": 900, "Charlie": 9 * KiB, "Delta": 0}
+    board.statuses = {
+        f"{n:040x}": status(info_hash=f"{n:040x}", name=name, download_rate=rate)
+        for n, (name, rate) in enumerate(rates.items())
+    }
+    page.refresh()
+
+    def names() -> list[str]:
+        table = page.table.model()
+        return [table.index(row, NAME).data() for row in range(table.rowCount())]
+
+    assert names() == ["Alpha", "Bravo", "Charlie", "Delta"]
+    assert page.select(f"{2:040x}")
+    header = page.table.horizontalHeader()
+    slowest_first = ["Delta", "Bravo", "Charlie", "Alpha"]  # as text 10.0 KiB/s comes before 9.0
+    for _ in range(2):  # a click sorts by the column, a second click turns the order round
+        point = QPoint(header.sectionViewportPosition(DOWN) + 5, 5)
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+        assert header.sortIndicatorSection() == DOWN
+        assert names() == (slowest_first if ascending else slowest_first[::-1])
+        assert page.selected().name == "Charlie"  # the selection follows its row
+    # a refresh keeps the order: Delta, now the fastest, moves to its place
+    board.statuses[f"{3:040x}"] = status(info_hash=f"{3:040x}", name="Delta", download_rate=MiB)
+    page.refresh()
+    fastest_first = ["Delta", "Alpha", "Charlie", "Bravo"]
+    assert names() == (fastest_first[::-1] if ascending else fastest_first)
+
+
+def test_without_torrents_nothing_to_pause_or_resume(qtbot):
+    page = TorrentsPage(StatusBoard())
+    qtbot.addWidget(page)
+    assert not any(action.isEnabled() for action in page.torrent_actions.values())
+    assert not page.keep_full.isEnabled()
+
+
 def test_piece_map_bins_show_have_and_fetching():
     pieces = bytes([PIECE_HAVE] * 4 + [0] * 4 + [PIECE_FETCHING] + [0] * 3)
     assert bins(pieces, 3) == [(1.0, False), (0.0, False), (0.0, True)]
@@ -92,16 +136,51 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
             reader = await asyncio.to_thread(core.torrents.open_file, seeder.info_hash, 0)
             try:
                 await until(lambda: bar.streams.text() == "1 stream", what="the open stream")
+                # where the player reads: the status lists the piece, the map marks it
+                offset = 5 * 256 * KiB + 1000
+                reader.seek(offset)
+                piece = (reader.file.offset + offset) // (256 * KiB)
+                status_of = core.torrents.status
+                await until(lambda: status_of(seeder.info_hash).reading_pieces == (piece,))
+                strip = page.piece_map
+                await until(lambda: [p for p, _x in strip.markers()] == [piece], what="marker")
+                ((_piece, x),) = strip.markers()
+                assert x == (piece + 0.5) * strip.width() / len(strip.pieces)
+                image = strip.grab().toImage()
+                assert image.pixelColor(int(x), 1) == READER_COLOR  # painted at that piece
+                assert image.pixelColor(int(x) + 20, 1) != READER_COLOR  # and only there
             finally:
                 await asyncio.to_thread(reader.close)
             await until(lambda: bar.streams.text() == "0 streams", what="the stream to end")
+            await until(lambda: not page.piece_map.markers(), what="the marker to go")
             torrents = core.torrents
-            page.buttons["pause"].click()
+            actions = page.torrent_actions
+            # Pause applies to a running torrent, Resume to a paused one.
+            await until(lambda: actions["pause"].isEnabled(), what="Pause enabled")
+            assert not actions["resume"].isEnabled() and not actions["resume_all"].isEnabled()
+            menu = page.context_menu()
+            assert [a.text() for a in menu.actions() if a.text()] == [
+                "Pause",
+                "Resume",
+                "Force recheck",
+                "Re-announce",
+                "Keep a full copy",
+                "Copy magnet",
+                "Remove…",
+            ]
+            next(a for a in menu.actions() if a.text() == "Copy magnet").trigger()
+            magnet = QGuiApplication.clipboard().text()
+            assert magnet.startswith(f"magnet:?xt=urn:btih:{seeder.info_hash}&dn=Heat.1995")
+            next(a for a in menu.actions() if a.text() == "Pause").trigger()  # the right-click
             await until(lambda: torrents.status(seeder.info_hash).paused, what="paused")
             await until(lambda: page.selected() and page.selected().paused, what="the row paused")
+            await until(lambda: actions["resume"].isEnabled(), what="Resume enabled")
+            assert not actions["pause"].isEnabled() and not actions["pause_all"].isEnabled()
+            assert actions["resume_all"].isEnabled()
             page.buttons["resume"].click()
             await until(lambda: not torrents.status(seeder.info_hash).paused, what="resumed")
-            page.keep_full.click()
+            await until(lambda: actions["pause"].isEnabled(), what="Pause enabled again")
+            page.keep_full.trigger()
             await until(lambda: torrents.status(seeder.info_hash).keep_full_copy, what="full copy")
             await until(lambda: page.keep_full.isChecked(), what="the box to follow the status")
             page.buttons["reannounce"].click()
@@ -137,9 +216,7 @@ def test_health_says_when_a_player_waits_with_no_peer():
     waiting = "a player waits and no peer is connected: asking the trackers and known peers"
     assert cell(status(), HEALTH) == "good"
     # a player waiting on connected peers is ordinary streaming, not a health problem
-    assert (
-        cell(status(waiting="a player waits for pieces from 1 peers (1 seeds)"), HEALTH) == "good"
-    )
+    assert cell(status(waiting="a player waits for pieces from 1 peer (1 seed)"), HEALTH) == "good"
     assert cell(status(waiting=waiting, peers=0, seeds=0), HEALTH) == "no peers"
     assert cell(status(waiting=waiting, peers=0, stalled=True), HEALTH) == "stalled"
 
@@ -162,9 +239,10 @@ def test_piece_map_has_a_legend_that_follows_the_theme(qapp):
     try:
         page = TorrentsPage(StatusBoard())
         light = page.legend.text()
-        for words in ("downloaded", "being fetched now", "not downloaded"):
+        for words in ("downloaded", "being fetched now", "not downloaded", "player reading here"):
             assert words in light
         assert HAVE_COLOR.name() in light and FETCHING_COLOR.name() in light
+        assert READER_COLOR.name() in light
         theme.apply("dark")
         qapp.processEvents()
         assert page.legend.text() != light  # "not downloaded" takes the dark palette's grey

@@ -33,8 +33,15 @@ def test_tray_menu_and_close_to_tray(qapp, make_core, tmp_path, monkeypatch):
             tray.toggle_action.trigger()
             assert not window.isVisible()
             await asyncio.to_thread(core.torrents.add, seeder.magnet)
+            # each applies only when it has something to do
+            await until(
+                lambda: tray.pause_action.isEnabled() and not tray.resume_action.isEnabled(),
+                what="only Pause all enabled",
+            )
             tray.pause_action.trigger()
             await until(lambda: core.torrents.status(seeder.info_hash).paused, what="pause all")
+            await until(lambda: tray.resume_action.isEnabled(), what="Resume all enabled")
+            assert not tray.pause_action.isEnabled()
             tray.resume_action.trigger()
             await until(lambda: not core.torrents.status(seeder.info_hash).paused)
             reelbox.events.torrent_event.emit("finished", seeder.info_hash)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from app.torrents.status import TorrentFile, TorrentInfo
+from app.torrents.torrent import choking, peers_and_seeds
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.widgets import human_rate, human_size, plural
 
@@ -14,6 +15,14 @@ def test_plural_says_one_file_and_two_files():
     assert plural(2, "file") == "2 files"
     assert plural(0, "file") == "0 files"
     assert plural(2, "match", "matches") == "2 matches"
+
+
+def test_why_a_player_waits_counts_peers_and_seeds_in_words():
+    assert peers_and_seeds(1, 1) == "1 peer (1 seed)"
+    assert peers_and_seeds(2, 1) == "2 peers (1 seed)"
+    assert peers_and_seeds(3, 0) == "3 peers (0 seeds)"
+    assert choking(1) == "the connected peer chokes us"
+    assert choking(4) == "all 4 connected peers choke us"
 
 
 def test_sizes_and_rates_use_binary_units_like_the_settings():

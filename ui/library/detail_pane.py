@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.player import share_url
+from ui.elided_label import ElidedLabel
 from ui.item_state import aggregate, source_state
 from ui.library.context_menu import ASSIGN, COPY_URL, DELETE, PLAY, UNASSIGN, item_actions
 from ui.library.posters import POSTER_SIZE
@@ -82,8 +83,7 @@ class DetailPane(QWidget):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path = CopyField(wrap=True)
-        self.url = QLabel()  # without the password; Copy URL copies one with it
-        self.url.setWordWrap(True)
+        self.url = ElidedLabel()  # without the password; Copy URL copies one with it
         self.url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow("State", self.state)
@@ -168,9 +168,7 @@ class DetailPane(QWidget):
             label.setText("")
         self.path.set_text(source.share_path if source else "")
         self.url.setText(
-            breakable(share_url(self.share_base, source.share_path))
-            if source and self.share_base
-            else ""
+            share_url(self.share_base, source.share_path) if source and self.share_base else ""
         )
         if source is not None:
             self.file.setText(breakable(source.file_path))

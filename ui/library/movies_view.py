@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QListView,
     QPushButton,
@@ -39,6 +38,7 @@ from ui.library.movies_model import (
 )
 from ui.library.poster_delegate import CELL, PosterDelegate
 from ui.library.search_field import search_field
+from ui.tool_bar import tool_bar
 from ui.widgets import clipboard_mime
 
 logger = logging.getLogger(__name__)
@@ -86,12 +86,7 @@ class MoviesView(QWidget):
         self.list_button.toggled.connect(lambda on: on and self.set_layout("list"))
         self.add_button = QPushButton("Add movie…")
         self.add_button.clicked.connect(self.add_requested)
-        bar = QHBoxLayout()
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.sort)
-        bar.addWidget(self.grid_button)
-        bar.addWidget(self.list_button)
-        bar.addWidget(self.add_button)
+        bar = tool_bar(self.search, self.sort, self.grid_button, self.list_button, self.add_button)
 
         self.grid = QListView()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
@@ -133,7 +128,7 @@ class MoviesView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.body, 1)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -26,6 +26,7 @@ from ui.library.empty_state import EmptyState
 from ui.library.movies_model import ROW_ROLE
 from ui.library.search_field import search_field
 from ui.library.shows_model import STATE, TITLE, YEAR, ShowsFilter, ShowsModel, key_of
+from ui.tool_bar import tool_bar
 from ui.widgets import clipboard_mime
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,7 @@ class ShowsPage(QWidget):
         self.search.textChanged.connect(self._update_empty)
         self.add_button = QPushButton("Add show…")
         self.add_button.clicked.connect(self.add_requested)
-        bar = QHBoxLayout()
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.add_button)
+        bar = tool_bar(self.search, self.add_button)
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
@@ -76,7 +75,7 @@ class ShowsPage(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(bar)
+        left_layout.addWidget(bar)
         left_layout.addWidget(self.body, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)

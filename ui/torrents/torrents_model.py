@@ -2,7 +2,7 @@
 
 `update(statuses)` changes rows with dataChanged, inserts new torrents at the end and removes
 gone ones with beginRemoveRows, and never resets the model, so the selection and the scroll
-position survive every refresh.
+position survive every refresh. `TorrentsSort` sorts the table by any column, numbers by value.
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from app.torrents.health import latest
 from ui.widgets import human_rate, human_size
@@ -19,6 +25,7 @@ from ui.widgets import human_rate, human_size
 logger = logging.getLogger(__name__)
 
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 HEADERS = ("Name", "Size", "Progress", "State", "Down", "Up", "Peers", "Seeds", "Health", "Error")
 NAME, SIZE, PROGRESS, STATE, DOWN, UP, PEERS, SEEDS, HEALTH, ERROR = range(len(HEADERS))
 Index = QModelIndex | QPersistentModelIndex
@@ -55,6 +62,20 @@ def cell(status: Any, column: int) -> str:
     if column == HEALTH:
         return health_text(status)
     return status.error or ""
+
+
+def sort_key(status: Any, column: int) -> Any:
+    """What a column sorts by: numbers by value ("9 KiB/s" before "10 KiB/s"), words by
+    their text regardless of case."""
+    numbers = {
+        SIZE: status.total_size,
+        PROGRESS: status.progress,
+        DOWN: status.download_rate,
+        UP: status.upload_rate,
+        PEERS: status.peers,
+        SEEDS: status.seeds,
+    }
+    return numbers[column] if column in numbers else cell(status, column).casefold()
 
 
 class TorrentsModel(QAbstractTableModel):
@@ -104,6 +125,8 @@ class TorrentsModel(QAbstractTableModel):
             return cell(status, index.column())
         if role == STATUS_ROLE:
             return status
+        if role == SORT_ROLE:
+            return sort_key(status, index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (
             SIZE,
             PROGRESS,
@@ -116,3 +139,19 @@ class TorrentsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() in (NAME, ERROR, HEALTH):
             return cell(status, index.column())
         return None
+
+
+class TorrentsSort(QSortFilterProxyModel):
+    """The table's order: by the clicked column, rows that tie stay in name order."""
+
+    def __init__(self, model: TorrentsModel) -> None:
+        super().__init__(model)
+        self.setSourceModel(model)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)  # a row whose rate changes moves to its place
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if a != b:
+            return a < b
+        return left.data(STATUS_ROLE).name.casefold() < right.data(STATUS_ROLE).name.casefold()

@@ -1,5 +1,7 @@
-"""The Torrents page: the live table, the actions on the selected torrent, and its details
-(files, the library items that use it, a piece map, the health history).
+"""The Torrents page: the live table (sortable by any column), the actions on the selected
+torrent (a toolbar that folds into its overflow menu when narrow, and the same actions on a
+right-click), and its details (files, the library items that use it, a piece map with where
+each player reads, the health history).
 """
 
 from __future__ import annotations
@@ -8,9 +10,12 @@ import asyncio
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QDialog,
@@ -19,20 +24,54 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QListWidgetItem,
+    QMenu,
     QMessageBox,
-    QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.tasks import run_dialog, spawn
 from ui.torrents.piece_map import PieceMap, legend_html
-from ui.torrents.torrents_model import NAME, STATUS_ROLE, TorrentsModel
+from ui.torrents.torrents_model import NAME, STATUS_ROLE, TorrentsModel, TorrentsSort
 from ui.widgets import human_size
 
 logger = logging.getLogger(__name__)
+
+
+ACTIONS = (
+    ("pause", "Pause"),
+    ("resume", "Resume"),
+    ("remove", "Remove…"),
+    ("recheck", "Force recheck"),
+    ("reannounce", "Re-announce"),
+)
+ALL_ACTIONS = (("pause_all", "Pause all"), ("resume_all", "Resume all"))
+
+
+def magnet_of(status: Any) -> str:
+    """A magnet link for the torrent: its info hash and name (peers come from the DHT and PEX)."""
+    return f"magnet:?xt=urn:btih:{status.info_hash}&dn={quote(status.name)}"
+
+
+def can_pause_resume(statuses: Any) -> tuple[bool, bool]:
+    """(some torrent runs, some torrent is paused): when Pause and Resume have something to do."""
+    paused = [status.paused for status in statuses]
+    return (not all(paused), any(paused))
+
+
+def one_line_items(view: QListWidget, texts: list[str]) -> None:
+    """Fill a detail list: each line elided to the list's width (no sideways scrolling, no
+    wrapping at 800 px), the whole line in its tooltip."""
+    view.clear()
+    for text in texts:
+        item = QListWidgetItem(text)
+        item.setToolTip(text)
+        view.addItem(item)
 
 
 class RemoveDialog(QDialog):
@@ -65,39 +104,44 @@ class TorrentsPage(QWidget):
         self.usage: dict[str, list[str]] = {}
         self._files_of: str | None = None
         self.model = TorrentsModel(self)
+        self.sorted = TorrentsSort(self.model)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.sorted)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)  # a long health or error elides; its tooltip has it all
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
 
-        self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
-        for key, label in (
-            ("pause", "Pause"),
-            ("resume", "Resume"),
-            ("remove", "Remove…"),
-            ("recheck", "Force recheck"),
-            ("reannounce", "Re-announce"),
-        ):
-            button = QPushButton(label)
-            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
-            bar.addWidget(button)
-            self.buttons[key] = button
-        self.keep_full = QCheckBox("Keep a full copy")
+        # A toolbar, not a row of buttons: at 800 px what does not fit moves into its » menu
+        # instead of being clipped.
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.torrent_actions: dict[str, QAction] = {}
+        for key, label in ACTIONS:
+            self._add_action(key, label)
+        self.keep_full = QAction("Keep a full copy", self, checkable=True)
         self.keep_full.setToolTip(
             "Download the whole torrent, not only what players read (uses more disk)"
         )
-        self.keep_full.clicked.connect(self._keep_full_clicked)
-        bar.addWidget(self.keep_full)
-        bar.addStretch(1)
-        for key, label in (("pause_all", "Pause all"), ("resume_all", "Resume all")):
-            button = QPushButton(label)
-            button.clicked.connect(lambda _checked=False, k=key: self.run_action(k))
-            bar.addWidget(button)
-            self.buttons[key] = button
+        self.keep_full.triggered.connect(self._keep_full_clicked)
+        self.toolbar.addAction(self.keep_full)
+        self.copy_magnet = QAction("Copy magnet", self)
+        self.copy_magnet.triggered.connect(self._copy_magnet)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        for key, label in ALL_ACTIONS:
+            self._add_action(key, label)
+        self.buttons: dict[str, QAbstractButton] = {
+            key: self.toolbar.widgetForAction(action)
+            for key, action in self.torrent_actions.items()
+        }
 
         self.title = QLabel("No torrent selected")
         self.title.setWordWrap(True)
@@ -106,7 +150,9 @@ class TorrentsPage(QWidget):
         self.files = QListWidget()
         self.users = QListWidget()
         self.health = QListWidget()
-        self.health.setWordWrap(True)  # the reason a player waits is a sentence
+        for view in (self.files, self.users, self.health):
+            view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -131,7 +177,7 @@ class TorrentsPage(QWidget):
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(self.toolbar)
         layout.addWidget(splitter, 1)
         board.updated.connect(self.refresh)
         self._enable()
@@ -149,6 +195,12 @@ class TorrentsPage(QWidget):
         self.usage = usage
         self._show_detail()
 
+    def _add_action(self, key: str, label: str) -> None:
+        action = QAction(label, self)
+        action.triggered.connect(lambda _checked=False, k=key: self.run_action(k))
+        self.toolbar.addAction(action)
+        self.torrent_actions[key] = action
+
     def refresh(self) -> None:
         self.model.update(sorted(self.board.statuses.values(), key=lambda s: s.name.casefold()))
         self._show_detail()
@@ -161,19 +213,49 @@ class TorrentsPage(QWidget):
         number = self.model.row_of(info_hash)
         if number < 0:
             return False
-        self.table.selectRow(number)
+        self.table.selectRow(self.sorted.mapFromSource(self.model.index(number, NAME)).row())
         return True
+
+    def context_menu(self) -> QMenu:
+        """The selected torrent's actions, as the right-click shows them."""
+        menu = QMenu(self)
+        for key in ("pause", "resume", "recheck", "reannounce"):
+            menu.addAction(self.torrent_actions[key])
+        menu.addAction(self.keep_full)
+        menu.addSeparator()
+        menu.addAction(self.copy_magnet)
+        menu.addSeparator()
+        menu.addAction(self.torrent_actions["remove"])
+        return menu
+
+    def _context_menu(self, point: QPoint) -> None:
+        index = self.table.indexAt(point)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.context_menu().popup(self.table.viewport().mapToGlobal(point))
+
+    def _copy_magnet(self) -> None:
+        status = self.selected()
+        if status is not None:
+            QGuiApplication.clipboard().setText(magnet_of(status))
 
     def _current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_detail()
 
     def _enable(self) -> None:
         has_engine = self.core is not None and self.core.torrents is not None
-        selected = self.selected() is not None
-        for key, button in self.buttons.items():
-            button.setEnabled(has_engine and (selected or key.endswith("_all")))
-        self.keep_full.setEnabled(has_engine and selected)
         status = self.selected()
+        selected = has_engine and status is not None
+        for key in ("remove", "recheck", "reannounce"):
+            self.torrent_actions[key].setEnabled(selected)
+        # Pause greyed for a paused torrent, Resume for a running one.
+        self.torrent_actions["pause"].setEnabled(selected and not status.paused)
+        self.torrent_actions["resume"].setEnabled(selected and status.paused)
+        some_run, some_paused = can_pause_resume(self.board.statuses.values())
+        self.torrent_actions["pause_all"].setEnabled(has_engine and some_run)
+        self.torrent_actions["resume_all"].setEnabled(has_engine and some_paused)
+        self.keep_full.setEnabled(selected)
+        self.copy_magnet.setEnabled(status is not None)
         self.keep_full.setChecked(bool(status is not None and status.keep_full_copy))
 
     def _show_detail(self) -> None:
@@ -182,6 +264,7 @@ class TorrentsPage(QWidget):
         if status is None:
             self.title.setText("No torrent selected")
             self.piece_map.set_pieces(None)
+            self.piece_map.set_reading(())
             for widget in (self.files, self.users, self.health):
                 widget.clear()
             self._files_of = None
@@ -191,10 +274,10 @@ class TorrentsPage(QWidget):
             f" · {status.info_hash}"
         )
         self.piece_map.set_pieces(status.pieces)
+        self.piece_map.set_reading(status.reading_pieces)
         users = self.usage.get(status.info_hash, [])
         if [self.users.item(n).text() for n in range(self.users.count())] != users:
-            self.users.clear()
-            self.users.addItems(users or ["(no library item)"])
+            one_line_items(self.users, users or ["(no library item)"])
         events = [
             f"{time.strftime('%H:%M:%S', time.localtime(event.time))} {event.kind}: {event.message}"
             for event in status.health
@@ -203,8 +286,7 @@ class TorrentsPage(QWidget):
             events.insert(0, f"Now: {status.waiting}")
         events = events or ["No stalls or errors so far."]
         if [self.health.item(n).text() for n in range(self.health.count())] != events:
-            self.health.clear()
-            self.health.addItems(events)
+            one_line_items(self.health, events)
         if self._files_of != status.info_hash:
             self._files_of = status.info_hash
             self.files.clear()
@@ -214,13 +296,11 @@ class TorrentsPage(QWidget):
         info = await asyncio.to_thread(self.core.torrents.get, info_hash)
         if self._files_of != info_hash:
             return
-        self.files.clear()
         if info is None:
-            self.files.addItem("(waiting for metadata)")
+            one_line_items(self.files, ["(waiting for metadata)"])
             self._files_of = None
             return
-        for file in info.files:
-            self.files.addItem(f"{file.path}  ({human_size(file.size)})")
+        one_line_items(self.files, [f"{f.path}  ({human_size(f.size)})" for f in info.files])
 
     # ---- actions -----------------------------------------------------------------------
 
