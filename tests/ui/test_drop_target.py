@@ -15,6 +15,7 @@ from tests.ui.test_shows_page import shows
 from ui.library.drop_target import DropTarget
 from ui.library.movies_model import ROW_ROLE, TITLE
 from ui.library.posters import PosterProvider
+from ui.library.shows_model import STATE
 from ui.library.shows_page import ShowsPage
 from ui.status_board import StatusBoard
 
@@ -116,7 +117,7 @@ def test_show_tree_accepts_every_proposal_on_show_season_and_episode(qtbot, prop
     tree.expand(dark)
     season = page.proxy.index(0, 0, dark)
     tree.expand(season)
-    episode = page.proxy.index(1, 1, season)  # the state column of "2. Lies"
+    episode = page.proxy.index(1, STATE, season)  # "2. Lies", in its state column
     mime = uri_list(MAGNET)
     target = target_of(tree)
     for index in (dark, season, episode):
