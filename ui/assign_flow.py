@@ -2,29 +2,38 @@
 handed over by a second launch.
 
 The steps: resolve the link (magnet, .torrent file, http(s) download), fetch the metadata
-with a visible, cancellable progress dialog, let the user pick the movie's file or confirm
-the episode matches, then save through app/assign.py's Assigner in a worker thread. Any
-failure is shown in plain words and changes nothing; Cancel at any step changes nothing.
+while a row in the window's Tasks dock (ui/task_panel.py) shows the wait, its time and the
+peers found, with Cancel; the window stays usable and several assignments can wait at once.
+Then the user picks the movie's file or confirms the episode matches, and Assigner saves it
+in a worker thread. Any failure is shown in plain words and changes nothing; Cancel at any
+step changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections.abc import Awaitable
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
+from app.torrents.errors import TorrentNotFound
 from ui import drops
 from ui.dialogs.episodes_dialog import EpisodesDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.dialogs.release_mismatch import confirm_release
 from ui.library.detail_pane import episodes_of, title_of
 from ui.library.snapshot import EpisodeRow, MovieRow, SeasonRow, ShowRow
+from ui.task_panel import TaskRow, task_panel
 from ui.tasks import run_dialog, spawn
 
 logger = logging.getLogger(__name__)
+
+TICK = 0.5  # seconds between updates of a task row
 
 
 class Cancelled(Exception):
@@ -42,27 +51,31 @@ def message_box(parent: QWidget | None, title: str, text: str, error: bool = Tru
 class AssignFlow:
     """One assignment from a link to a saved source (or a clear 'nothing changed')."""
 
-    def __init__(self, core: Any, parent: QWidget | None, target: Any, link: str) -> None:
+    def __init__(self, core: Any, parent: QMainWindow, target: Any, link: str) -> None:
         self.core = core
         self.parent = parent
         self.target = target
         self.link = link
-        self.progress: QProgressDialog | None = None
+        self.row: TaskRow | None = None  # this flow's row in the Tasks dock while it runs
         self.dialog: QDialog | None = None  # the open choice dialog, for tests and Cancel
         self.added = False  # the torrent was not in the session before this assignment
 
     async def run(self) -> bool:
         """True when an assignment was saved."""
         title = title_of(self.target)
+        panel = task_panel(self.parent)
+        self.row = panel.add(f"{title} ← {drops.describe(self.link)}")
         try:
-            source = await self._with_progress(
-                f"Reading {drops.describe(self.link)}…", drops.resolve(self.link)
+            source = await self._wait(
+                f"Reading {drops.describe(self.link)}", drops.resolve(self.link)
             )
-            info = await self._with_progress(
-                "Fetching the torrent's file list from its peers…",
-                asyncio.to_thread(self._inspect, source),
-                in_thread=True,
+            info_hash = self.core.torrents.parse_source(source)
+            info = await self._wait(
+                "Fetching the file list from peers",
+                asyncio.to_thread(self._inspect, source, info_hash),
+                info_hash,
             )
+            self.row.show_waiting_for_user("File list received: waiting for your choice")
             try:
                 if not await confirm_release(self.parent, self.core, self.target, info.name):
                     raise Cancelled
@@ -82,50 +95,68 @@ class AssignFlow:
                 self.parent, "Could not assign the torrent", f"{exc}\n\nNothing was changed."
             )
             return False
+        finally:
+            panel.remove(self.row)
+            self.row = None
         return saved
 
-    def _inspect(self, source: str | bytes) -> Any:
+    def _inspect(self, source: str | bytes, info_hash: str) -> Any:
         """Fetch the metadata (worker thread); remembers whether the torrent was new, so a
         cancelled or failed assignment removes only what it added."""
-        torrents = self.core.torrents
-        self.added = torrents.get(torrents.parse_source(source)) is None
+        self.added = self._peers(info_hash) is None
         return self.core.assigner.inspect(source)
+
+    def _peers(self, info_hash: str) -> int | None:
+        """Peers connected to the torrent, None while it is not in the session (worker)."""
+        try:
+            return self.core.torrents.status(info_hash).peers
+        except TorrentNotFound:
+            return None
 
     def _discard(self, info_hash: str) -> None:
         if self.added:
             spawn(asyncio.to_thread(self.core.assigner.discard, info_hash), "discard torrent")
 
-    async def _with_progress(self, text: str, work: Any, in_thread: bool = False) -> Any:
-        """Await `work` while a progress dialog with Cancel is up; Cancel raises Cancelled.
+    def _stop_fetch(self, info_hash: str) -> None:
+        """Remove the torrent this flow added while its metadata is awaited (worker thread):
+        the waiting thread ends at once instead of at the timeout."""
+        with contextlib.suppress(TorrentNotFound):  # it timed out or was removed meanwhile
+            self.core.torrents.remove(info_hash, delete_data=True)
 
-        A download is cancelled at once. A metadata fetch running in a worker thread cannot
-        be interrupted: on Cancel its result is dropped when it ends (the engine's own
-        timeout bounds the wait) and the torrent it added is removed.
+    async def _wait(self, doing: str, work: Awaitable[Any], info_hash: str | None = None) -> Any:
+        """Await `work` while this flow's task row shows `doing`, the time taken and, for a
+        metadata fetch (`info_hash`), the peers found; the row's Cancel raises Cancelled.
+
+        A download is cancelled at once. A metadata fetch runs in a worker thread that
+        cannot be interrupted: Cancel removes the torrent this flow added, which ends it,
+        and a result that still arrives is dropped.
         """
+        assert self.row is not None
         task = asyncio.ensure_future(work)
-        progress = QProgressDialog(text, "Cancel", 0, 0, self.parent)
-        progress.setWindowTitle("Assigning a torrent")
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        self.progress = progress
         cancelled = asyncio.get_running_loop().create_future()
-        progress.canceled.connect(lambda: cancelled.done() or cancelled.set_result(None))
-        progress.open()
+
+        def cancel() -> None:
+            if not cancelled.done():
+                cancelled.set_result(None)
+
+        self.row.cancel_button.clicked.connect(cancel)
+        started = time.monotonic()
         try:
-            await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+            while not task.done() and not cancelled.done():
+                peers = await asyncio.to_thread(self._peers, info_hash) if info_hash else None
+                self.row.show_progress(doing, time.monotonic() - started, peers)
+                await asyncio.wait({task, cancelled}, timeout=TICK)
         finally:
-            progress.canceled.disconnect()
-            progress.close()
-            progress.deleteLater()
-            self.progress = None
-        if not task.done():
-            if in_thread:
-                task.add_done_callback(self._abandoned)
-            else:
-                task.cancel()
-            raise Cancelled
-        return task.result()
+            self.row.cancel_button.clicked.disconnect(cancel)
+            if not task.done() and info_hash is None:
+                task.cancel()  # a download: cancelled, or the app quits
+        if task.done():
+            return task.result()
+        if info_hash is not None:
+            task.add_done_callback(self._abandoned)
+            if self.added:
+                spawn(asyncio.to_thread(self._stop_fetch, info_hash), "stop metadata fetch")
+        raise Cancelled
 
     def _abandoned(self, task: asyncio.Future[Any]) -> None:
         # The user gave up while the fetch ran in its thread: drop what it added when it ends.

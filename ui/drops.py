@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PySide6.QtCore import QMimeData, QUrl
@@ -48,9 +49,15 @@ def absolute(link: str) -> str:
 
 
 def describe(link: str) -> str:
+    """A link in a few words: a magnet by the release name it carries (dn), if any."""
     if link.lower().startswith("magnet:"):
-        return "magnet link"
-    return link if len(link) <= 80 else link[:77] + "…"
+        name = parse_qs(urlsplit(link).query).get("dn", [""])[0].strip()
+        return f"magnet link “{_short(name, 70)}”" if name else "magnet link"
+    return _short(link, 80)
+
+
+def _short(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 3] + "…"
 
 
 async def resolve(link: str, transport: httpx.AsyncBaseTransport | None = None) -> str | bytes:

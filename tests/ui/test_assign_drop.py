@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import QUrl
+import libtorrent as lt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialogButtonBox, QProgressDialog, QPushButton
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from tests.support.swarm import KiB, MiB, Seeder
+from tests.support.loopback import free_port
+from tests.support.swarm import KiB, MiB, Seeder, loopback_settings
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import (
     click,
@@ -23,6 +26,7 @@ from tests.ui.http_server import SLOW_ANSWERED
 from ui.dialogs.episodes_dialog import EpisodesDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.library.movies_model import TITLE
+from ui.task_panel import task_panel
 
 OK = QDialogButtonBox.StandardButton.Ok
 MOVIE_FILES = {
@@ -145,11 +149,19 @@ def test_season_pack_dropped_on_a_season_matches_episodes_for_confirmation(
         assert code == 0
 
 
-def fetching(reelbox):
-    """The progress dialog of the metadata fetch, once it is up."""
-    flow = reelbox.actions.flow
-    progress = flow.progress if flow is not None else None
-    return progress if progress is not None and "file list" in progress.labelText() else None
+def fetching(reelbox, flow=None):
+    """The task row of a metadata fetch (the newest flow's by default), once it shows."""
+    flow = flow or reelbox.actions.flow
+    row = flow.row if flow is not None else None
+    return row if row is not None and "file list" in row.detail.text() else None
+
+
+def open_dialogs(window) -> list[QDialog]:
+    return [dialog for dialog in window.findChildren(QDialog) if dialog.isVisible()]
+
+
+def in_session(reelbox, info_hash: str) -> bool:
+    return info_hash in {status.info_hash for status in reelbox.core.torrents.list()}
 
 
 def _season_id(reelbox, show_id: int, number: int) -> int:
@@ -194,8 +206,9 @@ def test_bad_link_and_metadata_timeout_are_explained_and_change_nothing(qapp, ma
         close_message_boxes(reelbox.window)
         # A magnet nobody seeds: the metadata wait times out with a plain message.
         drop_on(grid, index, plain_text("magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=nobody"))
-        progress = await until(lambda: fetching(reelbox), what="the metadata progress")
-        assert isinstance(progress, QProgressDialog) and progress.isVisible()
+        row = await until(lambda: fetching(reelbox), what="the metadata task")
+        assert row.isVisible() and row.name.text() == "Heat (1995) ← magnet link “nobody”"
+        assert not open_dialogs(reelbox.window)  # the window stays usable
         text = await until(lambda: message_text(reelbox.window), 15, "the timeout message")
         assert "no peer sent the metadata" in text
         assert library.active_assignment("movie", movie.id) is None
@@ -209,16 +222,17 @@ def test_cancel_while_fetching_metadata_changes_nothing(qapp, make_core):
     async def scenario(reelbox):
         movie, index = await movie_row(reelbox, "Heat", 1995)
         drop_on(reelbox.movies_page.view.grid, index, uri_list("magnet:?xt=urn:btih:" + "cd" * 20))
-        progress = await until(lambda: fetching(reelbox), what="the metadata progress")
-        cancel = next(b for b in progress.findChildren(QPushButton) if b.text() == "Cancel")
-        cancel.click()
+        row = await until(lambda: fetching(reelbox), what="the metadata task")
+        assert in_session(reelbox, "cd" * 20)
+        row.cancel_button.click()
         await until(lambda: reelbox.actions.flow is None, what="the flow to end")
         assert not message_text(reelbox.window)
         assert reelbox.core.library.active_assignment("movie", movie.id) is None
-        # The abandoned fetch ends at its timeout and removes the torrent it added.
-        await until(lambda: reelbox.core.torrents.get("cd" * 20) is None, 10, "discard")
+        # Cancel removes the torrent it added at once, well before the 60 s timeout.
+        await until(lambda: not in_session(reelbox, "cd" * 20), 10, "the torrent removed")
+        assert not task_panel(reelbox.window).isVisible()
 
-    assert run_app(qapp, make_core(**{"torrents.add_timeout": "2"}), scenario)[0] == 0
+    assert run_app(qapp, make_core(**{"torrents.add_timeout": "60"}), scenario)[0] == 0
 
 
 def test_torrent_without_video_is_refused_and_removed(qapp, make_core, tmp_path):
@@ -272,19 +286,88 @@ def test_cancel_while_downloading_a_torrent_link_stops_at_once(qapp, make_core, 
     async def scenario(reelbox):
         movie, index = await movie_row(reelbox, "Heat", 1995)
         drop_on(reelbox.movies_page.view.grid, index, uri_list(f"{server}/slow.torrent"))
-        progress = await until(
+        row = await until(
             lambda: (
                 reelbox.actions.flow
-                and reelbox.actions.flow.progress
-                and "Reading" in reelbox.actions.flow.progress.labelText()
-                and reelbox.actions.flow.progress
+                and reelbox.actions.flow.row
+                and "Reading" in reelbox.actions.flow.row.detail.text()
+                and reelbox.actions.flow.row
             ),
-            what="the download progress",
+            what="the download task",
         )
-        next(b for b in progress.findChildren(QPushButton) if b.text() == "Cancel").click()
+        row.cancel_button.click()
         await until(lambda: reelbox.actions.flow is None, what="the flow to end")
         assert not SLOW_ANSWERED.is_set()  # it ended while the server still held its answer
         assert not message_text(reelbox.window)
         assert reelbox.core.library.active_assignment("movie", movie.id) is None
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_two_drops_wait_side_by_side_one_is_cancelled_the_other_completes(
+    qapp, make_core, tmp_path
+):
+    # Heat's only peer is down at first, so both waits are in flight together; Alien's
+    # magnet names a libtorrent peer that has no metadata either: one peer found, no file list.
+    seeder = Seeder(tmp_path / "seed", MOVIE_FILES, piece_length=256 * KiB, port=free_port())
+    nobody_hash = "ab" * 20
+    leecher = lt.session(loopback_settings())
+    params = lt.parse_magnet_uri(f"magnet:?xt=urn:btih:{nobody_hash}")
+    params.save_path = str(tmp_path / "leecher")
+    leecher.add_torrent(params)
+    nobody = f"magnet:?xt=urn:btih:{nobody_hash}&dn=nobody&x.pe=127.0.0.1:{leecher.listen_port()}"
+
+    async def scenario(reelbox):
+        heat, _ = await movie_row(reelbox, "Heat", 1995)
+        alien, _ = await movie_row(reelbox, "Alien", 1979)
+        matrix, _ = await movie_row(reelbox, "The Matrix", 1999)
+        view = reelbox.movies_page.view
+        model = reelbox.movies_model
+        # indexes taken once all three are in (each reload resets the model)
+        heat_index, alien_index, matrix_index = (
+            view.proxy.mapFromSource(model.index(model.row_of(m.id), TITLE))
+            for m in (heat, alien, matrix)
+        )
+        actions = reelbox.actions
+        assert drop_on(view.grid, alien_index, uri_list(nobody))
+        alien_flow = await until(lambda: actions.flow, what="Alien's flow")
+        alien_row = await until(lambda: fetching(reelbox, alien_flow), what="Alien's task")
+        assert drop_on(view.grid, heat_index, uri_list(seeder.magnet))
+        heat_flow = await until(lambda: len(actions.flows) == 2 and actions.flows[1])
+        heat_row = await until(lambda: fetching(reelbox, heat_flow), what="Heat's task")
+        panel = task_panel(reelbox.window)
+        assert panel.isVisible() and panel.rows() == [alien_row, heat_row]
+        assert heat_row.name.text() == f"Heat (1995) ← magnet link “{seeder.name}”"
+        await until(lambda: "1 peer" in alien_row.detail.text(), 15, "Alien's peer")
+        await until(lambda: "0:01" in alien_row.detail.text(), what="the time taken")
+        await until(lambda: "no peer yet" in heat_row.detail.text(), what="Heat's peers")
+        # The window takes input meanwhile: a click selects another movie.
+        assert not open_dialogs(reelbox.window)
+        view.grid.scrollTo(matrix_index)
+        QTest.mouseClick(
+            view.grid.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=view.grid.visualRect(matrix_index).center(),
+        )
+        assert view.selected().title == "The Matrix"
+        assert reelbox.movies_page.detail.title.text() == "The Matrix (1999)"
+        # Cancel Alien's wait: its row and its torrent go at once, Heat's wait goes on.
+        alien_row.cancel_button.click()
+        await until(lambda: actions.flows == [heat_flow], what="Alien's flow to end")
+        await until(lambda: not in_session(reelbox, nobody_hash), what="Alien's torrent removed")
+        assert panel.rows() == [heat_row] and not message_text(reelbox.window)
+        seeder.start()  # Heat's peer comes up: its file list arrives, the choice follows
+        dialog = await choice_dialog(reelbox, MovieFileDialog)
+        assert "your choice" in heat_row.detail.text()
+        click(dialog.buttons, OK)
+        library = reelbox.core.library
+        assignment = await until(lambda: library.active_assignment("movie", heat.id))
+        assert assignment.info_hash == seeder.info_hash
+        assert library.active_assignment("movie", alien.id) is None
+        await until(lambda: not panel.isVisible(), what="the Tasks dock to hide")
+
+    try:
+        assert run_app(qapp, make_core(), scenario)[0] == 0
+    finally:
+        seeder.stop()
+        leecher.pause()

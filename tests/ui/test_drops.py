@@ -58,3 +58,11 @@ def test_a_slow_server_times_out(server, monkeypatch):
     with pytest.raises(LinkError, match="did not answer"):
         asyncio.run(resolve(f"{server}/slow.torrent"))
     assert not SLOW_ANSWERED.is_set()  # gave up before the server answered
+
+
+def test_a_magnet_is_described_by_the_release_name_it_carries():
+    named = f"{MAGNET}&dn=Heat.1995.1080p.BluRay%20x264&x.pe=127.0.0.1:6881"
+    assert drops.describe(named) == "magnet link “Heat.1995.1080p.BluRay x264”"
+    assert drops.describe(MAGNET) == "magnet link"
+    assert drops.describe(f"{MAGNET}&dn={'x' * 100}") == f"magnet link “{'x' * 67}…”"
+    assert drops.describe("https://example.org/" + "a" * 100).endswith("…")

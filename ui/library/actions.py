@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 class LibraryActions:
     def __init__(self, reelbox: Any) -> None:
         self.reelbox = reelbox
-        self.flow: AssignFlow | None = None  # the assignment in progress (one at a time)
+        self.flows: list[AssignFlow] = []  # assignments in progress, oldest first
         self.dialog: QDialog | None = None  # the dialog waiting for the user, for tests
         movies, shows = reelbox.movies_page, reelbox.shows_page
         movies.view.add_requested.connect(lambda: spawn(self.add("movie"), "add movie"))
@@ -57,6 +57,11 @@ class LibraryActions:
         reelbox.window.add_requested.connect(
             lambda page: spawn(self.add("show" if page == "shows" else "movie"), "add")
         )
+
+    @property
+    def flow(self) -> AssignFlow | None:
+        """The newest assignment in progress (tests wait on its dialog)."""
+        return self.flows[-1] if self.flows else None
 
     @property
     def core(self) -> Any:
@@ -196,14 +201,12 @@ class LibraryActions:
         if not self._ready() or self.core.assigner is None:
             self.show_error("Not ready", "The torrent engine is not running.")
             return False
-        if self.flow is not None:
-            self.show_error("Busy", "Finish the assignment in progress first.")
-            return False
-        self.flow = AssignFlow(self.core, self.window, row, link)
+        flow = AssignFlow(self.core, self.window, row, link)
+        self.flows.append(flow)
         try:
-            saved = await self.flow.run()
+            saved = await flow.run()
         finally:
-            self.flow = None
+            self.flows.remove(flow)
         if saved:
             await self.reelbox.reload_library_now()
             if self.reelbox.tray is not None:

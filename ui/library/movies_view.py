@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.library.drop_target import DropTarget
 from ui.library.empty_state import EmptyState
 from ui.library.movies_model import (
     ADDED,
@@ -54,8 +55,7 @@ def _drop_target(view: QAbstractItemView) -> None:
     view.setAcceptDrops(True)
     view.viewport().setAcceptDrops(True)
     view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-    view.setDropIndicatorShown(True)
-    view.setDefaultDropAction(Qt.DropAction.CopyAction)
+    DropTarget(view)  # any proposed action, performed as Copy; highlights the target
 
 
 class MoviesView(QWidget):

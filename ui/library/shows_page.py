@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ui.library import context_menu
 from ui.library.detail_pane import DetailPane
+from ui.library.drop_target import DropTarget
 from ui.library.empty_state import EmptyState
 from ui.library.movies_model import ROW_ROLE
 from ui.library.search_field import search_field
@@ -54,8 +55,7 @@ class ShowsPage(QWidget):
         self.tree.setAcceptDrops(True)
         self.tree.viewport().setAcceptDrops(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.tree.setDropIndicatorShown(True)
+        DropTarget(self.tree)  # any proposed action, performed as Copy; highlights the target
         self.tree.header().setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
         self.tree.setColumnWidth(STATE, 170)
