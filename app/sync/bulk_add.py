@@ -103,6 +103,8 @@ class BulkAdd:
             await self._add(group, outcome)
             done += len(group.files)
         self.on_progress(Progress(done, total, ""))
+        for path, why in outcome.errors:
+            logger.info("Bulk add: %s was not added: %s", path, why)
         logger.info("Bulk add from %s: %s", folder, outcome.summary())
         return outcome
 
