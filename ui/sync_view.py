@@ -2,7 +2,8 @@
 servers told of the share's changes) with its
 mode, interval, live countdown and state, a Refresh button each and "Rescan all"; the
 selected source's history and a folder's unmatched files (Assign… links one to a movie or an
-episode); and the folder editor: add a folder, edit a source's mode and interval, remove a
+episode; "Add as new items" adds many as new movies and shows, app/sync/bulk_add.py, with a
+progress bar and Cancel); and the folder editor: add a folder, edit a source's mode and interval, remove a
 folder.
 
 The view only shows the scheduler's states and calls the core; blocking calls run in worker
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from app.sync.bulk_add import BulkAdd, Outcome, Progress
 from app.sync.scheduler import SyncError
 from ui.assign_flow import message_box
 from ui.dialogs.folder_dialog import FolderDialog, FolderValues
@@ -112,6 +115,22 @@ class SyncView(QWidget):
         self.detail.assign_requested.connect(
             lambda path, kind: spawn(self.assign_file(path, kind), "assign file")
         )
+        self.detail.add_new_requested.connect(
+            lambda paths: spawn(self.add_as_new(paths), "add as new items")
+        )
+        self.bulk: BulkAdd | None = None  # the bulk add running, if any
+        self.bulk_progress = QProgressBar()
+        self.bulk_label = QLabel("")
+        self.bulk_cancel = QPushButton("Cancel")
+        self.bulk_cancel.setToolTip("Stop after the item being added; what was added stays")
+        self.bulk_cancel.clicked.connect(self.cancel_bulk)
+        self.bulk_bar = QWidget()
+        bulk_layout = QHBoxLayout(self.bulk_bar)
+        bulk_layout.setContentsMargins(0, 0, 0, 0)
+        bulk_layout.addWidget(self.bulk_label)
+        bulk_layout.addWidget(self.bulk_progress, 1)
+        bulk_layout.addWidget(self.bulk_cancel)
+        self.bulk_bar.hide()
 
         bar = QHBoxLayout()
         bar.addWidget(self.note, 1)
@@ -132,6 +151,7 @@ class SyncView(QWidget):
         layout.addLayout(bar)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        layout.addWidget(self.bulk_bar)
         layout.addWidget(splitter, 1)
         self._timer = QTimer(self, interval=1000)
         self._timer.timeout.connect(self.refresh)
@@ -440,3 +460,60 @@ class SyncView(QWidget):
             return
         self.say(f"{title_of(row)} now plays from {path}.")
         self.refresh()
+
+    async def add_as_new(self, paths: list[str]) -> None:
+        """Add as new items: the videos become new movies and shows (TMDB's when a key is
+        set) and their sources; progress and Cancel below the buttons, errors listed after."""
+        folder = self.table.selected()
+        state = self.state(folder)
+        root = (state.detail.get("path") if state else None) or self.sources.get(
+            folder, ("", None)
+        )[1]
+        if self.bulk is not None or not root:
+            return
+        self.bulk = BulkAdd(self.core.library, getattr(self.core, "tmdb", None), self._progress)
+        self.detail.set_adding(True)
+        self.bulk_cancel.setEnabled(True)
+        self.bulk_progress.setRange(0, len(paths))
+        self.bulk_progress.setValue(0)
+        self.bulk_label.setText(f"Adding {len(paths)} file(s)…")
+        self.bulk_bar.show()
+        try:
+            outcome = await self.bulk.run(root, paths)
+        except Exception as exc:  # a bug or a closed library: said, what was done stays
+            logger.exception("Bulk add failed")
+            self.say(f"Adding the files failed: {exc}")
+        else:
+            self.say(bulk_text(outcome))
+        finally:
+            self.bulk = None
+            self.bulk_bar.hide()
+            self.detail.set_adding(False)
+        if folder in self.table.names:  # its unmatched list loses what was assigned
+            self.core.sync.trigger(folder, "app")
+        self.refresh()
+
+    def cancel_bulk(self) -> None:
+        if self.bulk is not None:
+            self.bulk.cancel()
+            self.bulk_cancel.setEnabled(False)
+            self.bulk_label.setText("Stopping after the item being added…")
+
+    def _progress(self, step: Progress) -> None:
+        self.bulk_progress.setValue(step.done)
+        if step.current and self.bulk_cancel.isEnabled():
+            self.bulk_label.setText(f"Adding {step.current} ({step.done}/{step.total})…")
+
+
+# errors shown in the message line; the log has them all
+SHOWN_ERRORS = 10
+
+
+def bulk_text(outcome: Outcome) -> str:
+    """What a bulk add did, and each file it could not add with the reason."""
+    lines = [f"Add as new items: {outcome.summary()}."]
+    for path, why in outcome.errors[:SHOWN_ERRORS]:
+        lines.append(f"{PurePath(path).name}: {why}")
+    if len(outcome.errors) > SHOWN_ERRORS:
+        lines.append(f"and {len(outcome.errors) - SHOWN_ERRORS} more (see the log)")
+    return "\n".join(lines)

@@ -6,7 +6,9 @@ version 2 adds sort titles, update times and an index for lookups by info hash; 
 adds local files as a source kind (files in watched folders, served from disk) and the
 sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
 (the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo); version 6
-adds sync_run, each source's recent runs (its history survives a restart). A database
+adds sync_run, each source's recent runs (its history survives a restart); version 7 adds
+folder_file, the files each watched folder saw at its last scan (a restart's first scan
+reports only what changed while the app was off). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -211,6 +213,17 @@ CREATE TABLE sync_run (
 CREATE INDEX sync_run_source ON sync_run (source, started);
 """
 
+# Paths are relative to the folder (its sync_source path), size and mtime as the scan saw them.
+_V7 = """
+CREATE TABLE folder_file (
+    source TEXT NOT NULL REFERENCES sync_source (name) ON DELETE CASCADE,
+    path TEXT NOT NULL CHECK (path <> ''),
+    size INTEGER NOT NULL CHECK (size >= 0),
+    mtime_ns INTEGER NOT NULL,
+    PRIMARY KEY (source, path)
+) WITHOUT ROWID;
+"""
+
 # The TMDB refresh exists from the start, once a day.
 TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
 
@@ -265,6 +278,10 @@ def _to_v6(db: peewee.SqliteDatabase) -> None:
     _run_script(db, _V6)
 
 
+def _to_v7(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V7)
+
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _to_v1,
     2: _to_v2,
@@ -272,6 +289,7 @@ STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     4: _to_v4,
     5: _to_v5,
     6: _to_v6,
+    7: _to_v7,
 }
 CURRENT_VERSION = max(STEPS)
 

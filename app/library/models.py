@@ -167,6 +167,19 @@ class SyncRunRecord(peewee.Model):
         table_name = "sync_run"
 
 
+class FolderFileRecord(peewee.Model):
+    """A file a watched folder saw at its last scan (app/sync/folder_state.py)."""
+
+    source = peewee.TextField()
+    path = peewee.TextField()  # relative to the folder
+    size = peewee.IntegerField()
+    mtime_ns = peewee.IntegerField()
+
+    class Meta:
+        table_name = "folder_file"
+        primary_key = peewee.CompositeKey("source", "path")
+
+
 MODELS = (
     SchemaVersion,
     Movie,
@@ -176,4 +189,5 @@ MODELS = (
     Assignment,
     SyncSourceRecord,
     SyncRunRecord,
+    FolderFileRecord,
 )

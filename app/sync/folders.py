@@ -12,8 +12,10 @@ the difference:
   (folder_samples.py says which videos are, and why); a changed one refreshes its size; a removed one has its assignment
   deactivated. Unmatched videos are tried again on every sync (the movie may have been added
   to the library since) and listed in detail() until they match or go.
-The scan state lives in memory: after a restart the first scan sees every file as added, and
-that is harmless (files already assigned stay as they are; nothing is assigned twice).
+Each scan's result is saved in the library (folder_state.py) and read back at the source's
+first scan, so the first run after a restart reports only what changed while the app was
+off. That first run still looks at every video once: the unmatched list lives in memory and
+is rebuilt, and files already assigned stay as they are (nothing is assigned twice).
 A folder that is missing or unreadable fails the sync (FolderUnavailable) before anything
 changes. Nested watched folders: a file belongs to the most specific one only.
 
@@ -36,7 +38,7 @@ from typing import Any
 
 from app.library import matching
 from app.library.errors import LibraryError
-from app.sync import folder_parse, folder_scan
+from app.sync import folder_parse, folder_scan, folder_state
 from app.sync.folder_match import Release, TitleIndex, Unmatched, guess_release, single_candidate
 from app.sync.folder_samples import SampleCheck
 from app.sync.folder_scan import FileState, FolderUnavailable
@@ -123,7 +125,9 @@ class FolderSource:
         self._on_change = on_change
         self._other_folders = other_folders or self._library_folders
         self._debounce = debounce
-        self._snapshot: dict[str, FileState] = {}
+        # the last scan's files; None until the first scan reads the saved ones
+        self._snapshot: dict[str, FileState] | None = None
+        self._stored: dict[str, FileState] = {}  # what the folder_file table holds
         self._unmatched: dict[str, Unmatched] = {}
         # what the names of the folder's videos say: unmatched ones are tried again every
         # sync, small ones are compared with larger ones, and guessit takes ~10 ms a name
@@ -192,6 +196,10 @@ class FolderSource:
     def _sync(self) -> str:
         nested = self._nested_folders()
         current = folder_scan.scan(self.path, exclude=nested)
+        first = self._snapshot is None
+        if self._snapshot is None:
+            self._snapshot = folder_state.load(self.library, self.name, self.path)
+            self._stored = dict(self._snapshot)
         changes = folder_scan.diff(self._snapshot, current)
         report = _Report(len(changes.added), len(changes.changed), len(changes.removed))
         titles = TitleIndex(self.library)
@@ -207,7 +215,8 @@ class FolderSource:
         videos = {p: s for p, s in current.items() if folder_scan.kind_of(p) == "video"}
         self._read_names(videos)
         samples = SampleCheck(self.path, videos, self._release_of)
-        touched = set(changes.added) | set(changes.changed)
+        # the first scan rebuilds the unmatched list (memory only) from every video
+        touched = set(videos) if first else set(changes.added) | set(changes.changed)
         with self._lock:
             retry = [p for p, u in self._unmatched.items() if u.kind == "video" and p in videos]
         for path in sorted(touched.union(retry)):
@@ -216,6 +225,7 @@ class FolderSource:
         self._prune_unmatched(videos)
         self._releases = {p: r for p, r in self._releases.items() if p in videos}
         self._snapshot = kept
+        self._store(kept)
         with self._lock:
             report.unmatched = len(self._unmatched)
         summary = report.summary()
@@ -365,6 +375,15 @@ class FolderSource:
         if path not in self._releases:
             self._releases[path] = guess_release(os.path.relpath(path, self.path))
         return self._releases[path]
+
+    def _store(self, snapshot: dict[str, FileState]) -> None:
+        """Save the scan for the next start; a failure costs only that start's report."""
+        try:
+            folder_state.save(self.library, self.name, self.path, self._stored, snapshot)
+        except Exception as exc:  # removed meanwhile, a full disk: the next scan tries again
+            logger.warning("Folder %s: its scan could not be saved: %s", self.name, exc)
+            return
+        self._stored = dict(snapshot)
 
     def _forget(self, path: str) -> None:
         with self._lock:

@@ -1,6 +1,7 @@
 """The pane under the Sync view's table: the selected source's recent runs (start, duration,
 reason, outcome, what changed or the error) and, for a watched folder, the files it could not
-match to a library item, each with an Assign… action.
+match to a library item: Assign… links one to an item, "Add as new items" (the selected
+videos) and "Add all as new" make new movies and shows of many at once.
 """
 
 from __future__ import annotations
@@ -67,9 +68,11 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
 
 class SourceDetail(QWidget):
     assign_requested = Signal(str, str)  # (file path, kind "video" | "torrent")
+    add_new_requested = Signal(list)  # the video paths to add as new items
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._adding = False
         self.history_title = QLabel("History")
         self.history = _table(HISTORY_HEADERS)
         self.unmatched_title = QLabel("Unmatched files")
@@ -83,6 +86,18 @@ class SourceDetail(QWidget):
         self.assign_button.setToolTip("Choose the movie or episode this file is")
         self.assign_button.setEnabled(False)
         self.assign_button.clicked.connect(self._assign_selected)
+        self.unmatched.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.add_new_button = QPushButton("Add as new items")
+        self.add_new_button.setToolTip(
+            "Add the selected videos as new movies and shows (from TMDB when a key is set, "
+            "else from their names) and link each file to its item"
+        )
+        self.add_new_button.setEnabled(False)
+        self.add_new_button.clicked.connect(lambda: self._add_new(self._selected_rows()))
+        self.add_all_button = QPushButton("Add all as new")
+        self.add_all_button.setToolTip("Add every unmatched video as a new movie or show")
+        self.add_all_button.setEnabled(False)
+        self.add_all_button.clicked.connect(lambda: self._add_new(range(len(self.files))))
         self.unmatched.itemSelectionChanged.connect(self._selection_changed)
         self.unmatched.itemDoubleClicked.connect(lambda _item: self._assign_selected())
         self.files: list[dict[str, Any]] = []
@@ -95,9 +110,13 @@ class SourceDetail(QWidget):
         self.unmatched_box = QWidget()
         unmatched_layout = QVBoxLayout(self.unmatched_box)
         unmatched_layout.setContentsMargins(0, 0, 0, 0)
+        # the actions on a row of their own: beside the title they were cut off
         bar = QHBoxLayout()
-        bar.addWidget(self.unmatched_title, 1)
         bar.addWidget(self.assign_button)
+        bar.addWidget(self.add_new_button)
+        bar.addWidget(self.add_all_button)
+        bar.addStretch(1)
+        unmatched_layout.addWidget(self.unmatched_title)
         unmatched_layout.addLayout(bar)
         unmatched_layout.addWidget(self.folder_error)
         unmatched_layout.addWidget(self.unmatched, 1)
@@ -154,12 +173,38 @@ class SourceDetail(QWidget):
             self.unmatched.item(row, 0).setToolTip(str(entry.get("path", "")))
         self._selection_changed()
 
+    def set_adding(self, adding: bool) -> None:
+        """While a bulk add runs, no other one starts."""
+        self._adding = adding
+        self._selection_changed()
+
     def _selection_changed(self) -> None:
-        self.assign_button.setEnabled(0 <= self._selected_row() < len(self.files))
+        rows = self._selected_rows()
+        self.assign_button.setEnabled(len(rows) == 1)
+        idle = not self._adding
+        self.add_new_button.setEnabled(idle and bool(self._videos(rows)))
+        self.add_all_button.setEnabled(idle and bool(self._videos(range(len(self.files)))))
+
+    def _selected_rows(self) -> list[int]:
+        rows = self.unmatched.selectionModel().selectedRows()
+        return sorted(r.row() for r in rows if r.row() < len(self.files))
 
     def _selected_row(self) -> int:
-        rows = self.unmatched.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
+        rows = self._selected_rows()
+        return rows[0] if len(rows) == 1 else -1
+
+    def _videos(self, rows) -> list[str]:
+        """The video files among `rows` (a .torrent is assigned through the Torrents flow)."""
+        return [
+            str(self.files[row].get("path", ""))
+            for row in rows
+            if self.files[row].get("kind") == "video"
+        ]
+
+    def _add_new(self, rows) -> None:
+        paths = self._videos(rows)
+        if paths:
+            self.add_new_requested.emit(paths)
 
     def _assign_selected(self) -> None:
         row = self._selected_row()

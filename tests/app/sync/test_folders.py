@@ -105,10 +105,11 @@ def test_first_scan_after_a_restart_changes_nothing(library, torrents, folder, m
     assert sync(first) == "2 added; 1 assigned, 1 unmatched"
     rows = [(a.id, a.active, a.file_size) for a in library.local_assignments()]
 
-    # a new source over the same folder (the app restarted): everything is "added" again
+    # a new source over the same folder (the app restarted): the saved scan says nothing
+    # changed, and the unmatched file is listed again
     record = library.get_sync_source(first.name)
     again = FolderSource(library, torrents, Assigner(library, torrents), record)
-    assert sync(again) == "2 added; 1 unmatched"
+    assert sync(again) == "no changes; 1 unmatched"
     assert [(a.id, a.active, a.file_size) for a in library.local_assignments()] == rows
     assert active_local(library, "movie", heat.id).id == rows[0][0]
 
@@ -123,10 +124,10 @@ def test_a_file_taken_off_the_share_is_not_assigned_again_by_itself(
     Assigner(library, torrents).unassign("movie", heat.id)  # the user's choice
     assert sync(source) == "no changes"
 
-    # after a restart the file looks new: it must not come back on its own
+    # after a restart the file is looked at again: it must not come back on its own
     record = library.get_sync_source(source.name)
     again = FolderSource(library, torrents, Assigner(library, torrents), record)
-    assert sync(again) == "1 added; 1 unmatched"
+    assert sync(again) == "no changes; 1 unmatched"
     assert library.active_assignment("movie", heat.id) is None
     [entry] = again.detail()["unmatched"]
     assert entry["path"] == str(path) and entry["reason"] == RETIRED_REASON
