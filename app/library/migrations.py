@@ -5,7 +5,8 @@ leaves the database at the last finished version. Version 1 is the first release
 version 2 adds sort titles, update times and an index for lookups by info hash; version 3
 adds local files as a source kind (files in watched folders, served from disk) and the
 sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
-(the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo). A database
+(the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo); version 6
+adds a debrid account as a source kind and sync source kind, and its cached torrents. A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
 
@@ -196,6 +197,86 @@ _V5 = """
 ALTER TABLE show ADD COLUMN imdb_id TEXT;
 """
 
+_V6 = """
+DROP TRIGGER movie_delete_assignments;
+DROP TRIGGER episode_delete_assignments;
+CREATE TABLE assignment_v6 (
+    id INTEGER PRIMARY KEY,
+    item_type TEXT NOT NULL CHECK (item_type IN ('movie', 'episode')),
+    item_id INTEGER NOT NULL,
+    source_kind TEXT NOT NULL DEFAULT 'torrent'
+        CHECK (source_kind IN ('torrent', 'local', 'debrid')),
+    info_hash TEXT NOT NULL,
+    magnet_uri TEXT,
+    torrent_data BLOB,
+    file_index INTEGER NOT NULL CHECK (file_index >= 0),
+    file_path TEXT NOT NULL,
+    file_size INTEGER NOT NULL CHECK (file_size >= 0),
+    resolution TEXT,
+    source TEXT,
+    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    local_path TEXT,
+    CHECK (
+        (source_kind IN ('torrent', 'debrid') AND length(info_hash) = 40
+            AND info_hash NOT GLOB '*[^0-9a-f]*' AND local_path IS NULL)
+        OR (source_kind = 'local' AND info_hash = '' AND coalesce(local_path, '') <> '')
+    )
+);
+INSERT INTO assignment_v6 SELECT * FROM assignment;
+DROP TABLE assignment;
+ALTER TABLE assignment_v6 RENAME TO assignment;
+CREATE INDEX assignment_item ON assignment (item_type, item_id);
+CREATE UNIQUE INDEX assignment_one_active ON assignment (item_type, item_id) WHERE active = 1;
+CREATE INDEX assignment_info_hash ON assignment (info_hash);
+CREATE UNIQUE INDEX assignment_local_path ON assignment (item_type, item_id, local_path)
+    WHERE local_path IS NOT NULL;
+CREATE TRIGGER assignment_item_exists BEFORE INSERT ON assignment
+WHEN (NEW.item_type = 'movie' AND NOT EXISTS (SELECT 1 FROM movie WHERE id = NEW.item_id))
+  OR (NEW.item_type = 'episode' AND NOT EXISTS (SELECT 1 FROM episode WHERE id = NEW.item_id))
+BEGIN
+    SELECT RAISE(ABORT, 'assignment refers to an item that does not exist');
+END;
+CREATE TRIGGER movie_delete_assignments AFTER DELETE ON movie
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'movie' AND item_id = OLD.id;
+END;
+CREATE TRIGGER episode_delete_assignments AFTER DELETE ON episode
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'episode' AND item_id = OLD.id;
+END;
+CREATE TABLE sync_source_v6 (
+    name TEXT PRIMARY KEY CHECK (name <> ''),
+    kind TEXT NOT NULL CHECK (kind IN ('tmdb', 'folder', 'debrid')),
+    path TEXT UNIQUE,
+    mode TEXT NOT NULL CHECK (mode IN ('watch', 'poll', 'manual')),
+    interval_minutes INTEGER NOT NULL CHECK (interval_minutes >= 0),
+    created_at TEXT NOT NULL,
+    last_attempt TEXT,
+    last_finished TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_summary TEXT,
+    CHECK ((kind = 'folder') = (path IS NOT NULL))
+);
+INSERT INTO sync_source_v6 SELECT * FROM sync_source;
+DROP TABLE sync_source;
+ALTER TABLE sync_source_v6 RENAME TO sync_source;
+CREATE TABLE debrid_torrent (
+    id TEXT PRIMARY KEY CHECK (id <> ''),
+    position INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    progress REAL NOT NULL,
+    added TEXT NOT NULL,
+    files TEXT,
+    files_for TEXT
+);
+CREATE INDEX debrid_torrent_hash ON debrid_torrent (hash);
+"""
+
 # The TMDB refresh exists from the start, once a day.
 TMDB_SOURCE = ("tmdb", "tmdb", None, "poll", 24 * 60)
 
@@ -246,12 +327,17 @@ def _to_v5(db: peewee.SqliteDatabase) -> None:
     _run_script(db, _V5)
 
 
+def _to_v6(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V6)
+
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _to_v1,
     2: _to_v2,
     3: _to_v3,
     4: _to_v4,
     5: _to_v5,
+    6: _to_v6,
 }
 CURRENT_VERSION = max(STEPS)
 

@@ -75,7 +75,7 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
 
     db = open_database(path)
     try:
-        assert schema_version(db) == CURRENT_VERSION == 5
+        assert schema_version(db) == CURRENT_VERSION == 6
         library = Library(db)
         matrix = library.get_movie(1)
         assert (
@@ -164,7 +164,7 @@ def test_v4_show_keeps_everything_and_gains_an_empty_imdb_id(tmp_path):
 
     db = open_database(path)
     try:
-        assert schema_version(db) == 5
+        assert schema_version(db) == CURRENT_VERSION
         library = Library(db)
         show = library.get_show(1)
         assert (
