@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from app.debrid.base import RemoteFile, RemoteTorrent
-from app.library.models import DebridTorrent
+from app.library.models import DebridTorrent, SyncSourceRecord, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,23 @@ def replace(entries: list[Cached]) -> None:
     ]
     for start in range(0, len(rows), 500):  # SQLite's limit on bound variables
         DebridTorrent.insert_many(rows[start : start + 500]).execute()
+
+
+def ensure_source(library, name: str = "debrid") -> SyncSourceRecord:
+    """The account's sync source row, made when first needed: its change checks on (watch
+    mode); the hourly interval applies if the user switches to poll."""
+    with library.writing():
+        row = SyncSourceRecord.get_or_none(SyncSourceRecord.name == name)
+        if row is None:
+            row = SyncSourceRecord.create(
+                name=name,
+                kind="debrid",
+                path=None,
+                mode="watch",
+                interval_minutes=60,
+                created_at=utc_now(),
+            )
+    return row
 
 
 def link_of(info_hash: str, file_id: int) -> str | None:
