@@ -59,7 +59,7 @@ class Listing:
         size = self.page_size
         first, total, requests = await self._page(1, 0)
         if total <= len(first):
-            return Fetched(first[:total] if total else first, requests, False)
+            return Fetched(first, requests, False)
         rest = _splice(first, total, cached)
         if rest is not None:
             return Fetched(first + rest, requests, True)
