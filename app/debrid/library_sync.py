@@ -7,7 +7,7 @@ source matches. The rest are listed as unmatched with the reason (for Assign…)
 user took off the share (an inactive assignment only) waits for a hand, as in folders. A
 torrent gone from the account, or no longer downloaded, has its assignments deactivated, so
 it leaves the share. Failing torrents (magnet_error, error, virus, dead) are reported with
-their reason. The saved torrent list (store.py) is replaced in the same transaction: a sync
+their reason. assign_file() is Assign… for an unmatched file. The saved torrent list (store.py) is replaced in the same transaction: a sync
 that fails half way leaves the library and the list as they were.
 
 Runs on a worker thread (guessit and SQLite).
@@ -23,7 +23,9 @@ from app.debrid import store
 from app.debrid.base import FAILING, RemoteFile, RemoteTorrent
 from app.debrid.store import Cached
 from app.library import matching
+from app.library.errors import NotFound
 from app.library.models import Assignment, utc_now
+from app.library.queries import deactivate_item
 from app.sync.folder_match import Release, TitleIndex, guess_release, single_candidate
 
 logger = logging.getLogger(__name__)
@@ -114,7 +116,8 @@ class LibrarySync:
             if c.torrent.status in FAILING
         ]
         with self.library.writing():
-            store.replace(new)
+            if new is not old:  # the same list again: only the unmatched are tried again
+                store.replace(new)
             rows = _debrid_rows()
             served = self._served(new)
             report.removed = _deactivate_gone(rows, served)
@@ -215,6 +218,42 @@ class LibrarySync:
     @staticmethod
     def _paths(served: dict) -> set[str]:
         return {_display_path(torrent, file) for torrent, file in served.values()}
+
+
+def assign_file(library, info_hash: str, file_id: int, item_type: str, item_id: int) -> Assignment:
+    """Make a file of the account the item's source by hand (Assign… on an unmatched file);
+    the item's current source is kept, inactive. Any thread."""
+    found = store.file_of(info_hash, file_id)
+    if found is None:
+        raise NotFound(f"file {file_id} of torrent {info_hash} is not in the debrid account")
+    torrent, file = found
+    path = _display_path(torrent, file)
+    with library.writing():
+        library.get_movie(item_id) if item_type == "movie" else library.get_episode(item_id)
+        same = Assignment.get_or_none(
+            item_type=item_type,
+            item_id=item_id,
+            source_kind="debrid",
+            info_hash=info_hash,
+            file_index=file_id,
+        )
+        deactivate_item(item_type, item_id)
+        if same is not None:
+            Assignment.update(active=True).where(Assignment.id == same.id).execute()
+            return Assignment.get_by_id(same.id)
+        return Assignment.create(
+            item_type=item_type,
+            item_id=item_id,
+            source_kind="debrid",
+            info_hash=info_hash,
+            file_index=file_id,
+            file_path=path,
+            file_size=file.bytes,
+            resolution=matching.guess_resolution(path),
+            source=matching.guess_source(path),
+            active=True,
+            created_at=utc_now(),
+        )
 
 
 def _display_path(torrent: RemoteTorrent, file: RemoteFile) -> str:

@@ -1,7 +1,8 @@
 """The debrid account as a sync source (named "debrid"), with its own fast change check.
 
 A run (timer, Refresh, the API, or a change the check saw) probes the account (two
-requests, listing.check) and stops there when nothing changed. Otherwise it fetches the
+requests, listing.check) and stops there when nothing changed (files still unmatched are
+matched again from the saved list: the library may have gained their items). Otherwise it fetches the
 list (listing.fetch: splice or pages), asks /torrents/info only for downloaded torrents that
 are new or changed since their files were fetched (at most `parallel` at once), then applies
 the whole to the library on a worker thread in one transaction (library_sync.py). Anything
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.debrid import store
+from app.debrid import library_sync, store
 from app.debrid.base import Account, DebridAccount, DebridError, Probe
 from app.debrid.library_sync import LibrarySync, Report
 from app.debrid.listing import PAGE_SIZE, PARALLEL, Listing
@@ -112,6 +113,16 @@ class DebridSource:
         if watcher is not None:
             watcher.cancel()
 
+    async def assign(self, info_hash: str, file_id: int, item_type: str, item_id: int):
+        """Assign… for an unmatched file: it becomes the item's source; returns the row."""
+        row = await asyncio.to_thread(
+            library_sync.assign_file, self.library, info_hash, file_id, item_type, item_id
+        )
+        self._report.unmatched = [
+            u for u in self._report.unmatched if (u.info_hash, u.file_id) != (info_hash, file_id)
+        ]
+        return row
+
     # ---- the fast check ---------------------------------------------------------------------
 
     async def check(self) -> bool:
@@ -151,6 +162,10 @@ class DebridSource:
             probe = await self.account.probe()
             self._last_check = utc_now()
         if probe == self.listing.known:
+            if self._report.unmatched:  # the library may have gained their items since
+                self._report = await asyncio.to_thread(
+                    self._apply.apply, self._cached, self._cached
+                )
             return f"no change ({self._report.summary()})"
         old = self._cached
         fetched = await self.listing.fetch([c.torrent for c in old])

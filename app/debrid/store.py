@@ -34,17 +34,7 @@ class Cached:
 
 def load() -> list[Cached]:
     """The saved list, newest first (any thread)."""
-    rows = DebridTorrent.select().order_by(DebridTorrent.position)
-    return [
-        Cached(
-            RemoteTorrent(
-                row.id, row.filename, row.hash, row.bytes, row.status, row.progress, row.added
-            ),
-            _files(row.files),
-            row.files_for,
-        )
-        for row in rows
-    ]
+    return [_cached(row) for row in DebridTorrent.select().order_by(DebridTorrent.position)]
 
 
 def replace(entries: list[Cached]) -> None:
@@ -88,11 +78,29 @@ def ensure_source(library, name: str = "debrid") -> SyncSourceRecord:
 
 def link_of(info_hash: str, file_id: int) -> str | None:
     """The service's link of a file, from the saved list (the share's workers)."""
-    for row in DebridTorrent.select(DebridTorrent.files).where(DebridTorrent.hash == info_hash):
-        for file in _files(row.files) or ():
+    found = file_of(info_hash, file_id)
+    return found[1].link if found is not None else None
+
+
+def file_of(info_hash: str, file_id: int) -> tuple[RemoteTorrent, RemoteFile] | None:
+    """A downloaded torrent's file, from the saved list."""
+    for cached in _with_hash(info_hash):
+        for file in cached.files or ():
             if file.id == file_id and file.link:
-                return file.link
+                return cached.torrent, file
     return None
+
+
+def _with_hash(info_hash: str) -> list[Cached]:
+    rows = DebridTorrent.select().where(DebridTorrent.hash == info_hash)
+    return [_cached(row) for row in rows]
+
+
+def _cached(row: DebridTorrent) -> Cached:
+    torrent = RemoteTorrent(
+        row.id, row.filename, row.hash, row.bytes, row.status, row.progress, row.added
+    )
+    return Cached(torrent, _files(row.files), row.files_for)
 
 
 def _dump(files: tuple[RemoteFile, ...] | None) -> str | None:

@@ -246,3 +246,36 @@ def test_a_bad_token_fails_the_run_saying_so(library, account, fake_time):
     source = DebridSource(library, make_client(account, fake_time, token="nope"))
     with pytest.raises(SyncError, match="Real-Debrid: the Real-Debrid token is invalid"):
         sync_once(source)
+
+
+def test_unmatched_files_match_once_their_item_exists_or_by_hand(
+    library, titled, account, fake_time
+):
+    unknown = account.torrents[0]  # Unknown.Film.2020, the newest
+
+    async def main():
+        source = source_for(library, account, fake_time)
+        try:
+            await source.sync()
+            library.add_movie("Unknown Film", 2020)
+            account.clear()
+            again = await source.sync()  # nothing changed in the account: no fetch
+            fetched = [s.path for s in account.seen]
+            left = [u["path"] for u in source.detail()["unmatched"]]
+            sample = source.detail()["unmatched"][0]
+            episode = library.find_episode(titled[1].id, 1, 3)
+            row = await source.assign(sample["info_hash"], sample["file_id"], "episode", episode.id)
+            return again, fetched, left, row, source.detail()["unmatched"]
+        finally:
+            await source.account.aclose()
+
+    again, fetched, left, row, unmatched_after = asyncio.run(main())
+    assert again.startswith("no change") and "1 assigned" in again
+    assert sorted(fetched) == ["/rest/1.0/torrents", "/rest/1.0/torrents/activeCount"]
+    assert left == ["Breaking.Bad.S01.720p.WEB/Sample/breaking.bad.s01e01.sample.mkv"]
+    assert (row.source_kind, row.file_index, row.active) == ("debrid", 3, True)
+    assert unmatched_after == []
+    assert ("movie", "Unknown Film", None, None, f"{unknown.filename}/{unknown.filename}.mkv") in (
+        debrid_entries(library)
+    )
+    assert ("episode", "Breaking Bad", 1, 3) in [e[:4] for e in debrid_entries(library)]
