@@ -392,10 +392,11 @@ class Core:
             self.notify_sources.update()
 
     def _apply_debrid_settings(self) -> None:
-        """On the loop: the account's check interval, for its next wait."""
+        """On the loop: the account's check interval (for its next wait) and add_unmatched."""
         source = self.sync_manager.source("debrid") if self.sync_manager is not None else None
         if source is not None:
             source.check_seconds = self.settings.debrid.check_seconds
+            source.add_unmatched = self.settings.debrid.add_unmatched
 
     def _make_debrid_opener(self) -> Any:
         from app.debrid import store
@@ -482,6 +483,8 @@ class Core:
                 self.debrid,
                 check_seconds=self.settings.debrid.check_seconds,
                 on_change=on_change,
+                add_unmatched=self.settings.debrid.add_unmatched,
+                tmdb=lambda: self.tmdb,
             )
         if record.kind == "folder":
             try:

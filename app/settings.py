@@ -122,6 +122,9 @@ class DebridSettings:
     check_seconds: int = _opt(
         15, "seconds between the cheap change checks of the debrid account", min=5, max=3600
     )
+    add_unmatched: bool = _opt(
+        False, "add the movies and shows of unmatched debrid files to the library (TMDB if set)"
+    )
 
 
 NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")

@@ -43,6 +43,8 @@ class UnmatchedFile:
     path: str  # "<torrent name>/<file path>"
     size: int
     reason: str
+    # no library item has the title its name gives: debrid.add_unmatched may add one
+    missing: Release | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,7 +158,10 @@ class LibrarySync:
             return
         targets, reason = self._targets(release, titles, path)
         if reason is not None:
-            report.unmatched.append(UnmatchedFile(torrent.hash, file.id, path, file.bytes, reason))
+            missing = release if release is not None and not titles.candidates(release) else None
+            report.unmatched.append(
+                UnmatchedFile(torrent.hash, file.id, path, file.bytes, reason, missing)
+            )
             return
         for item_type, item_id in targets:
             Assignment.create(

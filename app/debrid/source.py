@@ -9,6 +9,9 @@ the whole to the library on a worker thread in one transaction (library_sync.py)
 failing before that changes nothing; the run fails with the reason (the sync history shows
 it). A torrent list and its files survive a restart (store.py).
 
+With add_unmatched (setting debrid.add_unmatched), files naming a movie or show the library
+lacks bring it in (new_items.py, TMDB when a key is set) and are matched again.
+
 In `watch` mode the source checks every `check_seconds` (15 s by default, setting
 debrid.check_seconds) on the app's loop and asks the scheduler for a run only when the
 check saw a change; the run reuses that check's answer. Everything but the library work
@@ -23,7 +26,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.debrid import library_sync, store
+from app.debrid import library_sync, new_items, store
 from app.debrid.base import Account, DebridAccount, DebridError, Probe
 from app.debrid.library_sync import LibrarySync, Report
 from app.debrid.listing import PAGE_SIZE, PARALLEL, Listing
@@ -52,6 +55,8 @@ class DebridSource:
         on_change: Callable[[], None] | None = None,
         page_size: int = PAGE_SIZE,
         parallel: int = PARALLEL,
+        add_unmatched: bool = False,
+        tmdb: Callable[[], Any] = lambda: None,
     ) -> None:
         self.library = library
         self.account = account
@@ -59,6 +64,8 @@ class DebridSource:
         self.check_seconds = check_seconds
         self.listing = Listing(account, page_size=page_size, parallel=parallel)
         self._parallel = parallel
+        self.add_unmatched = add_unmatched  # add the movies and shows the library lacks
+        self._tmdb = tmdb  # the app's TMDB client now, or None
         self._on_change = on_change
         self._apply = LibrarySync(library)
         self._cached: list[Cached] | None = None
@@ -163,9 +170,8 @@ class DebridSource:
             self._last_check = utc_now()
         if probe == self.listing.known:
             if self._report.unmatched:  # the library may have gained their items since
-                self._report = await asyncio.to_thread(
-                    self._apply.apply, self._cached, self._cached
-                )
+                report = await asyncio.to_thread(self._apply.apply, self._cached, self._cached)
+                self._report = await self._add_missing(report, self._cached)
             return f"no change ({self._report.summary()})"
         old = self._cached
         fetched = await self.listing.fetch([c.torrent for c in old])
@@ -190,11 +196,26 @@ class DebridSource:
             else:
                 new.append(Cached(torrent))
         report = await asyncio.to_thread(self._apply.apply, old, new)
+        report = await self._add_missing(report, new)
         self._cached, self._report = new, report
         self.listing.known = probe
         self._last_change = utc_now()
         how = "spliced" if fetched.spliced else f"{fetched.pages} pages"
         return f"{report.summary()} [{how}, {len(wanted)} info]"
+
+    async def _add_missing(self, report: Report, listed: list[Cached]) -> Report:
+        """With add_unmatched: the missing movies and shows added, then matched again."""
+        missing = [u.missing for u in report.unmatched if u.missing is not None]
+        if not self.add_unmatched or not missing:
+            return report
+        added = await new_items.add_missing(self.library, missing, self._tmdb())
+        if not added:
+            return report
+        again = await asyncio.to_thread(self._apply.apply, listed, listed)
+        again.torrents, again.new, again.gone = report.torrents, report.new, report.gone
+        again.assigned += report.assigned
+        again.removed += report.removed
+        return again
 
     async def _files(self, torrents: list) -> dict[str, tuple]:
         limit = asyncio.Semaphore(self._parallel)
