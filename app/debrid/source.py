@@ -155,7 +155,10 @@ class DebridSource:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(self.check_seconds)
-            await self.check()
+            try:
+                await self.check()
+            except Exception:  # a bug must not end the checks for the rest of the run
+                logger.exception("%s check failed", self.service)
 
     # ---- one run ----------------------------------------------------------------------------
 
