@@ -14,7 +14,9 @@ lacks bring it in (new_items.py, TMDB when a key is set) and are matched again.
 
 In `watch` mode the source checks every `check_seconds` (15 s by default, setting
 debrid.check_seconds) on the app's loop and asks the scheduler for a run only when the
-check saw a change; the run reuses that check's answer. Everything but the library work
+check saw a change; the run reuses that check's answer. After a failed run the checks pause
+for a doubling while (from check_seconds up to 15 minutes), so a failing account is not
+asked again every few seconds. Everything but the library work
 runs on the loop.
 """
 
@@ -30,6 +32,7 @@ from app.debrid import library_sync, new_items, store
 from app.debrid.base import Account, DebridAccount, DebridError, Probe
 from app.debrid.library_sync import LibrarySync, Report
 from app.debrid.listing import PAGE_SIZE, PARALLEL, Listing
+from app.debrid.pacing import backoff
 from app.debrid.store import Cached
 from app.library.models import utc_now
 from app.sync.slot import SyncError
@@ -38,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "debrid"
 CHECK_SECONDS = 15.0
+QUIET_CAP = 15 * 60.0  # the longest a failing account goes unchecked
 
 
 class DebridSource:
@@ -77,6 +81,8 @@ class DebridSource:
         self._last_check: datetime | None = None
         self._last_change: datetime | None = None
         self._check_error: str | None = None
+        self._failures = 0  # failed runs in a row
+        self._quiet_until = 0.0  # the checks wait until then (loop time) after a failure
         self.info_requests = 0  # /torrents/info asked (tests and the bench count them)
 
     # ---- the scheduler's interface ------------------------------------------------------------
@@ -84,9 +90,19 @@ class DebridSource:
     async def sync(self) -> str:
         async with self._running:
             try:
-                return await self._sync()
-            except DebridError as exc:
-                raise SyncError(f"{self.service}: {exc}") from None
+                summary = await self._sync()
+            except BaseException as exc:
+                # the checks would ask for the same failing run every few seconds: they
+                # wait longer after each failure (the scheduler's backoff spares only timers)
+                self._failures += 1
+                wait = backoff(self._failures, base=self.check_seconds, cap=QUIET_CAP)
+                self._quiet_until = asyncio.get_running_loop().time() + wait
+                if isinstance(exc, DebridError):
+                    raise SyncError(f"{self.service}: {exc}") from None
+                raise
+            self._failures = 0
+            self._quiet_until = 0.0
+            return summary
 
     def detail(self) -> dict[str, Any]:
         user = self._user
@@ -136,6 +152,8 @@ class DebridSource:
         """One change check (two requests); True when it asked for a run."""
         if self._running.locked():
             return False  # the run probes itself
+        if asyncio.get_running_loop().time() < self._quiet_until:
+            return False  # after a failed run
         try:
             probe = await self.listing.check()
         except DebridError as exc:

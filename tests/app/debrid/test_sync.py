@@ -231,11 +231,14 @@ def test_a_failed_sync_changes_nothing(library, titled, account, fake_time):
             between(0, source)
             with pytest.raises(SyncError, match="Real-Debrid refused GET /torrents/info"):
                 await source.sync()
-            return before
+            account.clear()
+            checked = await source.check()  # quiet for a while after a failure
+            return before, checked
         finally:
             await source.account.aclose()
 
-    before = asyncio.run(main())
+    before, checked = asyncio.run(main())
+    assert checked is False and account.seen == []
     assert debrid_entries(library) == before  # Heat stays, S01E03 not added
     from app.debrid import store
 
