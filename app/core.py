@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from app import on_loop
 from app import settings as settings_file
 from app.paths import Paths
-from app.secrets import API_TOKEN, SHARE_PASSWORD, TMDB_API_KEY, Secrets
+from app.secrets import API_TOKEN, REALDEBRID_TOKEN, SHARE_PASSWORD, TMDB_API_KEY, Secrets
 from app.settings import Settings, SettingsError, with_overrides
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 SHARE_PASSWORD_ENV = "REELBOX_SHARE_PASSWORD"
 TMDB_KEY_ENV = "REELBOX_TMDB_API_KEY"
 API_TOKEN_ENV = "REELBOX_API_TOKEN"
+REALDEBRID_TOKEN_ENV = "REELBOX_REALDEBRID_TOKEN"
 T = TypeVar("T")
 
 
@@ -71,6 +72,8 @@ class Core:
         self.sync_manager = None
         self.notifier = None
         self.notify_sources = None  # the notifier's targets as sync sources (history)
+        self.debrid = None  # the Real-Debrid client (app/debrid), on the loop
+        self.debrid_opener = None  # the share's reads of debrid files
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -93,16 +96,24 @@ class Core:
         self.torrents.start()
         self.assigner = Assigner(self.library, self.torrents)
         self.artwork = Artwork(self.paths.poster_cache_dir)
+        self.debrid_opener = self._make_debrid_opener()
         self._start_share()
 
     async def start_async(self) -> None:
         """Start the parts that live on the asyncio loop: TMDB client, posters, sync."""
+        from app.debrid import realdebrid, store
         from app.metadata.posters import PosterCache
         from app.sync.manager import SyncManager
         from app.sync.scheduler import SyncScheduler
 
         self.loop = asyncio.get_running_loop()
         self._make_tmdb_client(await asyncio.to_thread(self.tmdb_key))
+        token = await asyncio.to_thread(self.debrid_token)
+        self.debrid = realdebrid.RealDebridClient(
+            token, api_url=realdebrid.API_URL, oauth_url=realdebrid.OAUTH_URL
+        )
+        if token:  # the account's source exists once a token was given
+            await asyncio.to_thread(store.ensure_source, self.library)
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
         if self.artwork is not None:
             self.artwork.set_download(self._download_art)
@@ -121,6 +132,9 @@ class Core:
             self.share.stop()
         if self.torrents is not None:
             self.torrents.stop()
+        if self.debrid_opener is not None:
+            self.debrid_opener.close()
+            self.debrid_opener = None
         if self.library is not None:
             from app.library.db import close_database
 
@@ -148,6 +162,9 @@ class Core:
         if self.tmdb is not None:
             await self.tmdb.aclose()
             self.tmdb = None
+        if self.debrid is not None:
+            await self.debrid.aclose()
+            self.debrid = None
 
     # ---- settings ---------------------------------------------------------------------------
 
@@ -196,6 +213,8 @@ class Core:
             self.call_on_loop(self._make_tmdb_client, self.tmdb_key())
         if "notify" in sections and self.notifier is not None:
             self.call_on_loop(self._apply_notify_settings)
+        if "debrid" in sections and self.sync_manager is not None:
+            self.call_on_loop(self._apply_debrid_settings)
         logger.info("Settings changed: %s", ", ".join(sorted(changed)))
         return sections
 
@@ -220,6 +239,27 @@ class Core:
 
     def api_token(self) -> str:
         return os.environ.get(API_TOKEN_ENV) or self.secrets.get_or_create(API_TOKEN, 24)
+
+    def debrid_token(self) -> str | None:
+        """The Real-Debrid API token (keyring: call it off the Qt thread)."""
+        return os.environ.get(REALDEBRID_TOKEN_ENV) or self.secrets.get(REALDEBRID_TOKEN)
+
+    def set_debrid_token(self, token: str | None) -> None:
+        """Save (or forget) the Real-Debrid token and use it at once; the first token adds
+        the account's sync source and runs it (any thread but the loop's)."""
+        from app.debrid import store
+
+        token = (token or "").strip() or None
+        if token:
+            self.secrets.set(REALDEBRID_TOKEN, token)
+        else:
+            self.secrets.delete(REALDEBRID_TOKEN)
+        if self.debrid is not None:
+            self.call_on_loop(setattr, self.debrid, "token", token)
+        if token and self.sync_manager is not None:
+            record = store.ensure_source(self.library)
+            self.sync_manager.add_source(record)
+            self.call_on_loop(self.sync.trigger, record.name, "app")
 
     def notify_token(self, name: str) -> str | None:
         """A notification target's token (keyring: call it off the Qt thread)."""
@@ -290,6 +330,7 @@ class Core:
         the window's status bar (the headless runner exits with it).
         """
         from app.share.server import ShareServer
+        from app.share.streams import TorrentOpener
 
         if self.share is not None:
             self.share.stop()
@@ -314,6 +355,7 @@ class Core:
             storage_dir=self.torrents.storage_dir,
             started_at=self.started_at,
             artwork=self.artwork,
+            opener=TorrentOpener(self.library, self.torrents, debrid=self.debrid_opener),
         )
         try:
             server.start()
@@ -348,6 +390,31 @@ class Core:
         self.notifier.apply_settings(self.settings.notify)
         if self.notify_sources is not None:
             self.notify_sources.update()
+
+    def _apply_debrid_settings(self) -> None:
+        """On the loop: the account's check interval (for its next wait) and add_unmatched."""
+        source = self.sync_manager.source("debrid") if self.sync_manager is not None else None
+        if source is not None:
+            source.check_seconds = self.settings.debrid.check_seconds
+            source.add_unmatched = self.settings.debrid.add_unmatched
+
+    def _make_debrid_opener(self) -> Any:
+        from app.debrid import store
+        from app.debrid.stream import DebridOpener
+
+        return DebridOpener(self._debrid_unrestrict, store.link_of)
+
+    def _debrid_unrestrict(self, link: str) -> Any:
+        """A share worker's unrestrict, on the loop where the paced client lives."""
+        from app.debrid.base import DebridError, NotLoggedIn
+
+        client = self.debrid
+        if client is None:
+            raise NotLoggedIn("the debrid client is not running (the app is starting or stopping)")
+        try:
+            return self.run_on_loop(client.unrestrict(link))
+        except (RuntimeError, TimeoutError) as exc:
+            raise DebridError(f"the app's loop did not answer: {exc}") from None
 
     def _lock_data_dir(self) -> None:
         """Two copies on one data folder would share a library, downloads and watched
@@ -408,6 +475,17 @@ class Core:
 
         if record.kind == "tmdb":
             return TmdbLibrarySource(self.library, lambda: self.tmdb)
+        if record.kind == "debrid" and self.debrid is not None:
+            from app.debrid.source import DebridSource
+
+            return DebridSource(
+                self.library,
+                self.debrid,
+                check_seconds=self.settings.debrid.check_seconds,
+                on_change=on_change,
+                add_unmatched=self.settings.debrid.add_unmatched,
+                tmdb=lambda: self.tmdb,
+            )
         if record.kind == "folder":
             try:
                 from app.sync.folders import FolderSource

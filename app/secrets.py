@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 TMDB_API_KEY = "tmdb_api_key"
 SHARE_PASSWORD = "share_password"
 API_TOKEN = "api_token"
+REALDEBRID_TOKEN = "realdebrid_token"
 
 
 class Secrets:

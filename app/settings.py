@@ -116,6 +116,17 @@ class SyncSettings:
     enabled: bool = _opt(True, "sync sources on their timers")
 
 
+@dataclass
+class DebridSettings:
+    # The account's token lives in the keyring; its sync interval and mode in the library.
+    check_seconds: int = _opt(
+        15, "seconds between the cheap change checks of the debrid account", min=5, max=3600
+    )
+    add_unmatched: bool = _opt(
+        False, "add the movies and shows of unmatched debrid files to the library (TMDB if set)"
+    )
+
+
 NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")
 _TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
@@ -238,6 +249,7 @@ SECTIONS: dict[str, type] = {
     "torrents": TorrentSettings,
     "tmdb": TmdbSettings,
     "sync": SyncSettings,
+    "debrid": DebridSettings,
     "notify": NotifySettings,
     "ui": UiSettings,
 }
@@ -249,6 +261,7 @@ class Settings:
     torrents: TorrentSettings = field(default_factory=TorrentSettings)
     tmdb: TmdbSettings = field(default_factory=TmdbSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    debrid: DebridSettings = field(default_factory=DebridSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     ui: UiSettings = field(default_factory=UiSettings)
 

@@ -6,8 +6,9 @@ version 2 adds sort titles, update times and an index for lookups by info hash; 
 adds local files as a source kind (files in watched folders, served from disk) and the
 sync_source table (per-source sync intervals and modes); version 4 adds TMDB backdrops
 (the share's fanart.jpg); version 5 adds a show's IMDb id (for its tvshow.nfo); version 6
-adds sync_run, each source's recent runs (its history survives a restart); version 7 adds
-folder_file, the files each watched folder saw at its last scan (a restart's first scan
+adds a debrid account as a source kind and sync source kind, and its cached torrents;
+version 7 adds sync_run, each source's recent runs (its history survives a restart); version 8
+adds folder_file, the files each watched folder saw at its last scan (a restart's first scan
 reports only what changed while the app was off). A database
 newer than this app raises SchemaTooNew: we never downgrade silently.
 """
@@ -200,6 +201,88 @@ ALTER TABLE show ADD COLUMN imdb_id TEXT;
 """
 
 _V6 = """
+DROP TRIGGER movie_delete_assignments;
+DROP TRIGGER episode_delete_assignments;
+CREATE TABLE assignment_v6 (
+    id INTEGER PRIMARY KEY,
+    item_type TEXT NOT NULL CHECK (item_type IN ('movie', 'episode')),
+    item_id INTEGER NOT NULL,
+    source_kind TEXT NOT NULL DEFAULT 'torrent'
+        CHECK (source_kind IN ('torrent', 'local', 'debrid')),
+    info_hash TEXT NOT NULL,
+    magnet_uri TEXT,
+    torrent_data BLOB,
+    file_index INTEGER NOT NULL CHECK (file_index >= 0),
+    file_path TEXT NOT NULL,
+    file_size INTEGER NOT NULL CHECK (file_size >= 0),
+    resolution TEXT,
+    source TEXT,
+    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    local_path TEXT,
+    CHECK (
+        (source_kind IN ('torrent', 'debrid') AND length(info_hash) = 40
+            AND info_hash NOT GLOB '*[^0-9a-f]*' AND local_path IS NULL)
+        OR (source_kind = 'local' AND info_hash = '' AND coalesce(local_path, '') <> '')
+    )
+);
+INSERT INTO assignment_v6 SELECT * FROM assignment;
+DROP TABLE assignment;
+ALTER TABLE assignment_v6 RENAME TO assignment;
+CREATE INDEX assignment_item ON assignment (item_type, item_id);
+CREATE UNIQUE INDEX assignment_one_active ON assignment (item_type, item_id) WHERE active = 1;
+CREATE INDEX assignment_info_hash ON assignment (info_hash);
+CREATE UNIQUE INDEX assignment_local_path ON assignment (item_type, item_id, local_path)
+    WHERE local_path IS NOT NULL;
+CREATE TRIGGER assignment_item_exists BEFORE INSERT ON assignment
+WHEN (NEW.item_type = 'movie' AND NOT EXISTS (SELECT 1 FROM movie WHERE id = NEW.item_id))
+  OR (NEW.item_type = 'episode' AND NOT EXISTS (SELECT 1 FROM episode WHERE id = NEW.item_id))
+BEGIN
+    SELECT RAISE(ABORT, 'assignment refers to an item that does not exist');
+END;
+CREATE TRIGGER movie_delete_assignments AFTER DELETE ON movie
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'movie' AND item_id = OLD.id;
+END;
+CREATE TRIGGER episode_delete_assignments AFTER DELETE ON episode
+BEGIN
+    DELETE FROM assignment WHERE item_type = 'episode' AND item_id = OLD.id;
+END;
+CREATE TABLE sync_source_v6 (
+    name TEXT PRIMARY KEY CHECK (name <> ''),
+    kind TEXT NOT NULL CHECK (kind IN ('tmdb', 'folder', 'debrid')),
+    path TEXT UNIQUE,
+    mode TEXT NOT NULL CHECK (mode IN ('watch', 'poll', 'manual')),
+    interval_minutes INTEGER NOT NULL CHECK (interval_minutes >= 0),
+    created_at TEXT NOT NULL,
+    last_attempt TEXT,
+    last_finished TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_summary TEXT,
+    CHECK ((kind = 'folder') = (path IS NOT NULL))
+);
+INSERT INTO sync_source_v6 SELECT * FROM sync_source;
+DROP TABLE sync_source;
+ALTER TABLE sync_source_v6 RENAME TO sync_source;
+CREATE TABLE debrid_torrent (
+    id TEXT PRIMARY KEY CHECK (id <> ''),
+    position INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    progress REAL NOT NULL,
+    added TEXT NOT NULL,
+    files TEXT,
+    files_for TEXT
+);
+CREATE INDEX debrid_torrent_hash ON debrid_torrent (hash);
+"""
+
+# A table that refers to sync_source (ON DELETE CASCADE) loses its rows when sync_source is
+# rebuilt (DROP TABLE deletes first): rebuild sync_source only before such tables exist.
+_V7 = """
 CREATE TABLE sync_run (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL REFERENCES sync_source (name) ON DELETE CASCADE,
@@ -214,7 +297,7 @@ CREATE INDEX sync_run_source ON sync_run (source, started);
 """
 
 # Paths are relative to the folder (its sync_source path), size and mtime as the scan saw them.
-_V7 = """
+_V8 = """
 CREATE TABLE folder_file (
     source TEXT NOT NULL REFERENCES sync_source (name) ON DELETE CASCADE,
     path TEXT NOT NULL CHECK (path <> ''),
@@ -282,6 +365,10 @@ def _to_v7(db: peewee.SqliteDatabase) -> None:
     _run_script(db, _V7)
 
 
+def _to_v8(db: peewee.SqliteDatabase) -> None:
+    _run_script(db, _V8)
+
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _to_v1,
     2: _to_v2,
@@ -290,6 +377,7 @@ STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     5: _to_v5,
     6: _to_v6,
     7: _to_v7,
+    8: _to_v8,
 }
 CURRENT_VERSION = max(STEPS)
 

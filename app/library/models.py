@@ -15,8 +15,8 @@ import peewee
 logger = logging.getLogger(__name__)
 
 ITEM_TYPES = ("movie", "episode")
-SOURCE_KINDS = ("torrent", "local")
-SYNC_KINDS = ("tmdb", "folder")
+SOURCE_KINDS = ("torrent", "local", "debrid")
+SYNC_KINDS = ("tmdb", "folder", "debrid")
 SYNC_MODES = ("watch", "poll", "manual")
 
 
@@ -127,6 +127,7 @@ class Assignment(peewee.Model):
     active = peewee.BooleanField(default=False)
     created_at = UtcDateTimeField(default=utc_now)
     local_path = peewee.TextField(null=True)  # source_kind "local": the file on disk
+    # source_kind "debrid": info_hash is the account's torrent, file_index its file id
 
     class Meta:
         table_name = "assignment"
@@ -180,6 +181,25 @@ class FolderFileRecord(peewee.Model):
         primary_key = peewee.CompositeKey("source", "path")
 
 
+class DebridTorrent(peewee.Model):
+    """A torrent of the debrid account, in the account's order (newest first), with its
+    files and links once fetched (app/debrid/store.py): a restart fetches neither again."""
+
+    id = peewee.TextField(primary_key=True)
+    position = peewee.IntegerField()
+    hash = peewee.TextField()
+    filename = peewee.TextField()
+    bytes = peewee.IntegerField()
+    status = peewee.TextField()
+    progress = peewee.FloatField()
+    added = peewee.TextField()
+    files = peewee.TextField(null=True)  # JSON of /torrents/info's files with their links
+    files_for = peewee.TextField(null=True)  # the fingerprint `files` were fetched for
+
+    class Meta:
+        table_name = "debrid_torrent"
+
+
 MODELS = (
     SchemaVersion,
     Movie,
@@ -190,4 +210,5 @@ MODELS = (
     SyncSourceRecord,
     SyncRunRecord,
     FolderFileRecord,
+    DebridTorrent,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from typing import Any
 
@@ -107,6 +107,11 @@ class Library(SyncSourcesMixin):
                 yield
         if outermost:
             self._notify()
+
+    def writing(self) -> AbstractContextManager[None]:
+        """One write transaction under the library's lock, listeners told after it: for the
+        stores that keep their tables in the library (app/debrid/store.py)."""
+        return self._writing()
 
     def _notify(self) -> None:
         for callback in list(self._db.listeners):

@@ -176,7 +176,7 @@ def sync_interval(value: Any) -> int:
 
 def sync_mode(kind: str, mode: Any) -> str:
     """How a source syncs: folders watch, poll or wait for the user; TMDB polls or waits."""
-    allowed = SYNC_MODES if kind == "folder" else ("poll", "manual")
+    allowed = SYNC_MODES if kind in ("folder", "debrid") else ("poll", "manual")
     if mode not in allowed:
         raise InvalidValue(f"sync mode must be one of {', '.join(allowed)}, not {mode!r}")
     return mode

@@ -1,6 +1,7 @@
 """Opening a share file's bytes: a TorrentFileReader for the node's torrent and file index,
 the file itself for a local node (a watched folder's video, or cached artwork, read straight
-from disk), or the bytes a node holds (an .nfo the tree made).
+from disk), the debrid opener's stream for a debrid node (app/debrid/stream.py), or the bytes
+a node holds (an .nfo the tree made).
 
 After a restart the torrent normally comes back from resume data; if it did not (deleted
 resume file, another machine), it is added again from the assignment's magnet or .torrent.
@@ -14,6 +15,8 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Callable
+from typing import Any
 
 from wsgidav.dav_error import (
     HTTP_FORBIDDEN,
@@ -34,15 +37,20 @@ logger = logging.getLogger(__name__)
 class TorrentOpener:
     """The share's opener (see webdav.Opener) over the torrent service and the disk."""
 
-    def __init__(self, library, torrents) -> None:
+    def __init__(self, library, torrents, debrid: Callable[[FileNode], Any] | None = None) -> None:
         self._library = library
         self._torrents = torrents
+        self._debrid = debrid
 
     def __call__(self, node: FileNode) -> TorrentStream | LocalStream | io.BytesIO:
         if node.data is not None:
             return io.BytesIO(node.data)
         if node.local_path is not None:
             return open_local(node)
+        if node.debrid:
+            if self._debrid is None:
+                raise OpenFailed("no debrid account is set up", HTTP_SERVICE_UNAVAILABLE)
+            return self._debrid(node)
         try:
             if self._torrents.get(node.info_hash) is None:
                 self._torrents.get_or_add(node.info_hash, self._source(node))

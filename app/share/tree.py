@@ -6,7 +6,8 @@ names of app/library/naming.py; live.py rebuilds it whenever the library changes
 Sizes come from the torrent metadata stored with each assignment (for a local file, the size
 its watched folder last saw); modification times and ETags derive from assignment data, so
 they are the same after a restart. A local file's node carries its path on disk
-(`local_path`): the opener serves those from disk instead of from a torrent.
+(`local_path`): the opener serves those from disk instead of from a torrent. A debrid file's
+node (`debrid`) names its torrent's hash and the file's id in the account (app/debrid).
 
 Given an Artwork, the tree also holds what media centres read beside the videos: a Kodi .nfo
 for each video (`<video name>.nfo`, see nfo.py) and show (`tvshow.nfo`), whose bytes live in
@@ -87,6 +88,7 @@ class FileNode:
     sidecar: bool = False  # a subtitle shown next to its video (see subtitles.py)
     local_path: str | None = None  # a file on disk (a watched folder's), not a torrent's
     data: bytes | None = None  # the whole file, made by the share (an .nfo)
+    debrid: bool = False  # a file in the debrid account: info_hash and its file id there
 
     @property
     def name(self) -> str:
@@ -126,6 +128,7 @@ class FileSpec:
     sidecar: bool = False  # shown beside a video (a subtitle, an .nfo, artwork), not one
     local_path: str | None = None
     data: bytes | None = None
+    debrid: bool = False
 
 
 class ShareTree:
@@ -226,6 +229,7 @@ def _freeze(parts: tuple[str, ...], raw: dict, mtimes: dict, root_mtime: float) 
                 sidecar=value.sidecar,
                 local_path=value.local_path,
                 data=value.data,
+                debrid=value.debrid,
             )
     mtime = mtimes.get(parts, root_mtime) if parts else root_mtime
     return FolderNode(path="/" + "/".join(parts), mtime=mtime, children=children)
@@ -238,6 +242,8 @@ def _etag(spec: FileSpec) -> str:
         # no info hash: the assignment and the path name the file (a video and its
         # subtitles share the assignment), the size tells a rewritten one apart
         return f"local-{spec.assignment_id}-{zlib.crc32(spec.local_path.encode()):x}-{spec.size:x}"
+    if spec.debrid:
+        return f"rd-{spec.info_hash[:20]}-{spec.file_index}-{spec.size:x}"
     return f"{spec.info_hash[:20]}-{spec.file_index}-{spec.size:x}"
 
 
@@ -247,7 +253,7 @@ def _etag(spec: FileSpec) -> str:
 class EntryLike(Protocol):
     """The fields of app.library.records.ActiveEntry the tree uses.
 
-    Also read when present: `source_kind` ("torrent" by default, or "local") and
+    Also read when present: `source_kind` ("torrent" by default, "local" or "debrid") and
     `local_path` (the file on disk of a local entry).
     """
 
@@ -295,7 +301,7 @@ def build_tree(
     for spec, (entry, *_) in videos:
         if spec.local_path is not None:
             specs.extend(_local_sidecars(spec, listings))
-        elif files_of is not None and entry.info_hash:
+        elif files_of is not None and entry.info_hash and not spec.debrid:
             files = files_of(entry.info_hash)
             if files:
                 specs.extend(subtitles.sidecars(spec, entry.file_path, files, spec.path))
@@ -479,6 +485,7 @@ def _spec(entry: EntryLike, path: str) -> FileSpec:
         file_index=entry.file_index,
         assignment_id=entry.assignment_id,
         local_path=_local_path(entry),
+        debrid=getattr(entry, "source_kind", "torrent") == "debrid",
     )
 
 

@@ -133,6 +133,13 @@ class SyncManager:
             self._call(self._trigger_if_known, record.name, "app")
         return state
 
+    def add_source(self, record) -> SourceState:
+        """Start syncing a source row saved by another part of the app (the debrid account
+        once it has a token), unless it runs already (any thread); returns its state."""
+        if self._call(self.source, record.name) is None:
+            self._call(self._add, record)
+        return self._call(self._added_state, record.name)
+
     def remove_folder(self, name: str) -> None:
         """Forget a watched folder (any thread); its items keep their sources. The TMDB
         source cannot be removed (InvalidValue); an unknown name is NotFound."""

@@ -75,7 +75,7 @@ def test_v1_database_with_data_migrates_without_loss(tmp_path):
 
     db = open_database(path)
     try:
-        assert schema_version(db) == CURRENT_VERSION == 7
+        assert schema_version(db) == CURRENT_VERSION == 8
         library = Library(db)
         matrix = library.get_movie(1)
         assert (

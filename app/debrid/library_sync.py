@@ -1,0 +1,286 @@
+"""The account's downloaded torrents into the library, in one transaction.
+
+Each selected video file of a downloaded torrent is matched to a movie or episode with the
+watched folders' matching (folder_match: guessit, folded titles, season packs by their
+episode numbers) and becomes that item's "debrid" source when exactly one item without a
+source matches. The rest are listed as unmatched with the reason (for Assign…). A file the
+user took off the share (an inactive assignment only) waits for a hand, as in folders. A
+torrent gone from the account, or no longer downloaded, has its assignments deactivated, so
+it leaves the share. Failing torrents (magnet_error, error, virus, dead) are reported with
+their reason. assign_file() is Assign… for an unmatched file. The saved torrent list (store.py) is replaced in the same transaction: a sync
+that fails half way leaves the library and the list as they were.
+
+Runs on a worker thread (guessit and SQLite).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.debrid import store
+from app.debrid.base import FAILING, RemoteFile, RemoteTorrent
+from app.debrid.store import Cached
+from app.library import matching
+from app.library.errors import NotFound
+from app.library.models import Assignment, utc_now
+from app.library.queries import deactivate_item
+from app.sync.folder_match import Release, TitleIndex, guess_release, single_candidate
+
+logger = logging.getLogger(__name__)
+
+RETIRED = (
+    "it was taken off the share before (unassigned, or gone from the account); "
+    "assign it to bring it back"
+)
+
+
+@dataclass(frozen=True)
+class UnmatchedFile:
+    info_hash: str
+    file_id: int
+    path: str  # "<torrent name>/<file path>"
+    size: int
+    reason: str
+    # no library item has the title its name gives: debrid.add_unmatched may add one
+    missing: Release | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "debrid",
+            "path": self.path,
+            "reason": self.reason,
+            "info_hash": self.info_hash,
+            "file_id": self.file_id,
+            "size": self.size,
+        }
+
+
+@dataclass(frozen=True)
+class FailingTorrent:
+    id: str
+    filename: str
+    status: str
+
+    def as_dict(self) -> dict[str, str]:
+        reason = FAILING[self.status]
+        return {"id": self.id, "filename": self.filename, "status": self.status, "reason": reason}
+
+
+@dataclass
+class Report:
+    torrents: int = 0
+    new: int = 0
+    gone: int = 0
+    assigned: int = 0
+    removed: int = 0
+    unmatched: list[UnmatchedFile] = field(default_factory=list)
+    failing: list[FailingTorrent] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.torrents} torrents"
+        changes = [f"{n} {w}" for n, w in ((self.new, "new"), (self.gone, "gone")) if n]
+        if changes:
+            text += f" ({', '.join(changes)})"
+        results = [
+            f"{n} {w}"
+            for n, w in (
+                (self.assigned, "assigned"),
+                (self.removed, "off the share"),
+                (len(self.unmatched), "unmatched"),
+            )
+            if n
+        ]
+        if results:
+            text += "; " + ", ".join(results)
+        if self.failing:
+            text += f"; {len(self.failing)} failing: " + ", ".join(
+                f"{f.filename} ({f.status}: {FAILING[f.status]})" for f in self.failing
+            )
+        return text
+
+
+class LibrarySync:
+    """Applies fetched lists to one library; keeps guessit's readings between syncs."""
+
+    def __init__(self, library) -> None:
+        self.library = library
+        self._releases: dict[str, Release | None] = {}
+
+    def apply(self, old: list[Cached], new: list[Cached]) -> Report:
+        before = {c.torrent.id for c in old}
+        now = {c.torrent.id for c in new}
+        report = Report(len(new), len(now - before), len(before - now))
+        report.failing = [
+            FailingTorrent(c.torrent.id, c.torrent.filename, c.torrent.status)
+            for c in new
+            if c.torrent.status in FAILING
+        ]
+        with self.library.writing():
+            if new is not old:  # the same list again: only the unmatched are tried again
+                store.replace(new)
+            rows = _debrid_rows()
+            served = self._served(new)
+            report.removed = _deactivate_gone(rows, served)
+            titles = TitleIndex(self.library)
+            for (info_hash, file_id), (torrent, file) in served.items():
+                self._file(torrent, file, rows.get((info_hash, file_id), []), titles, report)
+        self._releases = {p: r for p, r in self._releases.items() if p in self._paths(served)}
+        logger.info("Debrid sync: %s", report.summary())
+        return report
+
+    # ---- one file ---------------------------------------------------------------------------
+
+    def _file(
+        self,
+        torrent: RemoteTorrent,
+        file: RemoteFile,
+        rows: list[Assignment],
+        titles: TitleIndex,
+        report: Report,
+    ) -> None:
+        path = _display_path(torrent, file)
+        active = [row for row in rows if row.active]
+        if active:
+            for row in active:
+                if row.file_size != file.bytes:
+                    Assignment.update(file_size=file.bytes).where(Assignment.id == row.id).execute()
+            return
+        unmatched = UnmatchedFile(torrent.hash, file.id, path, file.bytes, RETIRED)
+        if rows:
+            report.unmatched.append(unmatched)
+            return
+        release = self._release_of(path)
+        if release is not None and release.tag is not None:
+            reason = f"its name says it is {release.tag.lower()} material, not the video"
+            report.unmatched.append(UnmatchedFile(torrent.hash, file.id, path, file.bytes, reason))
+            return
+        targets, reason = self._targets(release, titles, path)
+        if reason is not None:
+            missing = release if release is not None and not titles.candidates(release) else None
+            report.unmatched.append(
+                UnmatchedFile(torrent.hash, file.id, path, file.bytes, reason, missing)
+            )
+            return
+        for item_type, item_id in targets:
+            Assignment.create(
+                item_type=item_type,
+                item_id=item_id,
+                source_kind="debrid",
+                info_hash=torrent.hash,
+                file_index=file.id,
+                file_path=path,
+                file_size=file.bytes,
+                resolution=matching.guess_resolution(path),
+                source=matching.guess_source(path),
+                active=True,
+                created_at=utc_now(),
+            )
+        report.assigned += len(targets)
+
+    def _targets(
+        self, release: Release | None, titles: TitleIndex, name: str
+    ) -> tuple[list[tuple[str, int]], str | None]:
+        """The items the file is for, or why none (as a watched folder decides)."""
+        target, reason = single_candidate(release, titles, name)
+        if target is None:
+            return [], reason
+        if release.kind == "movie":
+            if self.library.active_assignment("movie", target.id) is not None:
+                return [], f"{target.label} already has a source"
+            return [("movie", target.id)], None
+        if release.season is None or not release.episodes:
+            return [], f"the name does not say which episode of {target.label} it is"
+        targets = []
+        for number in release.episodes:
+            code = f"S{release.season:02d}E{number:02d}"
+            episode = self.library.find_episode(target.id, release.season, number)
+            if episode is None:
+                return [], f"{target.label} has no {code} in the library"
+            if self.library.active_assignment("episode", episode.id) is not None:
+                return [], f"{target.label} {code} already has a source"
+            targets.append(("episode", episode.id))
+        return targets, None
+
+    def _release_of(self, path: str) -> Release | None:
+        if path not in self._releases:
+            self._releases[path] = guess_release(path)
+        return self._releases[path]
+
+    @staticmethod
+    def _served(new: list[Cached]) -> dict[tuple[str, int], tuple[RemoteTorrent, RemoteFile]]:
+        """Every selected video file of every downloaded torrent, by (hash, file id)."""
+        served: dict[tuple[str, int], tuple[RemoteTorrent, RemoteFile]] = {}
+        for cached in new:
+            if cached.torrent.status != "downloaded" or not cached.files:
+                continue
+            for file in cached.files:
+                if file.link and matching.is_video(file.path):
+                    served.setdefault((cached.torrent.hash, file.id), (cached.torrent, file))
+        return served
+
+    @staticmethod
+    def _paths(served: dict) -> set[str]:
+        return {_display_path(torrent, file) for torrent, file in served.values()}
+
+
+def assign_file(library, info_hash: str, file_id: int, item_type: str, item_id: int) -> Assignment:
+    """Make a file of the account the item's source by hand (Assign… on an unmatched file);
+    the item's current source is kept, inactive. Any thread."""
+    found = store.file_of(info_hash, file_id)
+    if found is None:
+        raise NotFound(f"file {file_id} of torrent {info_hash} is not in the debrid account")
+    torrent, file = found
+    path = _display_path(torrent, file)
+    with library.writing():
+        library.get_movie(item_id) if item_type == "movie" else library.get_episode(item_id)
+        same = Assignment.get_or_none(
+            item_type=item_type,
+            item_id=item_id,
+            source_kind="debrid",
+            info_hash=info_hash,
+            file_index=file_id,
+        )
+        deactivate_item(item_type, item_id)
+        if same is not None:
+            Assignment.update(active=True).where(Assignment.id == same.id).execute()
+            return Assignment.get_by_id(same.id)
+        return Assignment.create(
+            item_type=item_type,
+            item_id=item_id,
+            source_kind="debrid",
+            info_hash=info_hash,
+            file_index=file_id,
+            file_path=path,
+            file_size=file.bytes,
+            resolution=matching.guess_resolution(path),
+            source=matching.guess_source(path),
+            active=True,
+            created_at=utc_now(),
+        )
+
+
+def _display_path(torrent: RemoteTorrent, file: RemoteFile) -> str:
+    """The file below its torrent's name, as guessit reads it best ("Show.S01/S01E01.mkv")."""
+    relative = file.path.strip("/")
+    if "/" not in relative and relative != torrent.filename:
+        return f"{torrent.filename}/{relative}"
+    return relative
+
+
+def _debrid_rows() -> dict[tuple[str, int], list[Assignment]]:
+    rows: dict[tuple[str, int], list[Assignment]] = {}
+    for row in Assignment.select().where(Assignment.source_kind == "debrid"):
+        rows.setdefault((row.info_hash, row.file_index), []).append(row)
+    return rows
+
+
+def _deactivate_gone(rows: dict[tuple[str, int], list[Assignment]], served: dict) -> int:
+    """Take off the share the files no longer in the account; returns how many went."""
+    gone = [
+        row.id for key, group in rows.items() if key not in served for row in group if row.active
+    ]
+    if gone:
+        Assignment.update(active=False).where(Assignment.id.in_(gone)).execute()
+    return len(gone)

@@ -1,0 +1,308 @@
+"""Real-Debrid's REST API (v1) and its device login, over one pooled httpx.AsyncClient.
+
+Every request is paced under the account's limit (250 a minute, refused ones included;
+pacing.py). A 429 or error code 5/34 ("slow down") holds every request for the
+Retry-After (or a doubling backoff) and retries; a network error or a 5xx retries with a
+doubling backoff; both give up after `retries` attempts with a DebridError that says so. A
+401, or a 403 with error code 8/9, is a TokenInvalid: retrying cannot help. Runs on the
+app's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from app.debrid.base import (
+    Account,
+    DebridError,
+    DeviceCode,
+    NotLoggedIn,
+    Probe,
+    RemoteFile,
+    RemoteTorrent,
+    TokenInvalid,
+    Tokens,
+    TorrentInfo,
+    Unrestricted,
+)
+from app.debrid.pacing import Pacer, Sleep, backoff
+
+logger = logging.getLogger(__name__)
+
+API_URL = "https://api.real-debrid.com/rest/1.0"
+OAUTH_URL = "https://api.real-debrid.com/oauth/v2"
+OPEN_SOURCE_CLIENT_ID = "X245A4XAIBGVM"  # Real-Debrid's client id for open-source apps
+DEVICE_GRANT = "http://oauth.net/grant_type/device/1.0"
+PER_MINUTE = 240  # under the 250 the service allows, for the other apps on the account
+SLOW_DOWN = frozenset({5, 34})
+BAD_TOKEN = frozenset({8, 9})
+RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+INVALID_TOKEN = "the Real-Debrid token is invalid or has expired: set a new one"
+
+
+class RealDebridClient:
+    """The DebridAccount of a Real-Debrid account; `token` may be changed at any time."""
+
+    def __init__(
+        self,
+        token: str | None,
+        *,
+        api_url: str = API_URL,
+        oauth_url: str = OAUTH_URL,
+        per_minute: int = PER_MINUTE,
+        retries: int = 5,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = 30.0,
+    ) -> None:
+        self.token = token
+        self._api = api_url.rstrip("/")
+        self._oauth = oauth_url.rstrip("/")
+        self._retries = retries
+        self._sleep = sleep
+        self.pacer = Pacer(per_minute, sleep=sleep, clock=clock)
+        self.requests = 0  # sent, refused ones included (the bench reports it)
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+            headers={"User-Agent": "Reelbox"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ---- the account ------------------------------------------------------------------------
+
+    async def user(self) -> Account:
+        data = (await self._call("GET", "/user")).json()
+        return Account(
+            username=str(data.get("username", "")),
+            email=str(data.get("email", "")),
+            premium_seconds=int(data.get("premium") or 0),
+            expiration=str(data.get("expiration") or ""),
+            type=str(data.get("type", "")),
+        )
+
+    async def probe(self) -> Probe:
+        """The two requests of a change check, sent together."""
+        first, active = await asyncio.gather(
+            self._call("GET", "/torrents", params={"page": 1, "limit": 1}),
+            self._call("GET", "/torrents/activeCount"),
+        )
+        items = _list(first)
+        return Probe(
+            total=_total(first, len(items)),
+            active=int(active.json().get("nb") or 0),
+            first_id=str(items[0]["id"]) if items else None,
+        )
+
+    async def torrents_page(self, page: int, limit: int) -> tuple[list[RemoteTorrent], int]:
+        """One page of the list (newest first) and the total the header gives."""
+        response = await self._call("GET", "/torrents", params={"page": page, "limit": limit})
+        items = _list(response)
+        return [_torrent(item) for item in items], _total(response, None)
+
+    async def info(self, torrent_id: str) -> TorrentInfo:
+        data = (await self._call("GET", f"/torrents/info/{torrent_id}")).json()
+        links = iter(data.get("links") or [])
+        files = []
+        for item in sorted(data.get("files") or [], key=lambda f: int(f["id"])):
+            selected = bool(item.get("selected"))
+            # one link per selected file, in file order
+            link = next(links, None) if selected else None
+            files.append(RemoteFile(int(item["id"]), str(item["path"]), int(item["bytes"]), link))
+        return TorrentInfo(_torrent(data), tuple(files))
+
+    async def unrestrict(self, link: str) -> Unrestricted:
+        data = (await self._call("POST", "/unrestrict/link", data={"link": link})).json()
+        return Unrestricted(
+            url=str(data["download"]),
+            size=int(data.get("filesize") or 0),
+            filename=str(data.get("filename", "")),
+        )
+
+    async def add_magnet(self, magnet: str) -> str:
+        """Send a magnet to the account; returns the new torrent's id."""
+        return str(
+            (await self._call("POST", "/torrents/addMagnet", data={"magnet": magnet})).json()["id"]
+        )
+
+    async def select_files(self, torrent_id: str, file_ids: list[int] | None = None) -> None:
+        """Choose the files to fetch (None: all of them)."""
+        files = ",".join(str(i) for i in file_ids) if file_ids else "all"
+        await self._call("POST", f"/torrents/selectFiles/{torrent_id}", data={"files": files})
+
+    async def delete(self, torrent_id: str) -> None:
+        await self._call("DELETE", f"/torrents/delete/{torrent_id}")
+
+    # ---- device login (for open-source apps) -------------------------------------------------
+
+    async def device_code(self) -> DeviceCode:
+        data = (
+            await self._call(
+                "GET",
+                "/device/code",
+                params={"client_id": OPEN_SOURCE_CLIENT_ID, "new_credentials": "yes"},
+                oauth=True,
+            )
+        ).json()
+        return DeviceCode(
+            device_code=str(data["device_code"]),
+            user_code=str(data["user_code"]),
+            verification_url=str(data["verification_url"]),
+            interval=int(data.get("interval") or 5),
+            expires_in=int(data.get("expires_in") or 600),
+        )
+
+    async def device_credentials(self, device_code: str) -> tuple[str, str] | None:
+        """(client_id, client_secret) once the user approved the code; None until then."""
+        try:
+            response = await self._call(
+                "GET",
+                "/device/credentials",
+                params={"client_id": OPEN_SOURCE_CLIENT_ID, "code": device_code},
+                oauth=True,
+            )
+        except DebridError:
+            return None  # "not approved yet" is an error answer until the user acts
+        data = response.json()
+        return str(data["client_id"]), str(data["client_secret"])
+
+    async def device_token(self, client_id: str, client_secret: str, code: str) -> Tokens:
+        """The tokens for an approved device code (or, to refresh, for a refresh token)."""
+        data = (
+            await self._call(
+                "POST",
+                "/token",
+                data={
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "code": code,
+                    "grant_type": DEVICE_GRANT,
+                },
+                oauth=True,
+            )
+        ).json()
+        return Tokens(
+            access_token=str(data["access_token"]),
+            refresh_token=str(data["refresh_token"]),
+            expires_in=int(data.get("expires_in") or 0),
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+
+    async def refresh(self, tokens: Tokens) -> Tokens:
+        return await self.device_token(tokens.client_id, tokens.client_secret, tokens.refresh_token)
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
+        oauth: bool = False,
+    ) -> httpx.Response:
+        headers = {}
+        if not oauth:
+            if not self.token:
+                raise NotLoggedIn("no Real-Debrid token is set")
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = (self._oauth if oauth else self._api) + path
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.pacer.wait()
+            self.requests += 1
+            try:
+                response = await self._http.request(
+                    method, url, params=params, data=data, headers=headers
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self._retries:
+                    raise DebridError(f"Real-Debrid cannot be reached: {exc}") from None
+                logger.info("Real-Debrid %s %s: %s; retrying", method, path, exc)
+                await self._sleep(backoff(attempt))
+                continue
+            code = _error_code(response)
+            if response.status_code == 429 or code in SLOW_DOWN:
+                wait = _retry_after(response) or backoff(attempt)
+                self.pacer.hold_until(wait)  # every request waits, not just this one
+                if attempt >= self._retries:
+                    raise DebridError(
+                        f"Real-Debrid keeps asking to slow down ({attempt} tries); try later"
+                    )
+                logger.info("Real-Debrid asks to slow down; waiting %.1f s", wait)
+                continue
+            if response.status_code == 401 or code in BAD_TOKEN:
+                raise TokenInvalid(INVALID_TOKEN)
+            if response.status_code in RETRIED_STATUSES and attempt < self._retries:
+                await self._sleep(backoff(attempt))
+                continue
+            if response.status_code >= 400:
+                raise DebridError(f"Real-Debrid refused {method} {path}: {_error_text(response)}")
+            return response
+
+
+def _error_code(response: httpx.Response) -> int | None:
+    if response.status_code < 400:
+        return None
+    try:
+        code = response.json().get("error_code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, int) else None
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return f"{body.get('error', 'error')} (code {body.get('error_code')}, HTTP {response.status_code})"
+    except (ValueError, AttributeError):
+        return f"HTTP {response.status_code}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _list(response: httpx.Response) -> list[dict[str, Any]]:
+    """A page's items: past the end the service answers 204 or []."""
+    if response.status_code == 204 or not response.content:
+        return []
+    items = response.json()
+    if not isinstance(items, list):
+        raise DebridError("Real-Debrid answered the torrent list with something else")
+    return items
+
+
+def _total(response: httpx.Response, fallback: int | None) -> int:
+    try:
+        return int(response.headers["X-Total-Count"])
+    except (KeyError, ValueError):
+        if fallback is None:
+            raise DebridError("Real-Debrid's torrent list has no X-Total-Count") from None
+        return fallback
+
+
+def _torrent(item: dict[str, Any]) -> RemoteTorrent:
+    return RemoteTorrent(
+        id=str(item["id"]),
+        filename=str(item.get("filename") or item.get("original_filename") or ""),
+        hash=str(item.get("hash", "")).lower(),
+        bytes=int(item.get("bytes") or 0),
+        status=str(item.get("status", "")),
+        progress=float(item.get("progress") or 0),
+        added=str(item.get("added", "")),
+    )

@@ -1,0 +1,421 @@
+"""A loopback Real-Debrid: its REST API (v1, with the device login) and a file host ("CDN").
+
+RealDebrid is a real HTTP server on 127.0.0.1 that keeps an account of torrents (newest
+first) and answers as the service documents: pages with X-Total-Count (204 past the end),
+activeCount, info with one link per selected file, addMagnet/selectFiles/delete, unrestrict,
+errors as {"error", "error_code"} (401 for a bad token). A test scripts failures with
+answer_next() (a 429 with Retry-After, a 503, an error code) and wrong empty pages with
+empty_once(); `latency` delays every answer (the bench). Every request is recorded.
+
+Cdn serves each unrestricted file's bytes (content_of() tells a test which) with Range and
+HEAD; refuse(n) answers the next n requests 403, as a file host does for an expired link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TOKEN = "loopback-token"
+ACTIVE = {"magnet_conversion", "queued", "downloading", "compressing", "uploading"}
+_PATTERN = bytes(range(256)) * 256  # 64 KiB
+
+
+def content_of(key: str, start: int, length: int) -> bytes:
+    """Bytes start..start+length of the file `key` (deterministic, differs per file)."""
+    shift = int(hashlib.sha1(key.encode()).hexdigest()[:4], 16)
+    out = bytearray()
+    position = start
+    while len(out) < length:
+        offset = (position + shift) % len(_PATTERN)
+        take = min(length - len(out), len(_PATTERN) - offset)
+        out += _PATTERN[offset : offset + take]
+        position += take
+    return bytes(out)
+
+
+@dataclass
+class Torrent:
+    id: str
+    filename: str
+    hash: str
+    files: list[tuple[str, int]]  # (path "/Folder/file.mkv", bytes)
+    status: str = "downloaded"
+    selected: set[int] = field(default_factory=set)  # 1-based file ids
+    added: str = "2026-01-01T00:00:00.000Z"
+
+    def item(self) -> dict:
+        size = sum(size for i, (_, size) in enumerate(self.files, 1) if i in self.selected)
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "hash": self.hash,
+            "bytes": size,
+            "host": "real-debrid.com",
+            "split": 2000,
+            "progress": 100 if self.status == "downloaded" else 0,
+            "status": self.status,
+            "added": self.added,
+            "links": [self.link(i) for i in sorted(self.selected)],
+        }
+
+    def link(self, file_id: int) -> str:
+        return f"https://real-debrid.com/d/{self.id}{file_id:03d}"
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    form: dict[str, list[str]]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    owner: RealDebrid | Cdn
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's names)
+        self.owner.handle(self)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.owner.handle(self)
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self.owner.handle(self)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.owner.handle(self)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 204:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _serve(owner: RealDebrid | Cdn) -> tuple[_Server, threading.Thread]:
+    handler = type("Handler", (_Handler,), {"owner": owner})
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+class Cdn:
+    """The file host: GET/HEAD /dl/<generation>/<key>/<name>, with Range."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[str, int] = {}
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Range)
+        self.lock = threading.Lock()
+        self._refuse = 0
+        self.http, self._thread = _serve(self)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def refuse(self, count: int = 1, status: int = 403) -> None:
+        with self.lock:
+            self._refuse, self._refuse_status = count, status
+
+    def handle(self, request: _Handler) -> None:
+        path = unquote(urlsplit(request.path).path)
+        with self.lock:
+            self.requests.append((request.command, path, request.headers.get("Range")))
+            refused = self._refuse > 0
+            self._refuse -= refused
+        parts = path.split("/")
+        if refused:
+            request.answer(self._refuse_status, b"link expired")
+            return
+        if len(parts) < 4 or parts[3] not in self.sizes:
+            request.answer(404, b"no such file")
+            return
+        key, size = parts[3], self.sizes[parts[3]]
+        start, end, status = 0, size - 1, 200
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", request.headers.get("Range") or "")
+        if match:
+            start = int(match[1])
+            end = min(size - 1, int(match[2])) if match[2] else size - 1
+            if start >= size:
+                request.answer(416, b"", {"Content-Range": f"bytes */{size}"})
+                return
+            status = 206
+        request.send_response(status)
+        request.send_header("Content-Length", str(end - start + 1))
+        request.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            request.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        request.end_headers()
+        if request.command == "HEAD":
+            return
+        try:
+            position = start
+            while position <= end:
+                chunk = min(256 * 1024, end + 1 - position)
+                request.wfile.write(content_of(key, position, chunk))
+                position += chunk
+        except (BrokenPipeError, ConnectionResetError):
+            request.close_connection = True  # the reader stopped (a seek): fine
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        self._thread.join(5)
+
+
+class RealDebrid:
+    """The REST API at `url` + "/rest/1.0" and the device login at `url` + "/oauth/v2"."""
+
+    def __init__(self, cdn: Cdn, *, latency: float = 0.0) -> None:
+        self.cdn = cdn
+        self.latency = latency
+        self.token = TOKEN
+        self.torrents: list[Torrent] = []  # newest first
+        self.seen: list[Seen] = []
+        self.lock = threading.Lock()
+        self._scripted: deque[tuple[str, int, dict, dict[str, str]]] = deque()
+        self._empty_once: set[int] = set()
+        self._next_id = 0
+        self._generation = 0
+        self.approved = False  # the device login: has the user entered the code?
+        self.http, self._thread = _serve(self)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        self.api_url = self.url + "/rest/1.0"
+        self.oauth_url = self.url + "/oauth/v2"
+
+    # ---- the account, as a test sets it up ------------------------------------------------
+
+    def add(
+        self, filename: str, files: list[tuple[str, int]], status: str = "downloaded"
+    ) -> Torrent:
+        """A torrent at the top of the list, every file selected."""
+        with self.lock:
+            self._next_id += 1
+            torrent = Torrent(
+                id=f"T{self._next_id:06d}",
+                filename=filename,
+                hash=hashlib.sha1(f"{filename}{self._next_id}".encode()).hexdigest(),
+                files=files,
+                status=status,
+                selected=set(range(1, len(files) + 1)),
+            )
+            self.torrents.insert(0, torrent)
+            for file_id in torrent.selected:
+                self.cdn.sizes[_key(torrent, file_id)] = files[file_id - 1][1]
+        return torrent
+
+    def remove(self, torrent_id: str) -> None:
+        with self.lock:
+            self.torrents = [t for t in self.torrents if t.id != torrent_id]
+
+    def answer_next(
+        self,
+        path: str,
+        status: int,
+        body: dict | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next request whose path starts with `path` gets this answer instead."""
+        with self.lock:
+            self._scripted.append((path, status, body or {}, headers or {}))
+
+    def empty_once(self, page: int) -> None:
+        """The next request for `page` answers [] as if the list ended there."""
+        with self.lock:
+            self._empty_once.add(page)
+
+    def requests_to(self, path: str, method: str = "GET") -> list[Seen]:
+        with self.lock:
+            return [s for s in self.seen if s.method == method and s.path == path]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.seen.clear()
+            self.cdn.requests.clear()
+
+    # ---- serving -----------------------------------------------------------------------------
+
+    def handle(self, request: _Handler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        form = parse_qs(request.rfile.read(length).decode()) if length else {}
+        query = parse_qs(parts.query)
+        path = parts.path
+        with self.lock:
+            self.seen.append(Seen(request.command, path, query, form))
+            scripted = next((s for s in self._scripted if path.startswith(s[0])), None)
+            if scripted is not None:
+                self._scripted.remove(scripted)
+        if self.latency:
+            time.sleep(self.latency)
+        if scripted is not None:
+            _, status, body, headers = scripted
+            request.answer(status, json.dumps(body).encode(), headers)
+            return
+        if path.startswith("/oauth/v2/"):
+            self._oauth(request, path[len("/oauth/v2") :], query, form)
+            return
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            _error(request, 401, "bad_token", 8)
+            return
+        with self.lock:
+            self._rest(request, request.command, path[len("/rest/1.0") :], query, form)
+
+    def _rest(self, request: _Handler, method: str, path: str, query: dict, form: dict):
+        if method == "GET" and path == "/user":
+            _json(request, 200, {"id": 1, "username": "loopback", "email": "me@example.org",
+                                 "premium": 86400 * 30, "expiration": "2027-01-01T00:00:00.000Z",
+                                 "type": "premium"})  # fmt: skip
+        elif method == "GET" and path == "/torrents":
+            page = int(query.get("page", ["1"])[0])
+            limit = int(query.get("limit", ["100"])[0])
+            items = [t.item() for t in self.torrents[(page - 1) * limit : page * limit]]
+            total = {"X-Total-Count": str(len(self.torrents))}
+            if page in self._empty_once:
+                self._empty_once.discard(page)
+                items = []
+            if not items and (page - 1) * limit >= len(self.torrents):
+                request.answer(204, b"", total)
+            else:
+                _json(request, 200, items, total)
+        elif method == "GET" and path == "/torrents/activeCount":
+            active = sum(t.status in ACTIVE for t in self.torrents)
+            _json(request, 200, {"nb": active, "limit": 25})
+        elif method == "GET" and path.startswith("/torrents/info/"):
+            torrent = self._find(path.rsplit("/", 1)[1])
+            if torrent is None:
+                _error(request, 404, "unknown_ressource", 7)
+                return
+            item = torrent.item()
+            item.update(
+                original_filename=torrent.filename,
+                original_bytes=sum(size for _, size in torrent.files),
+                files=[
+                    {"id": i, "path": p, "bytes": s, "selected": int(i in torrent.selected)}
+                    for i, (p, s) in enumerate(torrent.files, 1)
+                ],
+            )
+            _json(request, 200, item)
+        elif method == "POST" and path == "/unrestrict/link":
+            link = form.get("link", [""])[0]
+            found = self._by_link(link)
+            if found is None:
+                _error(request, 503, "unavailable_file", 19)
+                return
+            torrent, file_id = found
+            self._generation += 1
+            name = torrent.files[file_id - 1][0].rsplit("/", 1)[-1]
+            _json(request, 200, {
+                "id": f"U{self._generation}", "filename": name, "mimeType": "video/x-matroska",
+                "filesize": torrent.files[file_id - 1][1], "link": link, "host": "real-debrid.com",
+                "chunks": 32, "streamable": 1,
+                "download": f"{self.cdn.url}/dl/{self._generation}/{_key(torrent, file_id)}/{name}",
+            })  # fmt: skip
+        elif method == "POST" and path == "/torrents/addMagnet":
+            magnet = form.get("magnet", [""])[0]
+            self._next_id += 1
+            torrent = Torrent(f"T{self._next_id:06d}", magnet, magnet[-40:], [("/a.mkv", 1)])
+            torrent.status, torrent.selected = "waiting_files_selection", set()
+            self.torrents.insert(0, torrent)
+            _json(
+                request,
+                201,
+                {"id": torrent.id, "uri": f"{self.api_url}/torrents/info/{torrent.id}"},
+            )
+        elif method == "POST" and path.startswith("/torrents/selectFiles/"):
+            torrent = self._find(path.rsplit("/", 1)[1])
+            if torrent is None:
+                _error(request, 404, "unknown_ressource", 7)
+                return
+            wanted = form.get("files", [""])[0]
+            ids = range(1, len(torrent.files) + 1) if wanted == "all" else wanted.split(",")
+            torrent.selected = {int(i) for i in ids}
+            torrent.status = "downloaded"
+            request.answer(204)
+        elif method == "DELETE" and path.startswith("/torrents/delete/"):
+            self.torrents = [t for t in self.torrents if t.id != path.rsplit("/", 1)[1]]
+            request.answer(204)
+        else:
+            _error(request, 404, "unknown_ressource", 7)
+
+    def _oauth(self, request: _Handler, path: str, query: dict, form: dict) -> None:
+        if path == "/device/code":
+            _json(request, 200, {"device_code": "DEVICE", "user_code": "ABCD1234", "interval": 5,
+                                 "expires_in": 600,
+                                 "verification_url": "https://real-debrid.com/device"})  # fmt: skip
+        elif path == "/device/credentials" and query.get("code") == ["DEVICE"]:
+            if not self.approved:
+                _error(request, 403, "authorization_pending", 10)
+                return
+            _json(request, 200, {"client_id": "CID", "client_secret": "SECRET"})
+        elif path == "/token" and form.get("client_secret") == ["SECRET"]:
+            _json(request, 200, {"access_token": self.token, "expires_in": 3600,
+                                 "refresh_token": "REFRESH", "token_type": "Bearer"})  # fmt: skip
+        else:
+            _error(request, 400, "bad_request", 1)
+
+    def _find(self, torrent_id: str) -> Torrent | None:
+        return next((t for t in self.torrents if t.id == torrent_id), None)
+
+    def _by_link(self, link: str) -> tuple[Torrent, int] | None:
+        for torrent in self.torrents:
+            for file_id in torrent.selected:
+                if torrent.link(file_id) == link:
+                    return torrent, file_id
+        return None
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        self._thread.join(5)
+
+
+def _key(torrent: Torrent, file_id: int) -> str:
+    return f"{torrent.id}-{file_id}"
+
+
+def _json(request: _Handler, status: int, body, headers: dict[str, str] | None = None) -> None:
+    request.answer(
+        status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+def _error(request: _Handler, status: int, error: str, code: int) -> None:
+    _json(request, status, {"error": error, "error_code": code})
+
+
+def file_key(torrent: Torrent, file_id: int) -> str:
+    """The CDN's name of a torrent's file, for content_of()."""
+    return _key(torrent, file_id)
+
+
+@contextmanager
+def serve(*, latency: float = 0.0) -> Iterator[RealDebrid]:
+    """A loopback Real-Debrid and its file host (at `.cdn`), closed after the block."""
+    cdn = Cdn()
+    service = RealDebrid(cdn, latency=latency)
+    try:
+        yield service
+    finally:
+        service.close()
+        cdn.close()
