@@ -119,7 +119,7 @@ class ReelboxApp(QObject):
         self.start_error: str | None = None
         self._quit: asyncio.Event | None = None
         self._pending_links = list(links or [])
-        self._loading = False
+        self._loading: asyncio.Future[None] | None = None  # set while a load runs
         self._reload_again = False
         self._stopping = False
 
@@ -289,24 +289,27 @@ class ReelboxApp(QObject):
             spawn(self.reload_library_now(), "library reload")
 
     async def reload_library_now(self) -> None:
+        """Load the library into the views; returns once they show what it holds now."""
         if self.core.library is None:
             return
-        if self._loading:  # one load at a time; a change during it loads once more after
+        if self._loading is not None:  # one load at a time; a change during it loads once more
             self._reload_again = True
+            await asyncio.shield(self._loading)
             return
-        self._loading = True
+        self._loading = asyncio.get_running_loop().create_future()
         try:
             while True:
                 self._reload_again = False
                 snapshot = await asyncio.to_thread(_load_snapshot, self.core)
                 if not self._reload_again:
                     break
+            self.snapshot = snapshot
+            self.movies_page.set_rows(snapshot.movies)
+            self.shows_page.set_rows(snapshot.shows)
+            self.torrents_page.set_usage(snapshot.by_hash)
         finally:
-            self._loading = False
-        self.snapshot = snapshot
-        self.movies_page.set_rows(snapshot.movies)
-        self.shows_page.set_rows(snapshot.shows)
-        self.torrents_page.set_usage(snapshot.by_hash)
+            done, self._loading = self._loading, None
+            done.set_result(None)
 
     def _on_statuses(self) -> None:
         self.window.status.show_statuses(self.board.statuses, self.core)

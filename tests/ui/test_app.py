@@ -240,3 +240,40 @@ def test_a_slow_share_tree_rebuild_never_freezes_the_window(qapp, make_core, mon
 
     assert run_app(qapp, core, scenario)[0] == 0
     assert events == ["qt event loop turned", "rebuild released"]
+
+
+def test_reload_now_during_a_load_returns_once_the_views_show_the_change(
+    qapp, make_core, monkeypatch
+):
+    # A reload asked for while another load runs used to return at once, before the views
+    # had the library's current state (a test typing a search right after saw no rows).
+    from ui import app as ui_app
+
+    first_load_may_finish = threading.Event()
+    calls: list[int] = []
+    real_load = ui_app._load_snapshot
+
+    def held_load(core):
+        calls.append(len(calls))
+        if len(calls) == 1:
+            first_load_may_finish.wait(10)
+        return real_load(core)
+
+    async def scenario(reelbox):
+        await until(lambda: reelbox.started, what="the app to start")
+        monkeypatch.setattr(ui_app, "_load_snapshot", held_load)
+        first = asyncio.ensure_future(reelbox.reload_library_now())
+        await until(lambda: calls, what="the first load to start")
+        await asyncio.to_thread(reelbox.core.library.add_movie, "Heat", 1995)
+        second = asyncio.ensure_future(reelbox.reload_library_now())
+        await asyncio.sleep(0)
+        assert not second.done()  # it waits for the load in flight (and the one after it)
+        first_load_may_finish.set()
+        await second
+        titles = [row.title for row in reelbox.movies_model.rows]
+        await first
+        return titles
+
+    code, titles = run_app(qapp, make_core(), scenario)
+    assert code == 0
+    assert titles == ["Heat"]
