@@ -32,6 +32,7 @@ TMDB_KEY_ENV = "REELBOX_TMDB_API_KEY"
 API_TOKEN_ENV = "REELBOX_API_TOKEN"
 REALDEBRID_TOKEN_ENV = "REELBOX_REALDEBRID_TOKEN"
 T = TypeVar("T")
+UNRESTRICT_SECONDS = 15.0  # a share read waits this long for a debrid link at most
 
 
 class AlreadyRunning(OSError):
@@ -412,7 +413,10 @@ class Core:
         if client is None:
             raise NotLoggedIn("the debrid client is not running (the app is starting or stopping)")
         try:
-            return self.run_on_loop(client.unrestrict(link))
+            # a player gives up long before 30 s; a held pacer must not pile up unrestricts
+            return on_loop.run_on_loop(
+                self.loop, client.unrestrict(link), UNRESTRICT_SECONDS, cancel_on_timeout=True
+            )
         except (RuntimeError, TimeoutError) as exc:
             raise DebridError(f"the app's loop did not answer: {exc}") from None
 
@@ -485,6 +489,7 @@ class Core:
                 on_change=on_change,
                 add_unmatched=self.settings.debrid.add_unmatched,
                 tmdb=lambda: self.tmdb,
+                paused=lambda: self.sync is not None and self.sync.paused,
             )
         if record.kind == "folder":
             try:

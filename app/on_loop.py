@@ -64,13 +64,22 @@ def run_on_loop(
     loop: asyncio.AbstractEventLoop | None,
     coro: Coroutine[Any, Any, T],
     timeout: float | None = 30.0,
+    *,
+    cancel_on_timeout: bool = False,
 ) -> T:
     """Run a coroutine on `loop` from another thread and wait for it (TimeoutError after
-    `timeout`; the coroutine goes on). Never call it on the loop's own thread."""
+    `timeout`; the coroutine goes on unless `cancel_on_timeout`). Never call it on the
+    loop's own thread."""
     if loop is None or loop.is_closed() or not loop.is_running():
         coro.close()
         raise RuntimeError("the app's event loop is not running")
     if on_loop_thread(loop):
         coro.close()
         raise RuntimeError("run_on_loop() would block the loop it waits for")
-    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+    future = asyncio.run_coroutine_threadsafe(coro, loop)
+    try:
+        return future.result(timeout)
+    except concurrent.futures.TimeoutError:
+        if cancel_on_timeout:
+            future.cancel()
+        raise

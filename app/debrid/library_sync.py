@@ -26,14 +26,15 @@ from app.library import matching
 from app.library.errors import NotFound
 from app.library.models import Assignment, utc_now
 from app.library.queries import deactivate_item
-from app.sync.folder_match import Release, TitleIndex, guess_release, single_candidate
+from app.sync import folder_parse
+from app.sync.folder_match import Release, TitleIndex, video_targets
 
 logger = logging.getLogger(__name__)
 
-RETIRED = (
-    "it was taken off the share before (unassigned, or gone from the account); "
-    "assign it to bring it back"
-)
+RETIRED = "it was taken off the share before; assign it to bring it back"
+# A downloaded torrent whose files have no links: the service packed them into one archive.
+PACKED = "packed"
+REASONS = {**FAILING, PACKED: "the service packed its files into an archive: not streamable"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class FailingTorrent:
     status: str
 
     def as_dict(self) -> dict[str, str]:
-        reason = FAILING[self.status]
+        reason = REASONS[self.status]
         return {"id": self.id, "filename": self.filename, "status": self.status, "reason": reason}
 
 
@@ -96,7 +97,7 @@ class Report:
             text += "; " + ", ".join(results)
         if self.failing:
             text += f"; {len(self.failing)} failing: " + ", ".join(
-                f"{f.filename} ({f.status}: {FAILING[f.status]})" for f in self.failing
+                f"{f.filename} ({f.status}: {REASONS[f.status]})" for f in self.failing
             )
         return text
 
@@ -113,16 +114,17 @@ class LibrarySync:
         now = {c.torrent.id for c in new}
         report = Report(len(new), len(now - before), len(before - now))
         report.failing = [
-            FailingTorrent(c.torrent.id, c.torrent.filename, c.torrent.status)
+            FailingTorrent(c.torrent.id, c.torrent.filename, _failing_status(c))
             for c in new
-            if c.torrent.status in FAILING
+            if _failing_status(c) is not None
         ]
+        served = self._served(new)
+        self._read_names(self._paths(served))
         with self.library.writing():
             if new is not old:  # the same list again: only the unmatched are tried again
                 store.replace(new)
             rows = _debrid_rows()
-            served = self._served(new)
-            report.removed = _deactivate_gone(rows, served)
+            report.removed = _remove_gone(rows, served)
             titles = TitleIndex(self.library)
             for (info_hash, file_id), (torrent, file) in served.items():
                 self._file(torrent, file, rows.get((info_hash, file_id), []), titles, report)
@@ -156,7 +158,7 @@ class LibrarySync:
             reason = f"its name says it is {release.tag.lower()} material, not the video"
             report.unmatched.append(UnmatchedFile(torrent.hash, file.id, path, file.bytes, reason))
             return
-        targets, reason = self._targets(release, titles, path)
+        targets, reason = video_targets(self.library, release, titles, path)
         if reason is not None:
             missing = release if release is not None and not titles.candidates(release) else None
             report.unmatched.append(
@@ -179,33 +181,12 @@ class LibrarySync:
             )
         report.assigned += len(targets)
 
-    def _targets(
-        self, release: Release | None, titles: TitleIndex, name: str
-    ) -> tuple[list[tuple[str, int]], str | None]:
-        """The items the file is for, or why none (as a watched folder decides)."""
-        target, reason = single_candidate(release, titles, name)
-        if target is None:
-            return [], reason
-        if release.kind == "movie":
-            if self.library.active_assignment("movie", target.id) is not None:
-                return [], f"{target.label} already has a source"
-            return [("movie", target.id)], None
-        if release.season is None or not release.episodes:
-            return [], f"the name does not say which episode of {target.label} it is"
-        targets = []
-        for number in release.episodes:
-            code = f"S{release.season:02d}E{number:02d}"
-            episode = self.library.find_episode(target.id, release.season, number)
-            if episode is None:
-                return [], f"{target.label} has no {code} in the library"
-            if self.library.active_assignment("episode", episode.id) is not None:
-                return [], f"{target.label} {code} already has a source"
-            targets.append(("episode", episode.id))
-        return targets, None
+    def _read_names(self, paths: set[str]) -> None:
+        """guessit's reading of every path not read before (outside the write lock)."""
+        new = sorted(paths - self._releases.keys())
+        self._releases.update(zip(new, folder_parse.releases(new), strict=True))
 
     def _release_of(self, path: str) -> Release | None:
-        if path not in self._releases:
-            self._releases[path] = guess_release(path)
         return self._releases[path]
 
     @staticmethod
@@ -276,11 +257,23 @@ def _debrid_rows() -> dict[tuple[str, int], list[Assignment]]:
     return rows
 
 
-def _deactivate_gone(rows: dict[tuple[str, int], list[Assignment]], served: dict) -> int:
-    """Take off the share the files no longer in the account; returns how many went."""
-    gone = [
-        row.id for key, group in rows.items() if key not in served for row in group if row.active
-    ]
+def _remove_gone(rows: dict[tuple[str, int], list[Assignment]], served: dict) -> int:
+    """Delete the assignments of files the account no longer serves; returns how many of them
+    were on the share. Deleted, not deactivated: an inactive row means the user took the file
+    off, and the file would never be matched again when its torrent comes back."""
+    gone = [row for key, group in rows.items() if key not in served for row in group]
     if gone:
-        Assignment.update(active=False).where(Assignment.id.in_(gone)).execute()
-    return len(gone)
+        Assignment.delete().where(Assignment.id.in_([row.id for row in gone])).execute()
+        for key in {(row.info_hash, row.file_index) for row in gone}:
+            rows.pop(key, None)
+    return sum(1 for row in gone if row.active)
+
+
+def _failing_status(cached: Cached) -> str | None:
+    """The torrent's failing status, PACKED for a downloaded one whose files have no link."""
+    if cached.torrent.status in FAILING:
+        return cached.torrent.status
+    files = cached.files
+    if cached.torrent.status == "downloaded" and files and not any(f.link for f in files):
+        return PACKED
+    return None

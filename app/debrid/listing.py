@@ -3,9 +3,10 @@
 check() is the cheap change detection: the first page of one torrent (its X-Total-Count
 and id) and the active count, two requests; when all three equal the last state, nothing
 changed. fetch() gets the whole list: page 1 fresh, then, when the rest still lines up with
-the cached list (the same ids at the same distance from the end, and nothing past page 1
-still downloading), the cached rest spliced on; otherwise the other pages in parallel,
-`parallel` at a time. A page that comes back empty though the total says it should hold
+the cached list (the same ids at the same distance from the end, nothing past page 1 still
+downloading, and the check's active count equal to the active torrents the spliced list
+holds: a torrent past page 1 that started downloading again changes only that count), the
+cached rest spliced on; otherwise the other pages in parallel, `parallel` at a time. A page that comes back empty though the total says it should hold
 torrents is fetched again (the service sometimes answers [] under load).
 """
 
@@ -54,13 +55,14 @@ class Listing:
         probe = await self.account.probe()
         return None if probe == self.known else probe
 
-    async def fetch(self, cached: list[RemoteTorrent]) -> Fetched:
-        """The whole list, newest first; `cached` is the list as last fetched."""
+    async def fetch(self, cached: list[RemoteTorrent], active: int | None = None) -> Fetched:
+        """The whole list, newest first; `cached` is the list as last fetched, `active` the
+        active count the last check saw (None: not known)."""
         size = self.page_size
         first, total, requests = await self._page(1, 0)
         if total <= len(first):
             return Fetched(first, requests, False)
-        rest = _splice(first, total, cached)
+        rest = _splice(first, total, cached, active)
         if rest is not None:
             return Fetched(first + rest, requests, True)
         pages = math.ceil(total / size)
@@ -96,7 +98,7 @@ class Listing:
 
 
 def _splice(
-    first: list[RemoteTorrent], total: int, cached: list[RemoteTorrent]
+    first: list[RemoteTorrent], total: int, cached: list[RemoteTorrent], active: int | None
 ) -> list[RemoteTorrent] | None:
     """The cached torrents after page 1 when they still line up, else None."""
     if not first or not cached:
@@ -108,4 +110,6 @@ def _splice(
     rest = cached[at + 1 :]
     if any(t.status in TRANSITIONAL for t in rest):
         return None  # still changing: the cached status may be stale
+    if active is not None and active != sum(t.status in TRANSITIONAL for t in first):
+        return None  # a torrent past page 1 changed its status
     return rest

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library.errors import DuplicateItem
+from app.library.release_match import likely_hit
 from app.metadata.tmdb import TmdbError
 from app.sync.folder_match import Release, fold
 
@@ -48,14 +49,18 @@ async def _describe(kind: str, group: list[Release], tmdb) -> NewMovie | NewShow
     first = group[0]
     if kind == "movie":
         if tmdb is not None:
-            found = await tmdb.search_movies(first.title, first.year)
-            if found:
-                return await movie_from_tmdb(tmdb, found[0].tmdb_id)
+            found = likely_hit(
+                first.title, first.year, await tmdb.search_movies(first.title, first.year)
+            )
+            if found is not None:
+                return await movie_from_tmdb(tmdb, found.tmdb_id)
         return NewMovie(first.title, first.year)
     if tmdb is not None:
-        found = await tmdb.search_shows(first.title, first.year)
-        if found:
-            return await show_from_tmdb(tmdb, found[0].tmdb_id)
+        found = likely_hit(
+            first.title, first.year, await tmdb.search_shows(first.title, first.year)
+        )
+        if found is not None:
+            return await show_from_tmdb(tmdb, found.tmdb_id)
     seasons: dict[int, int] = {}
     for release in group:
         if release.season is not None and release.episodes:

@@ -3,9 +3,10 @@
 Every request is paced under the account's limit (250 a minute, refused ones included;
 pacing.py). A 429 or error code 5/34 ("slow down") holds every request for the
 Retry-After (or a doubling backoff) and retries; a network error or a 5xx retries with a
-doubling backoff; both give up after `retries` attempts with a DebridError that says so. A
-401, or a 403 with error code 8/9, is a TokenInvalid: retrying cannot help. Runs on the
-app's loop.
+doubling backoff (a slow-down without Retry-After from 5 s, so the tries span the service's
+minute window); both give up after `retries` attempts with a DebridError that says so. A 401,
+or error code 8 (bad_token), is a TokenInvalid; code 9 (permission_denied: a locked or
+expired account) says so; retrying cannot help either. Runs on the app's loop.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ OPEN_SOURCE_CLIENT_ID = "X245A4XAIBGVM"  # Real-Debrid's client id for open-sour
 DEVICE_GRANT = "http://oauth.net/grant_type/device/1.0"
 PER_MINUTE = 240  # under the 250 the service allows, for the other apps on the account
 SLOW_DOWN = frozenset({5, 34})
-BAD_TOKEN = frozenset({8, 9})
+BAD_TOKEN = 8
+PERMISSION_DENIED = 9
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 INVALID_TOKEN = "the Real-Debrid token is invalid or has expired: set a new one"
 
@@ -91,10 +93,15 @@ class RealDebridClient:
 
     async def probe(self) -> Probe:
         """The two requests of a change check, sent together."""
+        # both finish before an error is raised: none is left running behind the caller
         first, active = await asyncio.gather(
             self._call("GET", "/torrents", params={"page": 1, "limit": 1}),
             self._call("GET", "/torrents/activeCount"),
+            return_exceptions=True,
         )
+        for answer in (first, active):
+            if isinstance(answer, BaseException):
+                raise answer
         items = _list(first)
         return Probe(
             total=_total(first, len(items)),
@@ -110,13 +117,29 @@ class RealDebridClient:
 
     async def info(self, torrent_id: str) -> TorrentInfo:
         data = (await self._call("GET", f"/torrents/info/{torrent_id}")).json()
-        links = iter(data.get("links") or [])
+        listed = sorted(data.get("files") or [], key=lambda f: int(f["id"]))
+        links = list(data.get("links") or [])
+        # one link per selected file, in file order; fewer links means the service packed the
+        # files into an archive (one RAR link): a file's link would then serve archive bytes
+        packed = len(links) != sum(1 for item in listed if item.get("selected"))
+        if packed:
+            logger.warning(
+                "Real-Debrid torrent %s has %d links for its selected files: packed",
+                data.get("id"),
+                len(links),
+            )
+        next_link = iter(links)
         files = []
-        for item in sorted(data.get("files") or [], key=lambda f: int(f["id"])):
-            selected = bool(item.get("selected"))
-            # one link per selected file, in file order
-            link = next(links, None) if selected else None
-            files.append(RemoteFile(int(item["id"]), str(item["path"]), int(item["bytes"]), link))
+        for item in listed:
+            link = next(next_link, None) if item.get("selected") else None
+            files.append(
+                RemoteFile(
+                    int(item["id"]),
+                    str(item["path"]),
+                    int(item["bytes"]),
+                    None if packed else link,
+                )
+            )
         return TorrentInfo(_torrent(data), tuple(files))
 
     async def unrestrict(self, link: str) -> Unrestricted:
@@ -234,7 +257,7 @@ class RealDebridClient:
                 continue
             code = _error_code(response)
             if response.status_code == 429 or code in SLOW_DOWN:
-                wait = _retry_after(response) or backoff(attempt)
+                wait = _retry_after(response) or backoff(attempt, base=5.0, cap=60.0)
                 self.pacer.hold_until(wait)  # every request waits, not just this one
                 if attempt >= self._retries:
                     raise DebridError(
@@ -242,8 +265,10 @@ class RealDebridClient:
                     )
                 logger.info("Real-Debrid asks to slow down; waiting %.1f s", wait)
                 continue
-            if response.status_code == 401 or code in BAD_TOKEN:
+            if response.status_code == 401 or code == BAD_TOKEN:
                 raise TokenInvalid(INVALID_TOKEN)
+            if code == PERMISSION_DENIED:
+                raise DebridError("Real-Debrid denied access: the account is locked or not premium")
             if response.status_code in RETRIED_STATUSES and attempt < self._retries:
                 await self._sleep(backoff(attempt))
                 continue

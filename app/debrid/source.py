@@ -14,10 +14,10 @@ lacks bring it in (new_items.py, TMDB when a key is set) and are matched again.
 
 In `watch` mode the source checks every `check_seconds` (15 s by default, setting
 debrid.check_seconds) on the app's loop and asks the scheduler for a run only when the
-check saw a change; the run reuses that check's answer. After a failed run the checks pause
-for a doubling while (from check_seconds up to 15 minutes), so a failing account is not
-asked again every few seconds. Everything but the library work
-runs on the loop.
+check saw a change; the run reuses that check's answer. After a failed run or check the
+checks pause for a doubling while (from check_seconds up to 15 minutes), so a failing
+account (an expired token, the service down) is not asked again every few seconds; while
+syncing is paused they do not run at all. Everything but the library work runs on the loop.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class DebridSource:
         parallel: int = PARALLEL,
         add_unmatched: bool = False,
         tmdb: Callable[[], Any] = lambda: None,
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
         self.library = library
         self.account = account
@@ -71,6 +72,7 @@ class DebridSource:
         self.add_unmatched = add_unmatched  # add the movies and shows the library lacks
         self._tmdb = tmdb  # the app's TMDB client now, or None
         self._on_change = on_change
+        self._paused = paused  # the scheduler's pause: no checks either
         self._apply = LibrarySync(library)
         self._cached: list[Cached] | None = None
         self._hint: Probe | None = None  # a change the watcher saw, for the run it asked for
@@ -81,7 +83,7 @@ class DebridSource:
         self._last_check: datetime | None = None
         self._last_change: datetime | None = None
         self._check_error: str | None = None
-        self._failures = 0  # failed runs in a row
+        self._failures = 0  # failed runs and checks in a row
         self._quiet_until = 0.0  # the checks wait until then (loop time) after a failure
         self.info_requests = 0  # /torrents/info asked (tests and the bench count them)
 
@@ -91,17 +93,14 @@ class DebridSource:
         async with self._running:
             try:
                 summary = await self._sync()
-            except BaseException as exc:
+            except Exception as exc:
                 # the checks would ask for the same failing run every few seconds: they
                 # wait longer after each failure (the scheduler's backoff spares only timers)
-                self._failures += 1
-                wait = backoff(self._failures, base=self.check_seconds, cap=QUIET_CAP)
-                self._quiet_until = asyncio.get_running_loop().time() + wait
+                self._failed()
                 if isinstance(exc, DebridError):
                     raise SyncError(f"{self.service}: {exc}") from None
                 raise
-            self._failures = 0
-            self._quiet_until = 0.0
+            self._succeeded()
             return summary
 
     def detail(self) -> dict[str, Any]:
@@ -152,16 +151,18 @@ class DebridSource:
         """One change check (two requests); True when it asked for a run."""
         if self._running.locked():
             return False  # the run probes itself
-        if asyncio.get_running_loop().time() < self._quiet_until:
-            return False  # after a failed run
+        if self._paused() or asyncio.get_running_loop().time() < self._quiet_until:
+            return False  # paused, or after a failure
         try:
             probe = await self.listing.check()
         except DebridError as exc:
             if self._check_error != str(exc):
                 logger.warning("%s check failed: %s", self.service, exc)
             self._check_error = str(exc)
+            self._failed()
             return False
         self._check_error = None
+        self._succeeded()
         self._last_check = utc_now()
         if probe is None:
             return False
@@ -169,6 +170,15 @@ class DebridSource:
         if self._on_change is not None:
             self._on_change()
         return True
+
+    def _failed(self) -> None:
+        self._failures += 1
+        wait = backoff(self._failures, base=self.check_seconds, cap=QUIET_CAP)
+        self._quiet_until = asyncio.get_running_loop().time() + wait
+
+    def _succeeded(self) -> None:
+        self._failures = 0
+        self._quiet_until = 0.0
 
     async def _watch(self) -> None:
         while True:
@@ -195,7 +205,7 @@ class DebridSource:
                 self._report = await self._add_missing(report, self._cached)
             return f"no change ({self._report.summary()})"
         old = self._cached
-        fetched = await self.listing.fetch([c.torrent for c in old])
+        fetched = await self.listing.fetch([c.torrent for c in old], probe.active)
         by_id = {c.torrent.id: c for c in old}
         wanted = [
             t

@@ -11,13 +11,14 @@ question before assigning a release to an item it does not look like).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from app.library.db import fold
 from app.library.matching import guess
 
 # At or above this, two titles name the same thing (survives "Harry Poter", not "Aliens").
@@ -86,12 +87,6 @@ def parse_release(name: str) -> Release | None:
     )
 
 
-def fold(text: str) -> str:
-    """`text` lower-cased without accents, for searching: "LÉON" -> "leon"."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in text if not unicodedata.combining(char)).casefold()
-
-
 def normalize(title: str) -> str:
     """Lower-case words without accents or punctuation, "&" as "and", no leading "the"."""
     text = fold(title)
@@ -129,6 +124,22 @@ def mismatch(release: Release | None, title: str, year: int | None) -> bool:
         return False
     same_title = title_similarity(release.title, title) >= SAME_TITLE
     return not (same_title and years_agree(release.year, year))
+
+
+def likely_hit(title: str, year: int | None, hits: Sequence[Any]) -> Any | None:
+    """The search hit (with .title and .year, e.g. TMDB's) that is the release `title (year)`:
+    the most similar title that is the same title and whose year agrees, an exact year
+    first; None when no hit is (a search's first hit is often another film)."""
+    best: tuple[float, bool] | None = None
+    found = None
+    for hit in hits:
+        similarity = title_similarity(title, hit.title)
+        if similarity < SAME_TITLE or not years_agree(year, hit.year):
+            continue
+        score = (similarity, year is not None and hit.year == year)
+        if best is None or score > best:
+            best, found = score, hit
+    return found
 
 
 def best_match(release: Release | None, candidates: Sequence[Candidate]) -> int | None:

@@ -28,6 +28,7 @@ from typing import Any
 from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
 from app.library import matching
 from app.library.errors import DuplicateItem, LibraryError
+from app.library.release_match import likely_hit
 from app.metadata.tmdb import TmdbError
 from app.sync import folder_parse
 from app.sync.folder_match import Release, fold
@@ -208,12 +209,9 @@ def _unusable(release: Release | None) -> str | None:
 
 
 def _best(hits: Sequence[Any], group: _Group) -> Any | None:
-    """The hit with the file's title (and year, when both have one), else TMDB's first."""
-    wanted = fold(group.title)
-    for hit in hits:
-        if fold(hit.title) == wanted and (group.year is None or hit.year in (None, group.year)):
-            return hit
-    return hits[0] if hits else None
+    """The hit that is the files' title and year; None (added from the names) when no hit is:
+    TMDB's first hit for "Random.Upload.2021" is some other film."""
+    return likely_hit(group.title, group.year, hits)
 
 
 def _store(library, new: NewMovie | NewShow) -> tuple[Any, bool]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from app.library import matching
+from app.library.db import fold as fold_letters
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +82,7 @@ def guess_release(path: str) -> Release | None:
 
 def fold(title: str) -> str:
     """A title reduced to lowercase words without accents or punctuation."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = text.replace("&", " and ")
+    text = fold_letters(title).replace("&", " and ")
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
@@ -178,6 +176,32 @@ def single_candidate(
         labels = ", ".join(sorted(c.label for c in candidates))
         return None, f"{len(candidates)} {what}s match {release.describe()}: {labels}"
     return candidates[0], None
+
+
+def video_targets(
+    library, release: Release | None, titles: TitleIndex, name: str
+) -> tuple[list[tuple[str, int]], str | None]:
+    """The (item type, id) a video file becomes the source of, or why none: its one matching
+    movie, or the episodes it holds of its one matching show, none of which has a source."""
+    target, reason = single_candidate(release, titles, name)
+    if target is None:
+        return [], reason
+    if release.kind == "movie":
+        if library.active_assignment("movie", target.id) is not None:
+            return [], f"{target.label} already has a source"
+        return [("movie", target.id)], None
+    if release.season is None or not release.episodes:
+        return [], f"the name does not say which episode of {target.label} it is"
+    targets = []
+    for number in release.episodes:
+        code = f"S{release.season:02d}E{number:02d}"
+        episode = library.find_episode(target.id, release.season, number)
+        if episode is None:
+            return [], f"{target.label} has no {code} in the library"
+        if library.active_assignment("episode", episode.id) is not None:
+            return [], f"{target.label} {code} already has a source"
+        targets.append(("episode", episode.id))
+    return targets, None
 
 
 def _as_list(value) -> list:

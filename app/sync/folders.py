@@ -39,7 +39,13 @@ from typing import Any
 from app.library import matching
 from app.library.errors import LibraryError
 from app.sync import folder_parse, folder_scan, folder_state
-from app.sync.folder_match import Release, TitleIndex, Unmatched, guess_release, single_candidate
+from app.sync.folder_match import (
+    Release,
+    TitleIndex,
+    Unmatched,
+    guess_release,
+    video_targets,
+)
 from app.sync.folder_samples import SampleCheck
 from app.sync.folder_scan import FileState, FolderUnavailable
 from app.sync.folder_torrents import TorrentDrops
@@ -287,7 +293,7 @@ class FolderSource:
             if known is None or known.reason != sample:
                 logger.info("Folder %s: %s is not assigned: it %s", self.name, relative, sample)
             return
-        targets, reason = self._video_targets(self._release_of(path), titles, relative)
+        targets, reason = video_targets(self.library, self._release_of(path), titles, relative)
         if reason is not None:
             with self._lock:
                 self._unmatched[path] = Unmatched(path, "video", reason)
@@ -310,29 +316,6 @@ class FolderSource:
         logger.info("Folder %s: %s is now the source of %d item(s)", self.name, name, len(targets))
         report.assigned += len(targets)
         self._forget(path)
-
-    def _video_targets(
-        self, release: Release | None, titles: TitleIndex, name: str
-    ) -> tuple[list[tuple[str, int]], str | None]:
-        target, reason = single_candidate(release, titles, name)
-        if target is None:
-            return [], reason
-        if release.kind == "movie":
-            if self.library.active_assignment("movie", target.id) is not None:
-                return [], f"{target.label} already has a source"
-            return [("movie", target.id)], None
-        if release.season is None or not release.episodes:
-            return [], f"the name does not say which episode of {target.label} it is"
-        targets = []
-        for number in release.episodes:
-            code = f"S{release.season:02d}E{number:02d}"
-            episode = self.library.find_episode(target.id, release.season, number)
-            if episode is None:
-                return [], f"{target.label} has no {code} in the library"
-            if self.library.active_assignment("episode", episode.id) is not None:
-                return [], f"{target.label} {code} already has a source"
-            targets.append(("episode", episode.id))
-        return targets, None
 
     def _local_assignments(self, nested: list[str]) -> tuple[dict[str, list], set[str]]:
         """This folder's active local assignments by file path (not the nested folders'),

@@ -52,6 +52,7 @@ class Torrent:
     status: str = "downloaded"
     selected: set[int] = field(default_factory=set)  # 1-based file ids
     added: str = "2026-01-01T00:00:00.000Z"
+    packed: bool = False  # the service packed the selected files into one archive link
 
     def item(self) -> dict:
         size = sum(size for i, (_, size) in enumerate(self.files, 1) if i in self.selected)
@@ -65,7 +66,9 @@ class Torrent:
             "progress": 100 if self.status == "downloaded" else 0,
             "status": self.status,
             "added": self.added,
-            "links": [self.link(i) for i in sorted(self.selected)],
+            "links": [self.link(0)]
+            if self.packed
+            else [self.link(i) for i in sorted(self.selected)],
         }
 
     def link(self, file_id: int) -> str:

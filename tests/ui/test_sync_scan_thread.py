@@ -39,9 +39,13 @@ def test_a_500_file_scan_runs_off_the_qt_thread(qapp, make_core, tmp_path, monke
         assert timer_fired.wait(30), "the Qt thread did not run its timer during the scan"
         return real_scan(root, exclude)
 
+    pools = []
+
     def releases(names):
         threads["parse"] = threading.get_ident()
-        return real_releases(names)
+        found = real_releases(names)
+        pools.append(folder_parse._pool)  # None after a fall back to parsing in place
+        return found
 
     monkeypatch.setattr(folder_scan, "scan", scan)
     monkeypatch.setattr(folder_parse, "releases", releases)
@@ -61,7 +65,12 @@ def test_a_500_file_scan_runs_off_the_qt_thread(qapp, make_core, tmp_path, monke
         QTimer.singleShot(0, timer_fired.set)
         summary = await core.sync.sync_now(state.name, "manual")
         assignment = await asyncio.to_thread(core.library.active_assignment, "movie", movie.id)
-        helper = await asyncio.to_thread(lambda: folder_parse._helper().submit(os.getpid).result())
+        pool = pools[-1]
+        helper = (
+            None
+            if pool is None
+            else await asyncio.to_thread(lambda: pool.submit(os.getpid).result())
+        )
         return qt_thread, summary, assignment, helper
 
     code, (qt_thread, summary, assignment, helper) = run_app(qapp, make_core(), scenario)
@@ -70,4 +79,4 @@ def test_a_500_file_scan_runs_off_the_qt_thread(qapp, make_core, tmp_path, monke
     assert assignment.local_path == str(folder / "Heat.1995.1080p.BluRay.mkv")
     assert set(threads) == {"walk", "parse", "write"}
     assert qt_thread not in threads.values()
-    assert helper != os.getpid()  # the names were read in the helper process
+    assert helper is not None and helper != os.getpid()  # read in the helper process

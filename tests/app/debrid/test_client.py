@@ -72,8 +72,9 @@ def test_429_waits_its_retry_after_then_retries(rd, fake_time):
     user = run(_closing(client, client.user()))
     assert user.username == "loopback"
     assert len(rd.requests_to("/rest/1.0/user")) == 3
-    # Retry-After first; the slow-down without one backs off 1 s (the second attempt's)
-    assert fake_time.slept == [7.0, 1.0]
+    # Retry-After first; a slow-down without one backs off from 5 s, 10 s at the second
+    # attempt (the service counts requests per minute: 0.5 s steps gave up within 8 s)
+    assert fake_time.slept == [7.0, 10.0]
 
 
 def test_slow_down_that_never_ends_gives_up_after_the_retries(rd, fake_time):
@@ -154,3 +155,12 @@ def test_add_a_magnet_select_its_files_and_delete_it(rd, fake_time):
     assert rd.requests_to(f"/rest/1.0/torrents/selectFiles/{after.torrent.id}", "POST")[0].form == {
         "files": ["1"]
     }
+
+
+def test_permission_denied_is_not_a_bad_token(rd, fake_time):
+    rd.answer_next("/rest/1.0/user", 403, {"error": "permission_denied", "error_code": 9})
+    client = make_client(rd, fake_time)
+    with pytest.raises(DebridError, match="locked or not premium") as raised:
+        run(_closing(client, client.user()))
+    assert not isinstance(raised.value, TokenInvalid)
+    assert len(rd.requests_to("/rest/1.0/user")) == 1

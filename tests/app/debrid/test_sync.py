@@ -282,3 +282,57 @@ def test_unmatched_files_match_once_their_item_exists_or_by_hand(
         debrid_entries(library)
     )
     assert ("episode", "Breaking Bad", 1, 3) in [e[:4] for e in debrid_entries(library)]
+
+
+def test_a_torrent_that_leaves_and_comes_back_is_matched_again(library, titled, account, fake_time):
+    # A torrent repaired in the account (re-added, or downloading again) left its files
+    # inactive, which later runs read as "taken off the share by the user": never again.
+    heat_torrent = account.torrents[-1]
+
+    def between(i, source):
+        heat_torrent.status = "downloading" if i == 0 else "downloaded"
+
+    summaries, _ = syncs(lambda: source_for(library, account, fake_time), 3, between)
+    assert "1 off the share" in summaries[1]
+    assert "taken off the share" not in summaries[2]
+    heat = "Heat.1995.1080p.BluRay.x264/Heat.1995.1080p.BluRay.x264.mkv"
+    assert ("movie", "Heat", None, None, heat) in debrid_entries(library)
+
+
+def test_files_packed_into_an_archive_fail_instead_of_serving_archive_bytes(
+    library, titled, account, fake_time
+):
+    packed = account.add("Ronin.1998.1080p", [("/Ronin.1998.1080p.mkv", GIB), ("/x.srt", 10)])
+    packed.packed = True
+    library.add_movie("Ronin", 1998)
+    source = source_for(library, account, fake_time)
+    summary = sync_once(source)
+    assert "Ronin.1998.1080p (packed: the service packed its files into an archive" in summary
+    assert [f["status"] for f in source.detail()["failing"]] == ["packed"]
+    assert not any(entry[1] == "Ronin" for entry in debrid_entries(library))
+
+
+def test_failing_checks_back_off_and_paused_checks_send_nothing(library, account, fake_time):
+    paused = [False]
+
+    async def main():
+        source = DebridSource(
+            library, make_client(account, fake_time, token="nope"), paused=lambda: paused[0]
+        )
+        try:
+            first = await source.check()
+            sent_first = len(account.seen)
+            again = await source.check()  # within the quiet while after a failure
+            sent_again = len(account.seen) - sent_first
+            source._quiet_until = 0.0  # the while has passed
+            paused[0] = True
+            while_paused = await source.check()
+            return first, sent_first, again, sent_again, while_paused, source.detail()
+        finally:
+            await source.account.aclose()
+
+    first, sent_first, again, sent_again, while_paused, detail = asyncio.run(main())
+    assert first is False and sent_first >= 1
+    assert again is False and sent_again == 0
+    assert while_paused is False and len(account.seen) == sent_first
+    assert "token is invalid" in detail["check_error"]

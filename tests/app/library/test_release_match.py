@@ -87,6 +87,7 @@ SAME = [
     ("Marvels.Agents.of.S.H.I.E.L.D.S01E01", "Marvel's Agents of S.H.I.E.L.D.", 2013),
     ("The.Office.US.S02E03.720p.HDTV", "The Office", 2005),
     ("Dark.2017.S01.1080p", "Dark", 2017),
+    ("Aeon.Flux.2005.1080p", "Æon Flux", 2005),  # letters NFKD leaves whole, spelled out
 ]
 # ... and clearly something else
 OTHER = [
