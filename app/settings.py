@@ -125,6 +125,12 @@ class DebridSettings:
     add_unmatched: bool = _opt(
         False, "add the movies and shows of unmatched debrid files to the library (TMDB if set)"
     )
+    send_to: str = _opt(
+        "torrent",
+        "where a dropped link goes first when an account is set: torrent (this computer) or "
+        "debrid (the account); the drop's last choice",
+        choices=("torrent", "debrid"),
+    )
 
 
 NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")

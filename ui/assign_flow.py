@@ -7,6 +7,12 @@ peers found, with Cancel; the window stays usable and several assignments can wa
 Then the user picks the movie's file or confirms the episode matches, and Assigner saves it
 in a worker thread. Any failure is shown in plain words and changes nothing; Cancel at any
 step changes nothing.
+
+With a debrid account set up, the flow first asks where the link goes, in one click: this
+computer's torrent engine or Real-Debrid (the last choice is the default button, remembered
+in the setting debrid.send_to). Real-Debrid's way (app/debrid/assign.py) picks the files by
+itself; its row shows the account's status and percentage, and Cancel deletes the torrent
+from the account when this flow added it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
+from app.debrid.assign import DebridAssigner, Progress, Target
 from app.torrents.errors import TorrentNotFound
 from ui import drops
 from ui.dialogs.episodes_dialog import EpisodesDialog
@@ -34,6 +41,7 @@ from ui.tasks import run_dialog, spawn
 logger = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between updates of a task row
+DESTINATIONS = {"torrent": "This computer (torrent)", "debrid": "Real-Debrid"}
 
 
 class Cancelled(Exception):
@@ -63,29 +71,23 @@ class AssignFlow:
     async def run(self) -> bool:
         """True when an assignment was saved."""
         title = title_of(self.target)
+        where = "torrent"
+        if debrid_ready(self.core):
+            chosen = await self._choose_destination(title)
+            if chosen is None:
+                return False
+            where = chosen
         panel = task_panel(self.parent)
-        self.row = panel.add(f"{title} ← {drops.describe(self.link)}")
+        to = " (Real-Debrid)" if where == "debrid" else ""
+        self.row = panel.add(f"{title} ← {drops.describe(self.link)}{to}")
         try:
             source = await self._wait(
                 f"Reading {drops.describe(self.link)}", drops.resolve(self.link)
             )
-            info_hash = self.core.torrents.parse_source(source)
-            info = await self._wait(
-                "Fetching the file list from peers",
-                asyncio.to_thread(self._inspect, source, info_hash),
-                info_hash,
-            )
-            self.row.show_waiting_for_user("File list received: waiting for your choice")
-            try:
-                if not await confirm_release(self.parent, self.core, self.target, info.name):
-                    raise Cancelled
-                if isinstance(self.target, MovieRow):
-                    saved = await self._assign_movie(title, source, info)
-                else:
-                    saved = await self._assign_episodes(title, source, info)
-            except BaseException:
-                self._discard(info.info_hash)
-                raise
+            if where == "debrid":
+                saved = await self._via_debrid(source)
+            else:
+                saved = await self._via_engine(title, source)
         except Cancelled:
             logger.info("Assignment to %s cancelled", title)
             return False
@@ -99,6 +101,95 @@ class AssignFlow:
             panel.remove(self.row)
             self.row = None
         return saved
+
+    async def _via_engine(self, title: str, source: str | bytes) -> bool:
+        """The local torrent engine: the file list from peers, then the user's choice."""
+        assert self.row is not None
+        info_hash = self.core.torrents.parse_source(source)
+        info = await self._wait(
+            "Fetching the file list from peers",
+            asyncio.to_thread(self._inspect, source, info_hash),
+            info_hash,
+        )
+        self.row.show_waiting_for_user("File list received: waiting for your choice")
+        try:
+            if not await confirm_release(self.parent, self.core, self.target, info.name):
+                raise Cancelled
+            if isinstance(self.target, MovieRow):
+                return await self._assign_movie(title, source, info)
+            return await self._assign_episodes(title, source, info)
+        except BaseException:
+            self._discard(info.info_hash)
+            raise
+
+    async def _choose_destination(self, title: str) -> str | None:
+        """Where the link goes ("torrent" or "debrid"), None on Cancel; a new choice is
+        remembered as the next default."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Where to send it",
+            f"Send {drops.describe(self.link)} for {title} to:",
+            QMessageBox.StandardButton.NoButton,
+            self.parent,
+        )
+        buttons = {
+            key: box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+            for key, label in DESTINATIONS.items()
+        }
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        remembered = self.core.settings.debrid.send_to
+        box.setDefaultButton(buttons[remembered])
+        self.dialog = box
+        try:
+            await run_dialog(box)
+            clicked = box.clickedButton()
+        finally:
+            self.dialog = None
+            box.deleteLater()
+        chosen = next((key for key, button in buttons.items() if button is clicked), None)
+        if chosen is not None and chosen != remembered:
+            spawn(self._remember(chosen), "remember where links go")
+        return chosen
+
+    async def _remember(self, where: str) -> None:
+        settings = self.core.settings.copy()
+        settings.debrid.send_to = where
+        await asyncio.to_thread(self.core.update_settings, settings)
+
+    async def _via_debrid(self, source: str | bytes) -> bool:
+        """The debrid account fetches it; the row follows its status until it is assigned."""
+        row = self.row
+        assert row is not None
+        manager = self.core.sync_manager
+        sync_source = manager.source("debrid") if manager is not None else None
+        assigner = DebridAssigner(
+            self.core.library, self.core.debrid, runs=getattr(sync_source, "runs", None)
+        )
+
+        def progress(step: Progress) -> None:
+            # the library write cannot be stopped half way: no Cancel while saving
+            row.show_percent(step.text, step.percent, cancellable=step.status != "saving")
+
+        row.show_percent("Sending to Real-Debrid", 0)
+        task = asyncio.ensure_future(assigner.assign(source, debrid_target(self.target), progress))
+        pressed = False
+
+        def cancel() -> None:
+            nonlocal pressed
+            pressed = True
+            task.cancel()
+
+        row.cancel_button.clicked.connect(cancel)
+        try:
+            rows = await task
+        except asyncio.CancelledError:
+            if pressed:
+                raise Cancelled from None
+            raise  # the app quits
+        finally:
+            row.cancel_button.clicked.disconnect(cancel)
+        logger.info("Assigned %d file(s) through Real-Debrid", len(rows))
+        return True
 
     def _inspect(self, source: str | bytes, info_hash: str) -> Any:
         """Fetch the metadata (worker thread); remembers whether the torrent was new, so a
@@ -209,3 +300,18 @@ class AssignFlow:
         await asyncio.to_thread(self.core.assigner.assign_episodes, source, mapping)
         logger.info("Assigned %d episode(s) of %s", len(mapping), title)
         return True
+
+
+def debrid_ready(core: Any) -> bool:
+    """A debrid account is set up: links can be sent to it."""
+    client = getattr(core, "debrid", None)
+    return client is not None and bool(client.token)
+
+
+def debrid_target(row: Any) -> Target:
+    """The library item a row stands for, as app/debrid/assign.py names it."""
+    kinds = {MovieRow: "movie", ShowRow: "show", SeasonRow: "season", EpisodeRow: "episode"}
+    kind = kinds.get(type(row))
+    if kind is None:
+        raise ValueError("Drop the torrent on a movie, a show, a season or an episode.")
+    return Target(kind, row.id)

@@ -1,6 +1,7 @@
 """The Tasks dock: one row per wait the user started (a torrent link read, a torrent's file
-list fetched from its peers), saying what it is, how long it has taken, the peers found,
-with a Cancel button. The window stays usable meanwhile; the dock shows only while a task runs.
+list fetched from its peers, a torrent fetched by the debrid account), saying what it is,
+how long it has taken, the peers found or the percentage done, with a Cancel button. The
+window stays usable meanwhile; the dock shows only while a task runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -42,10 +44,14 @@ class TaskRow(QFrame):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setEnabled(False)  # the palette's quieter text
         self.cancel_button = QPushButton("Cancel")
+        self.bar = QProgressBar()  # a download's percentage, when the task has one
+        self.bar.setRange(0, 100)
+        self.bar.hide()
         texts = QVBoxLayout()
         texts.setSpacing(0)
         texts.addWidget(self.name)
         texts.addWidget(self.detail)
+        texts.addWidget(self.bar)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
         layout.addLayout(texts, 1)
@@ -53,6 +59,13 @@ class TaskRow(QFrame):
 
     def show_progress(self, doing: str, seconds: float, peers: int | None = None) -> None:
         self.detail.setText(progress_text(doing, seconds, peers))
+
+    def show_percent(self, doing: str, percent: float, cancellable: bool = True) -> None:
+        """A wait with a known end: what it does and how far it is."""
+        self.detail.setText(doing)  # the bar says how far
+        self.bar.setValue(round(percent))
+        self.bar.show()
+        self.cancel_button.setEnabled(cancellable)
 
     def show_waiting_for_user(self, text: str) -> None:
         """A dialog of this task is open: it has its own Cancel."""

@@ -135,6 +135,11 @@ class DebridSource:
         if watcher is not None:
             watcher.cancel()
 
+    @property
+    def runs(self) -> asyncio.Lock:
+        """Held through each run: whoever adds to the saved list holds it too (assign.py)."""
+        return self._running
+
     async def assign(self, info_hash: str, file_id: int, item_type: str, item_id: int):
         """Assign… for an unmatched file: it becomes the item's source; returns the row."""
         row = await asyncio.to_thread(

@@ -350,7 +350,11 @@ class Library(SyncSourcesMixin):
         with self._writing():
             self._get_item(item_type, item_id)
             same = Assignment.get_or_none(
-                item_type=item_type, item_id=item_id, info_hash=info_hash, file_index=file_index
+                item_type=item_type,
+                item_id=item_id,
+                source_kind="torrent",  # a debrid row shares the hash: never reuse it here
+                info_hash=info_hash,
+                file_index=file_index,
             )
             deactivate_item(item_type, item_id)
             if same is not None:
@@ -459,8 +463,15 @@ class Library(SyncSourcesMixin):
         item_type = check_item_type(item_type)
         return Assignment.get_or_none(item_type=item_type, item_id=item_id, active=True)
 
-    def assignments_for_hash(self, info_hash: str, active_only: bool = False) -> list[Assignment]:
-        query = Assignment.select().where(Assignment.info_hash == normalize_info_hash(info_hash))
+    def assignments_for_hash(
+        self, info_hash: str, active_only: bool = False, kind: str = "torrent"
+    ) -> list[Assignment]:
+        """The assignments of one torrent of the local engine, or of the debrid account with
+        kind="debrid": a torrent in both has rows of each, and each side sees only its own."""
+        query = Assignment.select().where(
+            Assignment.source_kind == kind,
+            Assignment.info_hash == normalize_info_hash(info_hash),
+        )
         if active_only:
             query = query.where(Assignment.active == 1)
         return list(query.order_by(Assignment.file_index, Assignment.id))

@@ -9,6 +9,12 @@ empty_once(); `latency` delays every answer (the bench). Every request is record
 
 Cdn serves each unrestricted file's bytes (content_of() tells a test which) with Range and
 HEAD; refuse(n) answers the next n requests 403, as a file host does for an expired link.
+
+Magnets (addMagnet, selectFiles): offer() tells the service what a magnet holds and whether
+it is cached. An offered magnet waits for its files to be chosen; the choice is recorded
+(`chosen`), a cached torrent is downloaded at once, another is queued until the test moves it
+on with set_status() (downloading with a progress, downloaded, or virus, dead...). A magnet
+nobody offered holds one file, downloaded when selected.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class Torrent:
     selected: set[int] = field(default_factory=set)  # 1-based file ids
     added: str = "2026-01-01T00:00:00.000Z"
     packed: bool = False  # the service packed the selected files into one archive link
+    progress: float | None = None  # set_status(); else 100 when downloaded, 0 before
 
     def item(self) -> dict:
         size = sum(size for i, (_, size) in enumerate(self.files, 1) if i in self.selected)
@@ -63,7 +70,9 @@ class Torrent:
             "bytes": size,
             "host": "real-debrid.com",
             "split": 2000,
-            "progress": 100 if self.status == "downloaded" else 0,
+            "progress": self.progress
+            if self.progress is not None
+            else (100 if self.status == "downloaded" else 0),
             "status": self.status,
             "added": self.added,
             "links": [self.link(0)]
@@ -73,6 +82,15 @@ class Torrent:
 
     def link(self, file_id: int) -> str:
         return f"https://real-debrid.com/d/{self.id}{file_id:03d}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a magnet holds on the service (offer())."""
+
+    filename: str
+    files: list[tuple[str, int]]
+    cached: bool
 
 
 @dataclass(frozen=True)
@@ -201,6 +219,8 @@ class RealDebrid:
         self._next_id = 0
         self._generation = 0
         self.approved = False  # the device login: has the user entered the code?
+        self.offers: dict[str, Offer] = {}  # info hash -> what its magnet holds
+        self.chosen: dict[str, list[int]] = {}  # torrent id -> the file ids selectFiles chose
         self.http, self._thread = _serve(self)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
         self.api_url = self.url + "/rest/1.0"
@@ -335,31 +355,68 @@ class RealDebrid:
                 "download": f"{self.cdn.url}/dl/{self._generation}/{_key(torrent, file_id)}/{name}",
             })  # fmt: skip
         elif method == "POST" and path == "/torrents/addMagnet":
-            magnet = form.get("magnet", [""])[0]
-            self._next_id += 1
-            torrent = Torrent(f"T{self._next_id:06d}", magnet, magnet[-40:], [("/a.mkv", 1)])
-            torrent.status, torrent.selected = "waiting_files_selection", set()
-            self.torrents.insert(0, torrent)
-            _json(
-                request,
-                201,
-                {"id": torrent.id, "uri": f"{self.api_url}/torrents/info/{torrent.id}"},
-            )
+            self._add_magnet(request, form.get("magnet", [""])[0])
         elif method == "POST" and path.startswith("/torrents/selectFiles/"):
-            torrent = self._find(path.rsplit("/", 1)[1])
-            if torrent is None:
-                _error(request, 404, "unknown_ressource", 7)
-                return
-            wanted = form.get("files", [""])[0]
-            ids = range(1, len(torrent.files) + 1) if wanted == "all" else wanted.split(",")
-            torrent.selected = {int(i) for i in ids}
-            torrent.status = "downloaded"
-            request.answer(204)
+            self._select_files(request, path.rsplit("/", 1)[1], form.get("files", [""])[0])
         elif method == "DELETE" and path.startswith("/torrents/delete/"):
             self.torrents = [t for t in self.torrents if t.id != path.rsplit("/", 1)[1]]
             request.answer(204)
         else:
             _error(request, 404, "unknown_ressource", 7)
+
+    # ---- magnets: what a test offers, then addMagnet, selectFiles, set_status ---------------
+
+    def offer(
+        self, info_hash: str, filename: str, files: list[tuple[str, int]], *, cached: bool = True
+    ) -> None:
+        """A magnet with this hash holds `files`; `cached` ones are downloaded once selected."""
+        with self.lock:
+            self.offers[info_hash.lower()] = Offer(filename, files, cached)
+
+    def set_status(self, torrent_id: str, status: str, progress: float | None = None) -> None:
+        """Move a torrent on: "downloading" with a progress, "downloaded", "virus", "dead"..."""
+        with self.lock:
+            torrent = self._find(torrent_id)
+            assert torrent is not None, f"no torrent {torrent_id}"
+            torrent.status, torrent.progress = status, progress
+            if status == "downloaded":
+                torrent.progress = 100
+                for file_id in torrent.selected:
+                    self.cdn.sizes[_key(torrent, file_id)] = torrent.files[file_id - 1][1]
+
+    def with_hash(self, info_hash: str) -> list[Torrent]:
+        with self.lock:
+            return [t for t in self.torrents if t.hash == info_hash.lower()]
+
+    def _add_magnet(self, request: _Handler, magnet: str) -> None:
+        found = re.search(r"xt=urn:btih:([0-9a-fA-F]{40})", magnet)
+        if found is None:
+            _error(request, 400, "parameter_invalid_value", 2)
+            return
+        info_hash = found[1].lower()
+        offer = self.offers.get(info_hash, Offer(magnet, [("/a.mkv", 1)], True))
+        self._next_id += 1
+        torrent = Torrent(f"T{self._next_id:06d}", offer.filename, info_hash, list(offer.files))
+        torrent.status, torrent.selected = "waiting_files_selection", set()
+        self.torrents.insert(0, torrent)
+        _json(request, 201, {"id": torrent.id, "uri": f"{self.api_url}/torrents/info/{torrent.id}"})
+
+    def _select_files(self, request: _Handler, torrent_id: str, wanted: str) -> None:
+        torrent = self._find(torrent_id)
+        if torrent is None:
+            _error(request, 404, "unknown_ressource", 7)
+            return
+        ids = range(1, len(torrent.files) + 1) if wanted == "all" else wanted.split(",")
+        torrent.selected = {int(i) for i in ids}
+        self.chosen[torrent.id] = sorted(torrent.selected)
+        offer = self.offers.get(torrent.hash)
+        if offer is None or offer.cached:
+            torrent.status, torrent.progress = "downloaded", 100
+            for file_id in torrent.selected:
+                self.cdn.sizes[_key(torrent, file_id)] = torrent.files[file_id - 1][1]
+        else:
+            torrent.status, torrent.progress = "queued", 0
+        request.answer(204)
 
     def _oauth(self, request: _Handler, path: str, query: dict, form: dict) -> None:
         if path == "/device/code":
