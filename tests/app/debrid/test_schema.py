@@ -66,7 +66,9 @@ def test_v5_rows_survive_and_debrid_rows_are_checked(tmp_path):
             "VALUES ('debrid', 'debrid', 'watch', 60, ?)", (NOW,))  # fmt: skip
         assert [e.source_kind for e in library.active_entries()] == ["debrid"]
         # deleting the movie still takes its assignments with it (the triggers were rebuilt)
+        assert len(library.assignments_for_hash(HASH, kind="debrid")) == 1
         library.delete_movie(1)
+        assert library.assignments_for_hash(HASH, kind="debrid") == []
         assert library.assignments_for_hash(HASH) == []
     finally:
         close_database(db)
