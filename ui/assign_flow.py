@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
@@ -41,6 +42,9 @@ from ui.tasks import run_dialog, spawn
 logger = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between updates of a task row
+# info hash -> flows awaiting its metadata (the loop's thread): Cancel in one flow must not
+# remove a torrent another flow still waits for
+_fetching: Counter[str] = Counter()
 DESTINATIONS = {"torrent": "This computer (torrent)", "debrid": "Real-Debrid"}
 
 
@@ -106,11 +110,17 @@ class AssignFlow:
         """The local torrent engine: the file list from peers, then the user's choice."""
         assert self.row is not None
         info_hash = self.core.torrents.parse_source(source)
-        info = await self._wait(
-            "Fetching the file list from peers",
-            asyncio.to_thread(self._inspect, source, info_hash),
-            info_hash,
-        )
+        _fetching[info_hash] += 1
+        try:
+            info = await self._wait(
+                "Fetching the file list from peers",
+                asyncio.to_thread(self._inspect, source, info_hash),
+                info_hash,
+            )
+        finally:
+            _fetching[info_hash] -= 1
+            if not _fetching[info_hash]:
+                del _fetching[info_hash]
         self.row.show_waiting_for_user("File list received: waiting for your choice")
         try:
             if not await confirm_release(self.parent, self.core, self.target, info.name):
@@ -210,9 +220,10 @@ class AssignFlow:
 
     def _stop_fetch(self, info_hash: str) -> None:
         """Remove the torrent this flow added while its metadata is awaited (worker thread):
-        the waiting thread ends at once instead of at the timeout."""
+        the waiting thread ends at once instead of at the timeout. Not while an item uses it
+        (a share read may have added it again meanwhile): discard() checks."""
         with contextlib.suppress(TorrentNotFound):  # it timed out or was removed meanwhile
-            self.core.torrents.remove(info_hash, delete_data=True)
+            self.core.assigner.discard(info_hash)
 
     async def _wait(self, doing: str, work: Awaitable[Any], info_hash: str | None = None) -> Any:
         """Await `work` while this flow's task row shows `doing`, the time taken and, for a
@@ -245,7 +256,7 @@ class AssignFlow:
             return task.result()
         if info_hash is not None:
             task.add_done_callback(self._abandoned)
-            if self.added:
+            if self.added and _fetching[info_hash] == 1:  # no other flow waits for it
                 spawn(asyncio.to_thread(self._stop_fetch, info_hash), "stop metadata fetch")
         raise Cancelled
 

@@ -371,3 +371,38 @@ def test_two_drops_wait_side_by_side_one_is_cancelled_the_other_completes(
     finally:
         seeder.stop()
         leecher.pause()
+
+
+def test_cancelling_one_of_two_waits_for_the_same_magnet_keeps_the_other(qapp, make_core, tmp_path):
+    # The first flow added the torrent; its Cancel removed it although the second flow still
+    # waited for the same metadata, which then failed.
+    seeder = Seeder(tmp_path / "seed", MOVIE_FILES, piece_length=256 * KiB, port=free_port())
+
+    async def scenario(reelbox):
+        heat, _ = await movie_row(reelbox, "Heat", 1995)
+        ronin, _ = await movie_row(reelbox, "Ronin", 1998)
+        view, model, actions = reelbox.movies_page.view, reelbox.movies_model, reelbox.actions
+        heat_index, ronin_index = (
+            view.proxy.mapFromSource(model.index(model.row_of(m.id), TITLE)) for m in (heat, ronin)
+        )
+        assert drop_on(view.grid, ronin_index, uri_list(seeder.magnet))
+        ronin_flow = await until(lambda: actions.flow, what="Ronin's flow")
+        ronin_row = await until(lambda: fetching(reelbox, ronin_flow), what="Ronin's task")
+        assert drop_on(view.grid, heat_index, uri_list(seeder.magnet))
+        heat_flow = await until(lambda: len(actions.flows) == 2 and actions.flows[1])
+        await until(lambda: fetching(reelbox, heat_flow), what="Heat's task")
+        ronin_row.cancel_button.click()
+        await until(lambda: actions.flows == [heat_flow], what="Ronin's flow to end")
+        assert in_session(reelbox, seeder.info_hash)  # Heat's flow still waits for it
+        seeder.start()
+        dialog = await choice_dialog(reelbox, MovieFileDialog)
+        click(dialog.buttons, OK)
+        library = reelbox.core.library
+        assignment = await until(lambda: library.active_assignment("movie", heat.id))
+        assert assignment.info_hash == seeder.info_hash
+        assert library.active_assignment("movie", ronin.id) is None
+
+    try:
+        assert run_app(qapp, make_core(), scenario)[0] == 0
+    finally:
+        seeder.stop()
