@@ -221,9 +221,11 @@ class AssignFlow:
     def _stop_fetch(self, info_hash: str) -> None:
         """Remove the torrent this flow added while its metadata is awaited (worker thread):
         the waiting thread ends at once instead of at the timeout. Not while an item uses it
-        (a share read may have added it again meanwhile): discard() checks."""
+        (a share read may have added it again meanwhile)."""
+        if self.core.library.assignments_for_hash(info_hash, active_only=True):
+            return
         with contextlib.suppress(TorrentNotFound):  # it timed out or was removed meanwhile
-            self.core.assigner.discard(info_hash)
+            self.core.torrents.remove(info_hash, delete_data=True)
 
     async def _wait(self, doing: str, work: Awaitable[Any], info_hash: str | None = None) -> Any:
         """Await `work` while this flow's task row shows `doing`, the time taken and, for a
