@@ -94,6 +94,8 @@ def torrent_status(status, *, detail: bool = False) -> dict[str, Any]:
         "waiting": status.waiting,
         "keep_full_copy": status.keep_full_copy,
         "active_readers": status.active_readers,
+        # the piece at each open reader's position, sorted: where the players are reading
+        "reading_pieces": list(status.reading_pieces),
         "last_streamed": status.last_streamed,
     }
     if detail:

@@ -220,6 +220,12 @@ class TorrentService:
     def status(self, info_hash: str) -> TorrentStatus:
         return self._get(info_hash).snapshot()
 
+    def magnet(self, info_hash: str) -> str:
+        """A magnet link for the torrent: its hash, name, trackers and web seeds (libtorrent's
+        own, so a hybrid torrent keeps its v2 hash too); no x.pe peers, which are only where
+        this machine found the swarm."""
+        return lt.make_magnet_uri(self._get(info_hash).handle)
+
     # ---- control --------------------------------------------------------------------------
 
     def pause(self, info_hash: str) -> None:

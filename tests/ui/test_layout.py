@@ -1,8 +1,10 @@
 """The window laid out at the smallest size it supports (800×560) and at 4K (3840×2160): on
 every page no visible label or button is cut (its text fits, or it is elided in the middle
 with the whole text in its tooltip), nothing sticks out of the window, a long word never
-wraps mid-word, and the search box keeps a usable width. The real app runs on a real core,
-with the share on and a torrent from a loopback seeder; the PNGs are for a human to look at.
+wraps mid-word, the search box keeps a usable width, the Movies bar shows Sort, Grid, List
+and Add movie… (none in the » overflow) and the detail pane gets a fair share at 4K. The real
+app runs on a real core, with the share on and a torrent from a loopback seeder; the PNGs
+are for a human to look at.
 """
 
 from __future__ import annotations
@@ -109,6 +111,13 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
             window.grab().save(f"/tmp/layout-{name}.png")
             search = view.search
             assert search.isVisible() and search.width() >= SEARCH_MIN_WIDTH
+            # the common actions sit in the bar itself, none hidden in its » overflow menu
+            for control in (view.sort, view.grid_button, view.list_button, view.add_button):
+                assert control.isVisible() and not control.visibleRegion().isEmpty(), control
+            # the detail pane takes a share of the page, not just its narrowest size
+            page_width = reelbox.movies_page.width()
+            assert detail.width() >= page_width // 5, (detail.width(), page_width)
+            assert view.width() >= page_width // 2 or width < 1000, (view.width(), page_width)
             assert search.placeholderText() == "Search movies"
             shows_search = reelbox.shows_page.search
             window.show_page("shows")

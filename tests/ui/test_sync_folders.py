@@ -15,6 +15,7 @@ from tests.support.swarm import KiB, MiB, make_files, make_torrent
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click, message_boxes, message_text
 from ui.dialogs.folder_dialog import FolderDialog
+from ui.dialogs.item_chooser import ItemChooserDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.sync.sources_table import MODE, NEXT, SOURCE, STATE
 
@@ -30,6 +31,14 @@ async def open_add_dialog(view) -> FolderDialog:
 async def folder_names(core) -> list[str]:
     records = await asyncio.to_thread(core.library.sync_sources)
     return [record.name for record in records if record.kind == "folder"]
+
+
+def pick(chooser: ItemChooserDialog, search: str) -> None:
+    """Type `search` in the chooser (its first match becomes the choice) and press Assign."""
+    chooser.search.setText(search)
+    ok = chooser.buttons.button(OK)
+    assert ok.isEnabled(), chooser.chosen()
+    ok.click()
 
 
 def unmatched(view) -> list[str]:
@@ -112,8 +121,11 @@ def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tm
         view.detail.unmatched.selectRow(unmatched(view).index("clip.mkv"))
         view.detail.assign_button.click()
         chooser = await until(lambda: view.chooser.dialog, what="the item choice")
-        chooser.setTextValue("The Matrix (1999)")
-        chooser.accept()
+        assert (
+            chooser.windowTitle() == "Assign a file"
+            and "clip.mkv" in chooser.label.text().replace("\u200b", "")
+        )
+        pick(chooser, "matrix")
         await until(lambda: message_boxes(view), what="the error")
         assert "Could not assign" in message_boxes(view)[0].windowTitle()
         assert "clip.mkv" in message_text(view) and "Nothing was changed" in message_text(view)
@@ -124,8 +136,8 @@ def test_add_folder_assign_its_unmatched_file_then_remove_it(qapp, make_core, tm
         view.detail.unmatched.selectRow(unmatched(view).index("home-video.mkv"))
         view.detail.assign_button.click()
         chooser = await until(lambda: view.chooser.dialog, what="the item choice")
-        assert chooser.textValue() == "The Matrix (1999)"  # the only movie
-        chooser.accept()
+        assert chooser.chosen() is None  # "home-video" names no item: nothing preselected
+        pick(chooser, "matrix")
         await until(lambda: "now plays from" in view.message.text(), what="the assignment")
         active = await asyncio.to_thread(core.library.active_assignment, "movie", movie.id)
         assert active is not None and active.local_path == str(video)
@@ -178,8 +190,7 @@ def test_an_unmatched_torrent_is_assigned_through_the_file_choice(qapp, make_cor
         view.detail.unmatched.selectRow(0)
         view.detail.assign_button.click()
         chooser = await until(lambda: view.chooser.dialog, what="the item choice")
-        chooser.setTextValue("Heat (1995)")
-        chooser.accept()
+        pick(chooser, "heat")
         # "Random.Upload.2021" does not look like Heat (1995): the one question, answered
         ask = await until(lambda: message_boxes(reelbox.window), 20, "the question")
         next(b for b in ask[0].buttons() if b.text() == "Assign").click()
@@ -293,12 +304,11 @@ def test_an_unmatched_video_is_assigned_to_an_episode(qapp, make_core, tmp_path)
         view.detail.unmatched.selectRow(0)
         view.detail.assign_button.click()
         chooser = await until(lambda: view.chooser.dialog, what="the item choice")
-        assert chooser.comboBoxItems() == [
-            "Dark (2017) · S01E01 · Episode 1",
-            "Dark (2017) · S01E02 · Episode 2",
-        ]
-        chooser.setTextValue("Dark (2017) · S01E02 · Episode 2")
-        chooser.accept()
+        # A video is one episode: the show and its season open, only an episode is chosen.
+        chooser.select(chooser.filter.index(0, 0))
+        assert chooser.tree.currentIndex().data() == "Dark (2017)"
+        assert chooser.chosen() is None and not chooser.buttons.button(OK).isEnabled()
+        pick(chooser, "dark s01e02")
         await until(lambda: unmatched(view) == [], 15, "the rescan")
         active = await asyncio.to_thread(core.library.active_assignment, "episode", second.id)
         assert active is not None and active.local_path == str(video)

@@ -1,5 +1,4 @@
-"""The Sync view's wording of a source's state, and the preselected item for Assign…:
-pure functions, checked without a window."""
+"""The Sync view's wording of a source's state: pure functions, checked without a window."""
 
 from __future__ import annotations
 
@@ -9,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.sync.state import SourceState, SyncRun
-from ui.library.snapshot import EpisodeRow, LibrarySnapshot, MovieRow, SeasonRow, ShowRow
-from ui.sync.item_choice import best_guess, targets
 from ui.sync.sources_table import source_label
 from ui.sync.texts import countdown, interval_text, next_sync, run_cells, state_text, when
 
@@ -99,29 +96,6 @@ def test_a_media_servers_source_reads_as_one_and_runs_on_share_changes():
     assert next_sync(replace(state, paused=True)) == "on share change"  # the notifier's own
     assert next_sync(replace(state, running=True)) == "running…"
     assert state_text(replace(state, last_success=now)) == "ok"
-
-
-def test_assign_preselects_the_item_the_file_name_carries():
-    heat = MovieRow(1, "Heat", "Heat", 1995, None, None, "")
-    up = MovieRow(2, "Up", "Up", 2009, None, None, "")
-    episodes = tuple(EpisodeRow(10 + n, 5, 1, n, f"Part {n}") for n in (1, 2))
-    dark = ShowRow(5, "Dark", "Dark", 2017, None, None, "", (SeasonRow(7, 5, 1, "", episodes),))
-    snapshot = LibrarySnapshot((heat, up), (dark,))
-    choices = targets(snapshot)
-    labels = [label for label, _row in choices]
-    assert labels == [
-        "Heat (1995)",
-        "Up (2009)",
-        "Dark (2017) · S01E01 · Part 1",
-        "Dark (2017) · S01E02 · Part 2",
-    ]
-    titles = {5: "Dark"}
-    assert best_guess("/films/Up.2009.1080p.BluRay.mkv", choices, titles) == 1
-    assert best_guess("/tv/Dark.S01E02.720p.WEB-DL.mkv", choices, titles) == 3
-    assert best_guess("/tv/dark 1x01.mkv", choices, titles) == 2
-    assert best_guess("/home/holiday.mp4", choices, titles) == 0  # nothing fits: the first
-    with_shows = [label for label, _row in targets(snapshot, whole_shows=True)]
-    assert "Dark (2017) (whole show)" in with_shows and "Dark (2017) · Season 1" in with_shows
 
 
 def test_sources_are_named_by_kind_and_path():

@@ -168,8 +168,9 @@ def test_actions_and_detail_pane_against_a_real_torrent(qapp, make_core, tmp_pat
                 "Copy magnet",
                 "Remove…",
             ]
+            QGuiApplication.clipboard().clear()
             next(a for a in menu.actions() if a.text() == "Copy magnet").trigger()
-            magnet = QGuiApplication.clipboard().text()
+            magnet = await until(lambda: QGuiApplication.clipboard().text(), what="the magnet")
             assert magnet.startswith(f"magnet:?xt=urn:btih:{seeder.info_hash}&dn=Heat.1995")
             next(a for a in menu.actions() if a.text() == "Pause").trigger()  # the right-click
             await until(lambda: torrents.status(seeder.info_hash).paused, what="paused")

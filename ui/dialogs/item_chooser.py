@@ -7,7 +7,8 @@ the release name most likely means (app/library/release_match) is preselected, d
 season or episode the name carries; when nothing fits, nothing is. The search field filters
 as you type, ignoring accents and case; arrows move in the list, Enter chooses. Items that
 already have a source say so in their own column. The dialog never outgrows its screen: the
-list scrolls instead.
+list scrolls instead. Without `whole_shows` (a video file is one movie or one episode) only
+movies and episodes can be chosen; shows and seasons stay in the tree to open.
 """
 
 from __future__ import annotations
@@ -99,8 +100,16 @@ class _SearchFilter(QSortFilterProxyModel):
 class ItemChooserDialog(QDialog):
     """Choose the movie, show, season or episode a link is for; `chosen()` after Accept."""
 
-    def __init__(self, snapshot: LibrarySnapshot, link: str, parent: QWidget | None = None):
+    def __init__(
+        self,
+        snapshot: LibrarySnapshot,
+        link: str,
+        parent: QWidget | None = None,
+        *,
+        whole_shows: bool = True,
+    ):
         super().__init__(parent)
+        self.whole_shows = whole_shows
         self.setWindowTitle("Assign a torrent")
         name = release_name(link)
         self.release = parse_release(name)
@@ -206,22 +215,29 @@ class ItemChooserDialog(QDialog):
         else:
             self.tree.collapseAll()
         kept = self.filter.mapFromSource(current)
-        if kept.isValid() and self.filter.matches(current):
+        if kept.isValid() and self.filter.matches(current) and self.chosen() is not None:
             self.select(kept)
         else:  # the choice was filtered out: the first match takes its place
             self.select(self._first_match())
         self._enable_ok()
 
     def _first_match(self) -> QModelIndex:
-        """The first visible row that is a match itself; an invalid index when none is."""
+        """The first visible row that is a match itself and can be chosen; an invalid index
+        when none is."""
         index = self.filter.index(0, 0)
-        while index.isValid() and not self.filter.matches(self.filter.mapToSource(index)):
+        while index.isValid() and not (
+            self.filter.matches(self.filter.mapToSource(index))
+            and self.choosable(index.data(ROW_ROLE))
+        ):
             index = self.tree.indexBelow(index)
         return index
 
+    def choosable(self, row: Any) -> bool:
+        return self.whole_shows or isinstance(row, (MovieRow, EpisodeRow))
+
     def _enable_ok(self, *_args: Any) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(self.tree.currentIndex().isValid())
+        ok.setEnabled(self.chosen() is not None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Arrows typed in the search field move in the list, so the keyboard never leaves it.
@@ -234,13 +250,15 @@ class ItemChooserDialog(QDialog):
         return super().eventFilter(watched, event)
 
     def accept(self) -> None:
-        if self.tree.currentIndex().isValid():
+        if self.chosen() is not None:
             super().accept()
 
     def chosen(self) -> Any | None:
-        """The MovieRow, ShowRow, SeasonRow or EpisodeRow chosen, or None."""
+        """The MovieRow, ShowRow, SeasonRow or EpisodeRow chosen, or None (also for a show
+        or season without `whole_shows`)."""
         index = self.tree.currentIndex().siblingAtColumn(0)
-        return index.data(ROW_ROLE) if index.isValid() else None
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        return row if self.choosable(row) else None
 
     # ---- size ----------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""The Movies page: search, sort, a poster grid or a list (one model, one selection), Add.
+"""The Movies page's view: search, sort, a poster grid or a list (one model, one selection),
+Add. Its bar (`bar`) is laid out by the page, above both the view and the detail pane, so
+the common actions have the page's width and stay out of the bar's » overflow at 800 px.
 
 Both views sit on the same filter proxy and share one selection model, so toggling the
 layout keeps the selected movie. Links dropped on a movie or pasted with Ctrl+V go out
@@ -86,7 +88,9 @@ class MoviesView(QWidget):
         self.list_button.toggled.connect(lambda on: on and self.set_layout("list"))
         self.add_button = QPushButton("Add movie…")
         self.add_button.clicked.connect(self.add_requested)
-        bar = tool_bar(self.search, self.sort, self.grid_button, self.list_button, self.add_button)
+        self.bar = tool_bar(
+            self.search, self.sort, self.grid_button, self.list_button, self.add_button
+        )
 
         self.grid = QListView()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
@@ -128,7 +132,6 @@ class MoviesView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(bar)
         layout.addWidget(self.body, 1)
         paste = QShortcut(QKeySequence.StandardKey.Paste, self)
         paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import time
 from typing import Any
-from urllib.parse import quote
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication
@@ -51,11 +50,6 @@ ACTIONS = (
     ("reannounce", "Re-announce"),
 )
 ALL_ACTIONS = (("pause_all", "Pause all"), ("resume_all", "Resume all"))
-
-
-def magnet_of(status: Any) -> str:
-    """A magnet link for the torrent: its info hash and name (peers come from the DHT and PEX)."""
-    return f"magnet:?xt=urn:btih:{status.info_hash}&dn={quote(status.name)}"
 
 
 def can_pause_resume(statuses: Any) -> tuple[bool, bool]:
@@ -237,7 +231,15 @@ class TorrentsPage(QWidget):
     def _copy_magnet(self) -> None:
         status = self.selected()
         if status is not None:
-            QGuiApplication.clipboard().setText(magnet_of(status))
+            spawn(self._copy_magnet_of(status.info_hash), "copy magnet")
+
+    async def _copy_magnet_of(self, info_hash: str) -> None:
+        try:  # with the torrent's trackers, which only the engine knows
+            link = await asyncio.to_thread(self.core.torrents.magnet, info_hash)
+        except Exception as exc:  # removed meanwhile
+            logger.info("Copy magnet of %s failed: %s", info_hash, exc)
+            return
+        QGuiApplication.clipboard().setText(link)
 
     def _current_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_detail()
