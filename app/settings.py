@@ -125,6 +125,9 @@ class DebridSettings:
     add_unmatched: bool = _opt(
         False, "add the movies and shows of unmatched debrid files to the library (TMDB if set)"
     )
+    token_expires: float = _opt(
+        0.0, "when the device login's access token expires (seconds since 1970; set by it)", min=0
+    )
 
 
 NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")

@@ -4,7 +4,8 @@ Every request is paced under the account's limit (250 a minute, refused ones inc
 pacing.py). A 429 or error code 5/34 ("slow down") holds every request for the
 Retry-After (or a doubling backoff) and retries; a network error or a 5xx retries with a
 doubling backoff; both give up after `retries` attempts with a DebridError that says so. A
-401, or a 403 with error code 8/9, is a TokenInvalid: retrying cannot help. Runs on the
+401, or a 403 with error code 8/9, is a TokenInvalid: retrying cannot help, except once
+after a device login's refresher (`auth`, app/debrid/auth.py) got a new token. Runs on the
 app's loop.
 """
 
@@ -14,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,6 +33,9 @@ from app.debrid.base import (
     Unrestricted,
 )
 from app.debrid.pacing import Pacer, Sleep, backoff
+
+if TYPE_CHECKING:
+    from app.debrid.auth import TokenRefresher
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class RealDebridClient:
         timeout: float = 30.0,
     ) -> None:
         self.token = token
+        self.auth: TokenRefresher | None = None  # a device login's, which renews `token`
         self._api = api_url.rstrip("/")
         self._oauth = oauth_url.rstrip("/")
         self._retries = retries
@@ -211,15 +216,19 @@ class RealDebridClient:
         data: dict[str, str] | None = None,
         oauth: bool = False,
     ) -> httpx.Response:
-        headers = {}
-        if not oauth:
-            if not self.token:
-                raise NotLoggedIn("no Real-Debrid token is set")
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers: dict[str, str] = {}
+        auth = None if oauth else self.auth
+        if auth is not None:
+            await auth.fresh()
         url = (self._oauth if oauth else self._api) + path
         attempt = 0
+        renewed = False
         while True:
             attempt += 1
+            if not oauth:
+                if not self.token:
+                    raise NotLoggedIn("no Real-Debrid token is set")
+                headers["Authorization"] = f"Bearer {self.token}"
             await self.pacer.wait()
             self.requests += 1
             try:
@@ -243,6 +252,11 @@ class RealDebridClient:
                 logger.info("Real-Debrid asks to slow down; waiting %.1f s", wait)
                 continue
             if response.status_code == 401 or code in BAD_TOKEN:
+                sent = headers["Authorization"].removeprefix("Bearer ") if headers else None
+                if auth is not None and not renewed and await auth.renew(sent):
+                    renewed = True  # once: a token refused right after renewal is bad
+                    attempt -= 1
+                    continue
                 raise TokenInvalid(INVALID_TOKEN)
             if response.status_code in RETRIED_STATUSES and attempt < self._retries:
                 await self._sleep(backoff(attempt))
