@@ -5,6 +5,8 @@ others, Log out, and a keyring that keeps nothing said as such."""
 
 from __future__ import annotations
 
+import asyncio
+
 import keyring
 import pytest
 from keyring.backends.null import Keyring as NullKeyring
@@ -169,5 +171,55 @@ def test_a_keyring_that_keeps_nothing_is_said(qapp, make_core, rd):
         assert not tab.keyring_note.isHidden()
         assert "until Reelbox quits" in tab.keyring_note.text()
         await close(reelbox, dialog)
+
+    assert run_app(qapp, make_core(), scenario)[0] == 0
+
+
+def test_the_sync_view_shows_the_account_its_failing_torrents_and_assigns_a_file(
+    qapp, make_core, rd
+):
+    from app.library.models import Assignment
+    from ui.sync.sources_table import SOURCE
+
+    rd.add("Heat.1995.1080p", [("/Heat.1995.1080p.mkv", 1000)])
+    rd.add("Home.Video.2020", [("/Home.Video.2020.mkv", 500)])
+    rd.add("Broken.Upload", [("/x.mkv", 1)], status="magnet_error")
+
+    async def scenario(reelbox):
+        core, view = reelbox.core, reelbox.sync_view
+        core.library.add_movie("Heat", 1995)
+        matrix = core.library.add_movie("The Matrix", 1999)
+        await asyncio.to_thread(core.set_debrid_token, realdebrid.TOKEN)
+        run = await core.sync.run("debrid", "manual")
+        assert run.outcome == "ok", run.error
+        reelbox.window.show_page("sync")
+        await until(lambda: "debrid" in view.table.names, what="the account's row")
+        view.table.select("debrid")
+        await until(lambda: view.detail.files, what="the unmatched files")
+        assert view.table.cell("debrid", SOURCE) == "Real-Debrid account loopback"
+        line = view.detail.account_line.text()
+        assert line.startswith("Real-Debrid account loopback: premium until 2027-01-01, last check")
+        assert "last change" in line and line.endswith("3 torrents")
+        assert view.detail.failing.text() == (
+            "Failing torrents (1):\nBroken.Upload: magnet_error, the magnet could not be converted"
+        )
+        assert [f["path"] for f in view.detail.files] == ["Home.Video.2020/Home.Video.2020.mkv"]
+        assert view.detail.add_new_button.isHidden()  # the account adds them itself (option)
+        view.grab().save("/tmp/debridui-sync.png")
+        reelbox.window.resize(800, 560)
+        reelbox.window.grab().save("/tmp/debridui-sync-800x560.png")
+
+        # Assign… offers the window's movies: once they are loaded
+        await until(lambda: len(reelbox.snapshot.movies) == 2, what="the movies in the window")
+        view.detail.unmatched.selectRow(0)
+        view.detail.assign_button.click()
+        chooser = await until(lambda: view.chooser.dialog, what="the item choice")
+        chooser.setTextValue("The Matrix (1999)")
+        chooser.accept()
+        await until(lambda: "now plays from" in view.message.text(), what="the assignment")
+        row = core.library.active_assignment("movie", matrix.id)
+        assert (row.source_kind, row.file_path) == ("debrid", "Home.Video.2020/Home.Video.2020.mkv")
+        assert Assignment.select().where(Assignment.source_kind == "debrid").count() == 2
+        await until(lambda: not view.detail.files, what="the file to leave the unmatched list")
 
     assert run_app(qapp, make_core(), scenario)[0] == 0
