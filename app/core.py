@@ -22,7 +22,16 @@ from typing import Any, TypeVar
 from app import on_loop
 from app import settings as settings_file
 from app.paths import Paths
-from app.secrets import API_TOKEN, REALDEBRID_TOKEN, SHARE_PASSWORD, TMDB_API_KEY, Secrets
+from app.secrets import (
+    API_TOKEN,
+    REALDEBRID_CLIENT_ID,
+    REALDEBRID_CLIENT_SECRET,
+    REALDEBRID_REFRESH,
+    REALDEBRID_TOKEN,
+    SHARE_PASSWORD,
+    TMDB_API_KEY,
+    Secrets,
+)
 from app.settings import Settings, SettingsError, with_overrides
 
 logger = logging.getLogger(__name__)
@@ -31,6 +40,7 @@ SHARE_PASSWORD_ENV = "REELBOX_SHARE_PASSWORD"
 TMDB_KEY_ENV = "REELBOX_TMDB_API_KEY"
 API_TOKEN_ENV = "REELBOX_API_TOKEN"
 REALDEBRID_TOKEN_ENV = "REELBOX_REALDEBRID_TOKEN"
+_DEVICE_LOGIN_SECRETS = (REALDEBRID_REFRESH, REALDEBRID_CLIENT_ID, REALDEBRID_CLIENT_SECRET)
 T = TypeVar("T")
 UNRESTRICT_SECONDS = 15.0  # a share read waits this long for a debrid link at most
 
@@ -113,6 +123,9 @@ class Core:
         self.debrid = realdebrid.RealDebridClient(
             token, api_url=realdebrid.API_URL, oauth_url=realdebrid.OAUTH_URL
         )
+        login = await asyncio.to_thread(self.debrid_login)
+        if login is not None:
+            self._attach_refresher(login)
         if token:  # the account's source exists once a token was given
             await asyncio.to_thread(store.ensure_source, self.library)
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
@@ -245,9 +258,54 @@ class Core:
         """The Real-Debrid API token (keyring: call it off the Qt thread)."""
         return os.environ.get(REALDEBRID_TOKEN_ENV) or self.secrets.get(REALDEBRID_TOKEN)
 
+    def debrid_login(self) -> Any:
+        """The device login kept in the keyring (app/debrid/auth.py: Login), or None for a
+        pasted API token or none (keyring: call it off the Qt thread)."""
+        from app.debrid.auth import Login
+        from app.debrid.base import Tokens
+
+        if os.environ.get(REALDEBRID_TOKEN_ENV):
+            return None
+        values = [self.secrets.get(n) for n in (REALDEBRID_TOKEN, *_DEVICE_LOGIN_SECRETS)]
+        if not all(values):
+            return None
+        expires_at = self.settings.debrid.token_expires
+        return Login(Tokens(*values[:2], 0, *values[2:]), expires_at)
+
     def set_debrid_token(self, token: str | None) -> None:
-        """Save (or forget) the Real-Debrid token and use it at once; the first token adds
-        the account's sync source and runs it (any thread but the loop's)."""
+        """Save (or forget) a pasted Real-Debrid API token and use it at once (a device
+        login's tokens go); the first token adds the account's sync source and runs it (any
+        thread but the loop's)."""
+        for name in _DEVICE_LOGIN_SECRETS:
+            self.secrets.delete(name)
+        if self.debrid is not None:
+            self.call_on_loop(setattr, self.debrid, "auth", None)
+        self._use_debrid_token(token)
+
+    def set_debrid_login(self, login: Any) -> None:
+        """Save a device login (app/debrid/auth.py: Login) and use it as set_debrid_token
+        does; its access token is renewed before it expires (any thread but the loop's)."""
+        self._save_debrid_login(login)
+        if self.debrid is not None:
+            self.call_on_loop(self._attach_refresher, login)
+        self._use_debrid_token(login.tokens.access_token)
+
+    def debrid_logout(self) -> int:
+        """Forget the account: its secrets, its sync source with its history, its torrents
+        and its files on the share (any thread but the loop's). Returns how many files left
+        the share."""
+        from app.debrid.auth import forget_account
+
+        for name in (REALDEBRID_TOKEN, *_DEVICE_LOGIN_SECRETS):
+            self.secrets.delete(name)
+        self._set_token_expiry(0.0)
+        if self.debrid is not None:
+            self.call_on_loop(self._detach_debrid)
+        if self.sync_manager is not None:
+            self.sync_manager.drop_source("debrid")
+        return forget_account(self.library) if self.library is not None else 0
+
+    def _use_debrid_token(self, token: str | None) -> None:
         from app.debrid import store
 
         token = (token or "").strip() or None
@@ -398,6 +456,31 @@ class Core:
         if source is not None:
             source.check_seconds = self.settings.debrid.check_seconds
             source.add_unmatched = self.settings.debrid.add_unmatched
+
+    def _attach_refresher(self, login: Any) -> None:
+        """On the loop: the client renews the device login's token, saving each new one."""
+        from app.debrid.auth import TokenRefresher
+
+        if self.debrid is not None:
+            self.debrid.auth = TokenRefresher(self.debrid, login, self._save_debrid_login)
+
+    def _detach_debrid(self) -> None:
+        if self.debrid is not None:
+            self.debrid.auth, self.debrid.token = None, None
+
+    def _save_debrid_login(self, login: Any) -> None:
+        """A worker thread: the tokens to the keyring, the expiry to the settings."""
+        tokens = login.tokens
+        self.secrets.set(REALDEBRID_TOKEN, tokens.access_token)
+        self.secrets.set(REALDEBRID_REFRESH, tokens.refresh_token)
+        self.secrets.set(REALDEBRID_CLIENT_ID, tokens.client_id)
+        self.secrets.set(REALDEBRID_CLIENT_SECRET, tokens.client_secret)
+        self._set_token_expiry(login.expires_at)
+
+    def _set_token_expiry(self, expires_at: float) -> None:
+        new = self.settings.copy()
+        new.debrid.token_expires = round(expires_at, 3)
+        self.update_settings(new)
 
     def _make_debrid_opener(self) -> Any:
         from app.debrid import store

@@ -23,7 +23,11 @@ logger = logging.getLogger(__name__)
 TMDB_API_KEY = "tmdb_api_key"
 SHARE_PASSWORD = "share_password"
 API_TOKEN = "api_token"
-REALDEBRID_TOKEN = "realdebrid_token"
+REALDEBRID_TOKEN = "realdebrid_token"  # an API token, or a device login's access token
+# a device login's (app/debrid/auth.py): the access token above expires, these renew it
+REALDEBRID_REFRESH = "realdebrid_refresh_token"
+REALDEBRID_CLIENT_ID = "realdebrid_client_id"
+REALDEBRID_CLIENT_SECRET = "realdebrid_client_secret"
 
 
 class Secrets:

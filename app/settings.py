@@ -131,6 +131,9 @@ class DebridSettings:
         "debrid (the account); the drop's last choice",
         choices=("torrent", "debrid"),
     )
+    token_expires: float = _opt(
+        0.0, "when the device login's access token expires (seconds since 1970; set by it)", min=0
+    )
 
 
 NOTIFY_KINDS = ("jellyfin", "emby", "plex", "command")

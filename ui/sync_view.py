@@ -1,10 +1,10 @@
-"""The Sync page: every source the scheduler runs (TMDB refresh, watched folders, media
-servers told of the share's changes) with its
+"""The Sync page: every source the scheduler runs (TMDB refresh, watched folders, the debrid
+account, media servers told of the share's changes) with its
 mode, interval, live countdown and state, a Refresh button each and "Rescan all"; the
 selected source's history and a folder's unmatched files (Assign… links one to a movie or an
 episode; "Add as new items" adds many as new movies and shows, app/sync/bulk_add.py, with a
 progress bar and Cancel); and the folder editor: add a folder, edit a source's mode and interval, remove a
-folder.
+folder. The debrid account shows its state, failing torrents and unmatched files (Assign…).
 
 The view only shows the scheduler's states and calls the core; blocking calls run in worker
 threads, dialogs are awaited without nesting the loop, and every refusal is shown in words.
@@ -232,7 +232,8 @@ class SyncView(QWidget):
         state = next((s for s in states if s.name == selected), None)
         kind = self.kind(selected, state) if state is not None else ""
         folder = kind == "folder"
-        self.detail.show_state(state, self.label(selected, state) if state else "", folder)
+        files = folder or kind == "debrid"  # sources that list unmatched files
+        self.detail.show_state(state, self.label(selected, state) if state else "", files)
         self.add_button.setEnabled(ready)
         self.edit_button.setEnabled(state is not None and kind != "notify")  # in Settings
         self.remove_button.setEnabled(folder)
@@ -453,13 +454,25 @@ class SyncView(QWidget):
             return
         item_type = "movie" if isinstance(row, MovieRow) else "episode"
         try:
-            await asyncio.to_thread(self.core.assign_local_file, path, item_type, row.id)
+            if kind == "debrid":
+                await self._assign_debrid(folder, path, item_type, row.id)
+            else:
+                await asyncio.to_thread(self.core.assign_local_file, path, item_type, row.id)
         except Exception as exc:  # the file vanished, the item was deleted, ...
             logger.info("Assigning %s failed: %s", path, exc)
             message_box(self, "Could not assign the file", f"{exc}\n\nNothing was changed.")
             return
         self.say(f"{title_of(row)} now plays from {path}.")
         self.refresh()
+
+    async def _assign_debrid(self, name: str, path: str, item_type: str, item_id: int) -> None:
+        """A file of the debrid account becomes the item's source (on the loop, where the
+        source lives; its library write runs in a worker)."""
+        entry = next((e for e in self.detail.files if e.get("path") == path), None)
+        source = self.core.sync_manager.source(name) if self.core.sync_manager else None
+        if entry is None or source is None:
+            raise SyncError("the account's file list changed meanwhile: try again")
+        await source.assign(entry["info_hash"], int(entry["file_id"]), item_type, item_id)
 
     async def add_as_new(self, paths: list[str]) -> None:
         """Add as new items: the videos become new movies and shows (TMDB's when a key is

@@ -5,7 +5,8 @@ pacing.py). A 429 or error code 5/34 ("slow down") holds every request for the
 Retry-After (or a doubling backoff) and retries; a network error or a 5xx retries with a
 doubling backoff (a slow-down without Retry-After from 5 s, so the tries span the service's
 minute window); both give up after `retries` attempts with a DebridError that says so. A 401,
-or error code 8 (bad_token), is a TokenInvalid; code 9 (permission_denied: a locked or
+or error code 8 (bad_token), is a TokenInvalid, except once after a device login's refresher
+(`auth`, app/debrid/auth.py) got a new token; code 9 (permission_denied: a locked or
 expired account) says so; retrying cannot help either. Runs on the app's loop.
 """
 
@@ -15,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -33,6 +34,9 @@ from app.debrid.base import (
     Unrestricted,
 )
 from app.debrid.pacing import Pacer, Sleep, backoff
+
+if TYPE_CHECKING:
+    from app.debrid.auth import TokenRefresher
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,7 @@ class RealDebridClient:
         timeout: float = 30.0,
     ) -> None:
         self.token = token
+        self.auth: TokenRefresher | None = None  # a device login's, which renews `token`
         self._api = api_url.rstrip("/")
         self._oauth = oauth_url.rstrip("/")
         self._retries = retries
@@ -234,15 +239,19 @@ class RealDebridClient:
         data: dict[str, str] | None = None,
         oauth: bool = False,
     ) -> httpx.Response:
-        headers = {}
-        if not oauth:
-            if not self.token:
-                raise NotLoggedIn("no Real-Debrid token is set")
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers: dict[str, str] = {}
+        auth = None if oauth else self.auth
+        if auth is not None:
+            await auth.fresh()
         url = (self._oauth if oauth else self._api) + path
         attempt = 0
+        renewed = False
         while True:
             attempt += 1
+            if not oauth:
+                if not self.token:
+                    raise NotLoggedIn("no Real-Debrid token is set")
+                headers["Authorization"] = f"Bearer {self.token}"
             await self.pacer.wait()
             self.requests += 1
             try:
@@ -266,6 +275,11 @@ class RealDebridClient:
                 logger.info("Real-Debrid asks to slow down; waiting %.1f s", wait)
                 continue
             if response.status_code == 401 or code == BAD_TOKEN:
+                sent = headers["Authorization"].removeprefix("Bearer ") if headers else None
+                if auth is not None and not renewed and await auth.renew(sent):
+                    renewed = True  # once: a token refused right after renewal is bad
+                    attempt -= 1
+                    continue
                 raise TokenInvalid(INVALID_TOKEN)
             if code == PERMISSION_DENIED:
                 raise DebridError("Real-Debrid denied access: the account is locked or not premium")

@@ -140,6 +140,11 @@ class SyncManager:
             self._call(self._add, record)
         return self._call(self._added_state, record.name)
 
+    def drop_source(self, name: str) -> None:
+        """Stop syncing a source whose row its owner removes itself (the debrid account
+        at logout); any thread."""
+        self._call(self._remove, name)
+
     def remove_folder(self, name: str) -> None:
         """Forget a watched folder (any thread); its items keep their sources. The TMDB
         source cannot be removed (InvalidValue); an unknown name is NotFound."""

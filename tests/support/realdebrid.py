@@ -15,6 +15,13 @@ it is cached. An offered magnet waits for its files to be chosen; the choice is 
 (`chosen`), a cached torrent is downloaded at once, another is queued until the test moves it
 on with set_status() (downloading with a progress, downloaded, or virus, dead...). A magnet
 nobody offered holds one file, downloaded when selected.
+
+The device login is the documented one: device/code hands out a code (interval and lifetime
+as set on the service), device/credentials answers 403 authorization_pending until approve(),
+then the code's client id and secret; token grants (device code, or a refresh token, which
+serves once) hand out an access token that expires after `token_lifetime` seconds or at
+expire_access(), after which the REST API answers it 401 bad_token. The account's own API
+token (`token`) never expires.
 """
 
 from __future__ import annotations
@@ -221,6 +228,13 @@ class RealDebrid:
         self.approved = False  # the device login: has the user entered the code?
         self.offers: dict[str, Offer] = {}  # info hash -> what its magnet holds
         self.chosen: dict[str, list[int]] = {}  # torrent id -> the file ids selectFiles chose
+        self.device_interval = 5  # seconds between polls, as device/code says
+        self.device_expires_in = 600  # a code's lifetime in seconds
+        self.token_lifetime = 3600  # an access token's, in seconds
+        self.access: dict[str, float] = {}  # live OAuth access tokens -> expiry (monotonic)
+        self.refresh_tokens: set[str] = set()  # each serves once
+        self._devices: dict[str, float] = {}  # device code -> expiry (monotonic)
+        self._grants = 0
         self.http, self._thread = _serve(self)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
         self.api_url = self.url + "/rest/1.0"
@@ -271,6 +285,16 @@ class RealDebrid:
         with self.lock:
             return [s for s in self.seen if s.method == method and s.path == path]
 
+    def approve(self) -> None:
+        """The user entered the code on the website."""
+        with self.lock:
+            self.approved = True
+
+    def expire_access(self) -> None:
+        """Every access token handed out so far expires now."""
+        with self.lock:
+            self.access = dict.fromkeys(self.access, 0.0)
+
     def clear(self) -> None:
         with self.lock:
             self.seen.clear()
@@ -298,10 +322,10 @@ class RealDebrid:
         if path.startswith("/oauth/v2/"):
             self._oauth(request, path[len("/oauth/v2") :], query, form)
             return
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            _error(request, 401, "bad_token", 8)
-            return
         with self.lock:
+            if not self._authorized(request.headers.get("Authorization", "")):
+                _error(request, 401, "bad_token", 8)
+                return
             self._rest(request, request.command, path[len("/rest/1.0") :], query, form)
 
     def _rest(self, request: _Handler, method: str, path: str, query: dict, form: dict):
@@ -418,21 +442,49 @@ class RealDebrid:
             torrent.status, torrent.progress = "queued", 0
         request.answer(204)
 
+    def _authorized(self, header: str) -> bool:
+        token = header.removeprefix("Bearer ")
+        return token == self.token or self.access.get(token, 0.0) > time.monotonic()
+
     def _oauth(self, request: _Handler, path: str, query: dict, form: dict) -> None:
-        if path == "/device/code":
-            _json(request, 200, {"device_code": "DEVICE", "user_code": "ABCD1234", "interval": 5,
-                                 "expires_in": 600,
-                                 "verification_url": "https://real-debrid.com/device"})  # fmt: skip
-        elif path == "/device/credentials" and query.get("code") == ["DEVICE"]:
-            if not self.approved:
-                _error(request, 403, "authorization_pending", 10)
-                return
-            _json(request, 200, {"client_id": "CID", "client_secret": "SECRET"})
-        elif path == "/token" and form.get("client_secret") == ["SECRET"]:
-            _json(request, 200, {"access_token": self.token, "expires_in": 3600,
-                                 "refresh_token": "REFRESH", "token_type": "Bearer"})  # fmt: skip
+        with self.lock:
+            answer = self._oauth_answer(path, query, form)
+        if answer[0] == 200:
+            _json(request, *answer)
         else:
-            _error(request, 400, "bad_request", 1)
+            _error(request, *answer)
+
+    def _oauth_answer(self, path: str, query: dict, form: dict) -> tuple:
+        now = time.monotonic()
+        if path == "/device/code":
+            number = len(self._devices) + 1
+            code = "DEVICE" if number == 1 else f"DEVICE-{number}"
+            self._devices[code] = now + self.device_expires_in
+            user_code = "ABCD1234" if number == 1 else f"ABCD{number:04d}"
+            return 200, {"device_code": code, "user_code": user_code,
+                         "interval": self.device_interval, "expires_in": self.device_expires_in,
+                         "verification_url": "https://real-debrid.com/device"}  # fmt: skip
+        if path == "/device/credentials":
+            code = query.get("code", [""])[0]
+            if self._devices.get(code, 0.0) <= now:
+                return 403, "expired_token", 2
+            if not self.approved:
+                return 403, "authorization_pending", 10
+            return 200, {"client_id": "CID", "client_secret": "SECRET"}
+        if path != "/token" or form.get("client_secret") != ["SECRET"]:
+            return 400, "bad_request", 1
+        code = form.get("code", [""])[0]
+        if code in self.refresh_tokens:
+            self.refresh_tokens.discard(code)
+        elif not (self.approved and self._devices.get(code, 0.0) > now):
+            return 400, "invalid_grant", 2
+        self._grants += 1
+        access = f"ACCESS-{self._grants}"
+        refresh = "REFRESH" if self._grants == 1 else f"REFRESH-{self._grants}"
+        self.access[access] = now + self.token_lifetime
+        self.refresh_tokens.add(refresh)
+        return 200, {"access_token": access, "expires_in": self.token_lifetime,
+                     "refresh_token": refresh, "token_type": "Bearer"}  # fmt: skip
 
     def _find(self, torrent_id: str) -> Torrent | None:
         return next((t for t in self.torrents if t.id == torrent_id), None)

@@ -63,3 +63,11 @@ def click(buttons: QDialogButtonBox, which: QDialogButtonBox.StandardButton) -> 
     button = buttons.button(which)
     assert button is not None and button.isEnabled(), f"{which} is not clickable"
     button.click()
+
+
+def pick(chooser: Any, search: str) -> None:
+    """Type `search` in the chooser (its first match becomes the choice) and press Assign."""
+    chooser.search.setText(search)
+    ok = chooser.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled(), chooser.chosen()
+    ok.click()

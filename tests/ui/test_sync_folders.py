@@ -13,9 +13,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from tests.support.swarm import KiB, MiB, make_files, make_torrent
 from tests.ui.conftest import run_app, until
-from tests.ui.helpers import click, message_boxes, message_text
+from tests.ui.helpers import click, message_boxes, message_text, pick
 from ui.dialogs.folder_dialog import FolderDialog
-from ui.dialogs.item_chooser import ItemChooserDialog
 from ui.dialogs.movie_file_dialog import MovieFileDialog
 from ui.sync.sources_table import MODE, NEXT, SOURCE, STATE
 
@@ -31,14 +30,6 @@ async def open_add_dialog(view) -> FolderDialog:
 async def folder_names(core) -> list[str]:
     records = await asyncio.to_thread(core.library.sync_sources)
     return [record.name for record in records if record.kind == "folder"]
-
-
-def pick(chooser: ItemChooserDialog, search: str) -> None:
-    """Type `search` in the chooser (its first match becomes the choice) and press Assign."""
-    chooser.search.setText(search)
-    ok = chooser.buttons.button(OK)
-    assert ok.isEnabled(), chooser.chosen()
-    ok.click()
 
 
 def unmatched(view) -> list[str]:

@@ -1,5 +1,6 @@
 """The Settings dialog: share, torrents, library metadata (TMDB key), media servers told
-about library changes (media_servers.py) and window options.
+about library changes (media_servers.py), the Real-Debrid account (debrid_tab.py) and
+window options.
 
 Every field is checked with Settings.set, the same validation the settings file and
 `--set` use; a bad value is shown under its field and nothing is saved until all are good.
@@ -42,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import THEMES, Settings, SettingsError, describe
 from ui.dialogs.connect_dialog import keyring_note
+from ui.dialogs.debrid_tab import DebridTab
 from ui.dialogs.media_servers import MediaServersTab
 from ui.tasks import run_dialog
 from ui.widgets import CopyField
@@ -189,6 +191,10 @@ class SettingsDialog(QDialog):
             if tab == "Library":
                 self.media_servers = MediaServersTab(core)
                 tabs.addTab(self.media_servers, "Media servers")
+                self.debrid = DebridTab(core)  # its settings are checked and saved here
+                tabs.addTab(self.debrid, "Debrid")
+                self.fields.update(self.debrid.fields)
+                self.errors.update(self.debrid.errors)
         self.tabs = tabs
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -210,6 +216,7 @@ class SettingsDialog(QDialog):
         self._show_secrets(None)
         self.secrets_read = asyncio.ensure_future(self._read_secrets())
         self.finished.connect(self.secrets_read.cancel)
+        self.finished.connect(self.debrid.stop)
 
     async def _read_secrets(self) -> None:
         try:

@@ -1,7 +1,9 @@
 """The pane under the Sync view's table: the selected source's recent runs (start, duration,
 reason, outcome, what changed or the error) and, for a watched folder, the files it could not
 match to a library item: Assign… links one to an item, "Add as new items" (the selected
-videos) and "Add all as new" make new movies and shows of many at once.
+videos) and "Add all as new" make new movies and shows of many at once. For the debrid
+account, the same list with Assign… under the account's line (premium, last check and
+change) and its failing torrents with their reasons.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.sync.elide import MiddleElide
-from ui.sync.texts import run_cells
+from ui.sync.texts import debrid_status, failing_text, run_cells
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,12 @@ class SourceDetail(QWidget):
         self.folder_error.setStyleSheet("color: #d0413c")
         self.folder_error.setWordWrap(True)
         self.folder_error.hide()
+        self.account_line = QLabel("")  # the debrid account's state
+        self.account_line.setWordWrap(True)
+        self.failing = QLabel("")  # the debrid account's failing torrents
+        self.failing.setWordWrap(True)
+        self.failing.setStyleSheet("color: #d0413c")
+        self.failing.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.unmatched = _table(UNMATCHED_HEADERS)
         self.unmatched.setItemDelegateForColumn(0, MiddleElide(self.unmatched))
         self.assign_button = QPushButton("Assign…")
@@ -116,6 +124,8 @@ class SourceDetail(QWidget):
         bar.addWidget(self.add_new_button)
         bar.addWidget(self.add_all_button)
         bar.addStretch(1)
+        unmatched_layout.addWidget(self.account_line)
+        unmatched_layout.addWidget(self.failing)
         unmatched_layout.addWidget(self.unmatched_title)
         unmatched_layout.addLayout(bar)
         unmatched_layout.addWidget(self.folder_error)
@@ -132,6 +142,7 @@ class SourceDetail(QWidget):
         self.unmatched_box.hide()
 
     def show_state(self, state: Any | None, label: str = "", folder: bool = False) -> None:
+        """`folder`: the source has files to list (a watched folder or the debrid account)."""
         if state is None:
             self.history_title.setText("History")
             _fill(self.history, [])
@@ -149,6 +160,14 @@ class SourceDetail(QWidget):
         if not folder:
             return
         detail = state.detail or {}
+        debrid = kind == "debrid"
+        self.account_line.setText(debrid_status(detail) if debrid else "")
+        self.account_line.setVisible(debrid)
+        self.failing.setText(failing_text(detail) if debrid else "")
+        self.failing.setVisible(bool(self.failing.text()))
+        # the account adds new items itself (setting debrid.add_unmatched)
+        self.add_new_button.setVisible(not debrid)
+        self.add_all_button.setVisible(not debrid)
         self.files = list(detail.get("unmatched") or [])
         error = detail.get("error")
         self.folder_error.setText(f"The folder cannot be scanned: {error}" if error else "")

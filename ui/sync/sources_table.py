@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ui.sync.elide import MiddleElide
 from ui.sync.texts import (
+    debrid_label,
     full_time,
     interval_text,
     next_sync,
@@ -64,6 +65,8 @@ def source_label(
         return "TMDB (titles, posters, episodes)"
     if kind == "notify":
         return notify_label(detail or {})
+    if kind == "debrid":
+        return debrid_label(detail or {})
     if not path:
         return name
     home = str(Path.home())

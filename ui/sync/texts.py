@@ -37,6 +37,45 @@ def notify_label(detail: dict[str, Any]) -> str:
     )
 
 
+def debrid_label(detail: dict[str, Any]) -> str:
+    """The account's source: "Real-Debrid account loopback" (the user once known)."""
+    account = detail.get("account") or {}
+    service = detail.get("service") or "Debrid"
+    name = account.get("username")
+    return f"{service} account {name}" if name else f"{service} account"
+
+
+def debrid_status(detail: dict[str, Any]) -> str:
+    """The account's line above its files: premium, last check and change, torrents, and a
+    failing check's error."""
+    account = detail.get("account")
+    parts = []
+    if account:
+        until = str(account.get("premium_until") or "")[:10]
+        premium = account.get("premium_seconds", 0) > 0 and until
+        parts.append(f"premium until {until}" if premium else "not premium")
+    parts.append(f"last check {when(_moment(detail.get('last_check')))}")
+    parts.append(f"last change {when(_moment(detail.get('last_change')))}")
+    parts.append(plural(int(detail.get("torrents") or 0), "torrent"))
+    text = f"{debrid_label(detail)}: " + ", ".join(parts)
+    if detail.get("check_error"):
+        text += f". The last check failed: {detail['check_error']}"
+    return text
+
+
+def failing_text(detail: dict[str, Any]) -> str:
+    """The account's failing torrents with their reason, one a line ("" when none)."""
+    failing = detail.get("failing") or []
+    lines = [
+        f"{f.get('filename', '?')}: {f.get('status', '')}, {f.get('reason', '')}" for f in failing
+    ]
+    return f"Failing torrents ({len(lines)}):\n" + "\n".join(lines) if lines else ""
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def when(moment: datetime | None) -> str:
     """A past moment, short: the time for today, the date and time otherwise."""
     if moment is None:
