@@ -102,12 +102,12 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
                 if page == "torrents":
                     await until(lambda: torrents.select(seeder.info_hash), what="the torrent")
                     await until(lambda: torrents.files.count() == 1, what="its files")
-                qapp.processEvents()
+                await asyncio.sleep(0.05)  # let Qt lay out and paint (see test_architecture)
                 assert window.size().width() == width and window.size().height() == height
                 found[page] = problems(window)
                 window.grab().save(f"/tmp/layout-{name}-{page}.png")
             window.show_page("movies")
-            qapp.processEvents()
+            await asyncio.sleep(0.05)  # let Qt lay out and paint (see test_architecture)
             window.grab().save(f"/tmp/layout-{name}.png")
             search = view.search
             assert search.isVisible() and search.width() >= SEARCH_MIN_WIDTH
@@ -121,7 +121,7 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
             assert search.placeholderText() == "Search movies"
             shows_search = reelbox.shows_page.search
             window.show_page("shows")
-            qapp.processEvents()
+            await asyncio.sleep(0.05)  # let Qt lay out and paint (see test_architecture)
             assert shows_search.width() >= SEARCH_MIN_WIDTH
             # the URL is whole where it is kept: tooltip when shortened, Copy URL copies all
             assert detail.url.text() == detail.url.toolTip() or "…" not in detail.url.shown_text()
