@@ -286,6 +286,10 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     await settle()
     save(window, "movies-list")
     page.view.set_layout("grid")
+    window.resize(800, 560)  # the smallest window the layout is made for
+    await settle()
+    save(window, "movies-small")
+    window.resize(*SIZE)
 
     window.show_page("shows")
     shows_page = reelbox.shows_page
@@ -352,6 +356,9 @@ async def shoot(reelbox, seed_root: Path) -> list[Path]:
     dialog.tabs.setCurrentWidget(media)
     await settle(0.5)
     save(dialog, "settings-media-servers")
+    dialog.tabs.setCurrentWidget(dialog.debrid)
+    await settle(0.5)
+    save(dialog, "settings-debrid")
     dialog.close()
 
     dialog = ConnectDialog(core, window)

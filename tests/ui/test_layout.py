@@ -14,13 +14,14 @@ import re
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtGui import Qt as GuiQt
-from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QLabel, QToolButton, QWidget
 
 from tests.support.swarm import KiB, MiB, Seeder
 from tests.ui.conftest import run_app, until
 from ui.elided_label import ElidedLabel
+from ui.library.posters import POSTER_SIZE
 from ui.tool_bar import SEARCH_MIN_WIDTH
 
 FILES = {"Heat.1995.720p.BluRay.x264-GROUP/Heat.1995.720p.BluRay.x264-GROUP.mkv": 2 * MiB}
@@ -83,7 +84,14 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
 
         async def scenario(reelbox):
             core = reelbox.core
-            movie = await asyncio.to_thread(core.library.add_movie, "Heat", 1995)
+            poster = core.posters.path_for("/heat.jpg")  # a poster in the cache, as TMDB's
+            poster.parent.mkdir(parents=True, exist_ok=True)
+            image = QImage(POSTER_SIZE, QImage.Format.Format_RGB32)
+            image.fill(Qt.GlobalColor.darkGreen)
+            assert image.save(str(poster), "JPEG")
+            movie = await asyncio.to_thread(
+                core.library.add_movie, "Heat", 1995, poster_path="/heat.jpg"
+            )
             await asyncio.to_thread(
                 core.assigner.assign, "movie", movie.id, seeder.magnet, file_path=path
             )
@@ -114,6 +122,10 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
             # the common actions sit in the bar itself, none hidden in its » overflow menu
             for control in (view.sort, view.grid_button, view.list_button, view.add_button):
                 assert control.isVisible() and not control.visibleRegion().isEmpty(), control
+            # the poster is not drawn over the title: in a short window the pane scrolls
+            await until(lambda: detail.poster.isVisible(), what="the poster")
+            poster_box, title_box = detail.poster.geometry(), detail.title.geometry()
+            assert poster_box.bottom() < title_box.top(), (poster_box, title_box)
             # the detail pane takes a share of the page, not just its narrowest size
             page_width = reelbox.movies_page.width()
             assert detail.width() >= page_width // 5, (detail.width(), page_width)

@@ -12,9 +12,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -214,3 +216,15 @@ class DetailPane(QWidget):
         else:
             state = aggregate([source_state(e.source, self.board) for e in episodes_of(row)])
         self.state.setText(f"<span style='color:{state.color.name()}'>●</span> {state.text}")
+
+
+def scrollable(pane: DetailPane) -> QScrollArea:
+    """The pane in a frameless scroll area: in a short window its fixed-size poster would
+    otherwise be drawn over the title and the fields below it."""
+    area = QScrollArea()
+    area.setWidget(pane)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumWidth(pane.minimumWidth())
+    return area

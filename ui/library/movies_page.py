@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ui.library import context_menu
-from ui.library.detail_pane import DetailPane
+from ui.library.detail_pane import DetailPane, scrollable
 from ui.library.movies_model import MoviesModel
 from ui.library.movies_view import MoviesView
 
@@ -33,7 +33,7 @@ class MoviesPage(QWidget):
         context_menu.delete_key(self, self.view.selected, self.detail)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.view)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(scrollable(self.detail))
         splitter.setChildrenCollapsible(False)
         for index, share in enumerate(SHARES):
             splitter.setStretchFactor(index, share)

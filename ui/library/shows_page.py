@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.library import context_menu
-from ui.library.detail_pane import DetailPane
+from ui.library.detail_pane import DetailPane, scrollable
 from ui.library.drop_target import DropTarget
 from ui.library.empty_state import EmptyState
 from ui.library.movies_model import ROW_ROLE
@@ -79,7 +79,7 @@ class ShowsPage(QWidget):
         left_layout.addWidget(self.body, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(scrollable(self.detail))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         layout = QHBoxLayout(self)
