@@ -276,10 +276,10 @@ class Core:
         """Save (or forget) a pasted Real-Debrid API token and use it at once (a device
         login's tokens go); the first token adds the account's sync source and runs it (any
         thread but the loop's)."""
+        if self.debrid is not None:  # first: a refresh under way must not save its tokens
+            self.call_on_loop(setattr, self.debrid, "auth", None)
         for name in _DEVICE_LOGIN_SECRETS:
             self.secrets.delete(name)
-        if self.debrid is not None:
-            self.call_on_loop(setattr, self.debrid, "auth", None)
         self._use_debrid_token(token)
 
     def set_debrid_login(self, login: Any) -> None:
@@ -296,11 +296,11 @@ class Core:
         the share."""
         from app.debrid.auth import forget_account
 
+        if self.debrid is not None:  # first: a refresh under way must not save its tokens
+            self.call_on_loop(self._detach_debrid)
         for name in (REALDEBRID_TOKEN, *_DEVICE_LOGIN_SECRETS):
             self.secrets.delete(name)
         self._set_token_expiry(0.0)
-        if self.debrid is not None:
-            self.call_on_loop(self._detach_debrid)
         if self.sync_manager is not None:
             self.sync_manager.drop_source("debrid")
         return forget_account(self.library) if self.library is not None else 0
@@ -318,6 +318,9 @@ class Core:
         if token and self.sync_manager is not None:
             record = store.ensure_source(self.library)
             self.sync_manager.add_source(record)
+            source = self.sync_manager.source(record.name)
+            if source is not None:  # perhaps another account: read its user again
+                self.call_on_loop(source.account_changed)
             self.call_on_loop(self.sync.trigger, record.name, "app")
 
     def notify_token(self, name: str) -> str | None:

@@ -32,6 +32,7 @@ import libtorrent as lt
 
 from app.debrid import library_sync, store
 from app.debrid.base import FAILING, DebridError, RemoteFile, TorrentInfo
+from app.debrid.library_sync import PACKED
 from app.debrid.store import Cached
 from app.library import matching
 from app.library.models import Assignment
@@ -109,20 +110,28 @@ class DebridAssigner:
     ) -> list[Assignment]:
         """Send `source` for `target`; returns the saved assignments. Raises
         DebridAssignError (or the client's DebridError) with the reason."""
+        account = store.logouts()
         magnet, info_hash = await asyncio.to_thread(as_magnet, source)
         wanted = await asyncio.to_thread(self._wanted, target)
         torrent_id = await self._existing(info_hash)
         added = torrent_id is None
         if torrent_id is None:
             on_progress(Progress("adding", 0.0, "Sending the magnet to Real-Debrid"))
-            torrent_id = await self.account.add_magnet(magnet)
+            adding = asyncio.ensure_future(self.account.add_magnet(magnet))
+            try:
+                torrent_id = await asyncio.shield(adding)
+            except asyncio.CancelledError:
+                # the service adds it anyway: wait for its id and take it back out
+                with contextlib.suppress(Exception):
+                    await self._take_back(await adding)
+                raise
             logger.info("Sent %s to the debrid account as %s", info_hash, torrent_id)
         saved = False
         try:
             info, picks = await self._follow(torrent_id, wanted, on_progress)
             on_progress(Progress("saving", 100.0, "Saving"))
             async with self._runs:
-                write = asyncio.ensure_future(asyncio.to_thread(self._save, info, picks))
+                write = asyncio.ensure_future(asyncio.to_thread(self._save, info, picks, account))
                 try:
                     rows = await asyncio.shield(write)
                 except asyncio.CancelledError:
@@ -135,11 +144,19 @@ class DebridAssigner:
             saved = True
             return rows
         finally:
-            if added and not saved:
-                # cancelled or failed: the account gets back to how it was
-                with contextlib.suppress(DebridError):
-                    await asyncio.shield(self.account.delete(torrent_id))
-                logger.info("Deleted %s from the debrid account: not assigned", torrent_id)
+            if added and not saved:  # cancelled or failed: the account as it was
+                await asyncio.shield(self._take_back(torrent_id))
+
+    async def _take_back(self, torrent_id: str) -> None:
+        """Delete a torrent this assignment added; a failure is said, not hidden."""
+        try:
+            await self.account.delete(torrent_id)
+        except DebridError as exc:
+            logger.warning(
+                "%s stays in the debrid account (deleting it failed: %s)", torrent_id, exc
+            )
+        else:
+            logger.info("Deleted %s from the debrid account: not assigned", torrent_id)
 
     # ---- steps ------------------------------------------------------------------------------
 
@@ -173,6 +190,8 @@ class DebridAssigner:
             if status == "downloaded":
                 if picks is None:  # it was in the account, downloaded, already
                     picks = wanted.pick(info.files, name)
+                if not any(file.link for file in info.files):
+                    raise DebridAssignError(f"“{name}”: {library_sync.REASONS[PACKED]}")
                 unselected = [p for p in picks if _file(info, p.file_id).link is None]
                 if unselected:
                     raise DebridAssignError(
@@ -216,10 +235,12 @@ class DebridAssigner:
             raise DebridAssignError("it has no episodes to assign")
         return Wanted(episodes=episodes, season_hint=hint)
 
-    def _save(self, info: TorrentInfo, picks: list[Pick]) -> list[Assignment]:
-        """The torrent into the saved list and its files onto the items (worker thread)."""
+    def _save(self, info: TorrentInfo, picks: list[Pick], account: int) -> list[Assignment]:
+        """The torrent into the saved list and its files onto the items (worker thread);
+        nothing when the account was logged out since `account` (store.logouts())."""
         ours = Cached(info.torrent, info.files, info.torrent.fingerprint())
         with self.library.writing():
+            store.check_same_account(account)
             listed = store.load()
             at = next((n for n, c in enumerate(listed) if c.torrent.id == ours.torrent.id), None)
             if at is None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.debrid.base import DebridError, DeviceCode, Tokens
+from app.debrid.base import DebridError, DeviceCode, TokenInvalid, Tokens
 from app.debrid.pacing import Sleep
 
 logger = logging.getLogger(__name__)
@@ -86,23 +86,29 @@ class TokenRefresher:
         self._margin = margin
         self._lock = asyncio.Lock()
         self.refreshes = 0  # tests count them
+        self.refused = False  # the refresh token was refused: only a new login helps
         client.token = login.tokens.access_token
 
     async def fresh(self) -> None:
         """Before a request: renew a token about to expire (a failure keeps the old one)."""
-        if self._clock() >= self.login.expires_at - self._margin:
+        if not self.refused and self._clock() >= self.login.expires_at - self._margin:
             await self.renew(self.client.token)
 
     async def renew(self, rejected: str | None) -> bool:
         """After `rejected` was refused: a new token; False when none could be had. Requests
         refused together renew once: the others find the token already changed."""
         async with self._lock:
+            if self.refused:
+                return False
             if self.client.token != rejected:
                 return True
             try:
                 tokens = await self.client.refresh(self.login.tokens)
             except DebridError as exc:
                 logger.warning("Refreshing the debrid token failed: %s", exc)
+                self.refused = isinstance(exc, TokenInvalid)
+                return False
+            if self.client.auth is not self:  # logged out, or another login, meanwhile
                 return False
             self.login = Login.new(tokens, self._clock())
             self.client.token = tokens.access_token
@@ -116,9 +122,11 @@ def forget_account(library: Any, source: str = "debrid") -> int:
     """After a logout (any thread but the loop's): the account's sync source with its
     history, its saved torrents and every file of it on the share go, in one transaction.
     Returns how many files left the share."""
+    from app.debrid import store
     from app.library.models import Assignment, DebridTorrent, SyncSourceRecord
 
     with library.writing():
+        store.count_logout()
         files = Assignment.delete().where(Assignment.source_kind == "debrid").execute()
         DebridTorrent.delete().execute()
         SyncSourceRecord.delete().where(SyncSourceRecord.name == source).execute()

@@ -20,7 +20,7 @@ FAILING = {
     "virus": "the service found a virus in it",
     "dead": "it has no seeds left",
 }
-# Statuses that still change by themselves (a check's active count follows them).
+# Statuses that still change by themselves (the cached list cannot be trusted for them).
 TRANSITIONAL = frozenset(
     {
         "magnet_conversion",
@@ -31,6 +31,9 @@ TRANSITIONAL = frozenset(
         "uploading",
     }
 )
+# The ones /torrents/activeCount counts: a torrent waiting for its files to be chosen waits
+# for the user, not the service.
+ACTIVE = TRANSITIONAL - {"waiting_files_selection"}
 
 
 class DebridError(Exception):
@@ -39,6 +42,10 @@ class DebridError(Exception):
 
 class TokenInvalid(DebridError):
     """The service refused the token (HTTP 401/403, error codes 8/9)."""
+
+
+class Refused(DebridError):
+    """The service answered with an error that retrying does not cure."""
 
 
 class NotLoggedIn(DebridError):

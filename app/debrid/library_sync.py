@@ -118,9 +118,11 @@ class LibrarySync:
             for c in new
             if _failing_status(c) is not None
         ]
+        account = store.logouts()
         served = self._served(new)
         self._read_names(self._paths(served))
         with self.library.writing():
+            store.check_same_account(account)
             if new is not old:  # the same list again: only the unmatched are tried again
                 store.replace(new)
             rows = _debrid_rows()

@@ -17,7 +17,7 @@ import logging
 import math
 from dataclasses import dataclass
 
-from app.debrid.base import TRANSITIONAL, DebridAccount, DebridError, Probe, RemoteTorrent
+from app.debrid.base import ACTIVE, TRANSITIONAL, DebridAccount, DebridError, Probe, RemoteTorrent
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,6 @@ def _splice(
     rest = cached[at + 1 :]
     if any(t.status in TRANSITIONAL for t in rest):
         return None  # still changing: the cached status may be stale
-    if active is not None and active != sum(t.status in TRANSITIONAL for t in first):
+    if active is not None and active != sum(t.status in ACTIVE for t in first):
         return None  # a torrent past page 1 changed its status
     return rest

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from app.debrid.base import (
     DeviceCode,
     NotLoggedIn,
     Probe,
+    Refused,
     RemoteFile,
     RemoteTorrent,
     TokenInvalid,
@@ -49,6 +51,7 @@ SLOW_DOWN = frozenset({5, 34})
 BAD_TOKEN = 8
 PERMISSION_DENIED = 9
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+TOKEN_FORM = re.compile(r"[A-Za-z0-9._~+/=-]+")
 INVALID_TOKEN = "the Real-Debrid token is invalid or has expired: set a new one"
 
 
@@ -203,9 +206,10 @@ class RealDebridClient:
         return str(data["client_id"]), str(data["client_secret"])
 
     async def device_token(self, client_id: str, client_secret: str, code: str) -> Tokens:
-        """The tokens for an approved device code (or, to refresh, for a refresh token)."""
-        data = (
-            await self._call(
+        """The tokens for an approved device code (or, to refresh, for a refresh token); a
+        refused grant is a TokenInvalid: only a new login helps."""
+        try:
+            response = await self._call(
                 "POST",
                 "/token",
                 data={
@@ -216,7 +220,9 @@ class RealDebridClient:
                 },
                 oauth=True,
             )
-        ).json()
+        except Refused as exc:
+            raise TokenInvalid(f"{exc}: log in to Real-Debrid again") from None
+        data = response.json()
         return Tokens(
             access_token=str(data["access_token"]),
             refresh_token=str(data["refresh_token"]),
@@ -251,6 +257,10 @@ class RealDebridClient:
             if not oauth:
                 if not self.token:
                     raise NotLoggedIn("no Real-Debrid token is set")
+                if not TOKEN_FORM.fullmatch(self.token):
+                    # a line break pasted inside it: httpx would refuse the header and put
+                    # the token into its error message (and our log)
+                    raise TokenInvalid("the Real-Debrid token has characters a token never has")
                 headers["Authorization"] = f"Bearer {self.token}"
             await self.pacer.wait()
             self.requests += 1
@@ -287,7 +297,7 @@ class RealDebridClient:
                 await self._sleep(backoff(attempt))
                 continue
             if response.status_code >= 400:
-                raise DebridError(f"Real-Debrid refused {method} {path}: {_error_text(response)}")
+                raise Refused(f"Real-Debrid refused {method} {path}: {_error_text(response)}")
             return response
 
 

@@ -135,6 +135,11 @@ class DebridSource:
         if watcher is not None:
             watcher.cancel()
 
+    def account_changed(self) -> None:
+        """A new token or login (perhaps another account): its user is read again."""
+        self._user = None
+        self._check_error = None
+
     @property
     def runs(self) -> asyncio.Lock:
         """Held through each run: whoever adds to the saved list holds it too (assign.py)."""

@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from app.debrid.base import RemoteFile, RemoteTorrent
+from app.debrid.base import DebridError, RemoteFile, RemoteTorrent
 from app.library.models import DebridTorrent, SyncSourceRecord, utc_now
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,27 @@ def replace(entries: list[Cached]) -> None:
     ]
     for start in range(0, len(rows), 500):  # SQLite's limit on bound variables
         DebridTorrent.insert_many(rows[start : start + 500]).execute()
+
+
+# Logouts in this process (forget_account counts them inside its transaction): a sync or an
+# assignment started before one writes nothing, since its account is gone.
+_logouts = 0
+
+
+def logouts() -> int:
+    return _logouts
+
+
+def count_logout() -> None:
+    """Inside the logout's write transaction."""
+    global _logouts
+    _logouts += 1
+
+
+def check_same_account(started: int) -> None:
+    """Inside a write transaction: raise when a logout came since `started` (logouts())."""
+    if _logouts != started:
+        raise DebridError("the debrid account was logged out meanwhile: nothing was saved")
 
 
 def ensure_source(library, name: str = "debrid") -> SyncSourceRecord:

@@ -71,7 +71,6 @@ def test_drop_sent_to_real_debrid_shows_progress_cancels_then_assigns(qapp, make
         await until(lambda: row.bar.value() == 42, 15, "42 %")
         assert row.bar.isVisible() and "downloading" in row.detail.text()
         assert row.cancel_button.isEnabled()
-        reelbox.window.grab().save("/tmp/debridassign-progress.png")
         row.cancel_button.click()
         await until(lambda: reelbox.actions.flow is None, what="the flow to end")
         assert rd.with_hash(HASH) == []  # deleted from the account

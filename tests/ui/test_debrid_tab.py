@@ -82,7 +82,6 @@ def test_a_pasted_token_is_checked_kept_and_logged_out(qapp, make_core, paths, r
         await until(
             lambda: core.library.active_assignment("movie", 1) is not None, what="Heat matched"
         )
-        tab.grab().save("/tmp/debridui-token.png")
 
         # the account's settings are saved with the others
         tab.fields["debrid.check_seconds"].setText("2")
@@ -126,7 +125,6 @@ def test_device_login_approved_cancelled_and_expired(qapp, make_core, paths, rd,
         assert 'href="https://real-debrid.com/device"' in tab.code_hint.text()
         tab.copy_code.click()
         assert QGuiApplication.clipboard().text() == "ABCD1234"
-        dialog.grab().save("/tmp/debridui-device.png")  # the dialog at its own size
         rd.approve()
         await idle(tab)
         assert tab.account.text().startswith("Logged in as loopback: premium until 2027-01-01")
@@ -205,9 +203,7 @@ def test_the_sync_view_shows_the_account_its_failing_torrents_and_assigns_a_file
         )
         assert [f["path"] for f in view.detail.files] == ["Home.Video.2020/Home.Video.2020.mkv"]
         assert view.detail.add_new_button.isHidden()  # the account adds them itself (option)
-        view.grab().save("/tmp/debridui-sync.png")
         reelbox.window.resize(800, 560)
-        reelbox.window.grab().save("/tmp/debridui-sync-800x560.png")
 
         # Assign… offers the window's movies: once they are loaded
         await until(lambda: len(reelbox.snapshot.movies) == 2, what="the movies in the window")

@@ -15,6 +15,7 @@ from app.core import Core
 from app.debrid import realdebrid as client_module
 from app.debrid import store
 from app.debrid.assign import DebridAssigner, DebridAssignError, Progress, Target
+from app.debrid.base import DebridError
 from app.debrid.source import DebridSource
 from app.library.models import Assignment, utc_now
 from tests.app.debrid.conftest import make_client
@@ -326,3 +327,72 @@ def test_a_season_pack_through_the_core_is_served_by_the_share(paths, rd, monkey
             await asyncio.to_thread(core.stop)
 
     run(scenario(), timeout=120)
+
+
+def test_cancel_while_the_magnet_is_sent_takes_it_back_out(library, rd, fake_time):
+    # The service adds the torrent even though we stopped waiting for its id.
+    movie = library.add_movie("Heat", 1995)
+    rd.offer(HASH, "Heat.1995.1080p", HEAT, cached=False)
+    assigner, client = assigner_for(library, rd, fake_time)
+    steps = Steps()
+
+    async def scenario():
+        try:
+            rd.latency = 0.3
+            task = asyncio.ensure_future(assigner.assign(MAGNET, Target("movie", movie.id), steps))
+            await steps.reach("adding")
+            await asyncio.sleep(0.05)  # the addMagnet request is under way
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await asyncio.sleep(2 * rd.latency)  # the service has answered the add by now
+        finally:
+            await client.aclose()
+
+    run(scenario())
+    assert rd.requests_to("/rest/1.0/torrents/addMagnet", "POST")
+    assert rd.with_hash(HASH) == []
+
+
+def test_a_failed_delete_is_said_not_logged_as_done(library, rd, fake_time, caplog):
+    movie = library.add_movie("Heat", 1995)
+    rd.offer(HASH, "Heat.1995.1080p", HEAT, cached=False)
+    assigner, client = assigner_for(library, rd, fake_time)
+    steps = Steps()
+
+    async def scenario():
+        try:
+            task = asyncio.ensure_future(assigner.assign(MAGNET, Target("movie", movie.id), steps))
+            await steps.reach("queued")
+            client.token = None  # logged out meanwhile: nothing more can be asked
+            with pytest.raises(DebridError):
+                await task
+        finally:
+            await client.aclose()
+
+    run(scenario())
+    assert len(rd.with_hash(HASH)) == 1
+    messages = [record.getMessage() for record in caplog.records]
+    assert not any("Deleted" in message for message in messages)
+    assert any("stays in the debrid account" in message for message in messages)
+
+
+def test_a_torrent_packed_into_an_archive_says_so(library, rd, fake_time, show):
+    rd.offer(HASH, "Breaking.Bad.S01.720p", PACK, cached=False)
+    assigner, client = assigner_for(library, rd, fake_time)
+    steps = Steps()
+
+    async def scenario():
+        try:
+            task = asyncio.ensure_future(assigner.assign(MAGNET, Target("show", show.id), steps))
+            await steps.reach("queued")
+            (torrent,) = rd.with_hash(HASH)
+            torrent.packed = True
+            rd.set_status(torrent.id, "downloaded")
+            with pytest.raises(DebridAssignError, match="packed its files into an archive"):
+                await task
+        finally:
+            await client.aclose()
+
+    run(scenario())
+    assert debrid_rows() == []

@@ -5,6 +5,7 @@ real Core (keyring, settings file, sync source, share)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 import pytest
@@ -13,13 +14,16 @@ from app import settings as settings_file
 from app.core import Core
 from app.debrid import realdebrid as client_module
 from app.debrid.auth import CodeExpired, Login, TokenRefresher, device_login
-from app.debrid.base import TokenInvalid
-from app.library.models import Assignment, SyncSourceRecord
+from app.debrid.base import DebridError, TokenInvalid
+from app.library.db import close_database, open_database
+from app.library.models import Assignment, DebridTorrent, SyncSourceRecord
 from app.secrets import REALDEBRID_CLIENT_SECRET, REALDEBRID_REFRESH, REALDEBRID_TOKEN
+from app.sync import folder_parse
 from tests.app.debrid.conftest import make_client
 from tests.app.debrid.test_core import PATH
 from tests.app.debrid.test_core import run as run_core
 from tests.support.loopback import LOOPBACK, free_port
+from tests.support.realdebrid import TOKEN
 from tests.support.swarm import wait_until
 
 
@@ -209,3 +213,68 @@ def test_core_keeps_renews_and_forgets_a_device_login(paths, rd, core_urls, memo
     run_core(make_core(paths), log_out)
     assert settings_file.load(paths.settings_file).debrid.token_expires == 0
     assert torrent.id in [t.id for t in rd.torrents]  # the account itself is untouched
+
+
+def test_a_logout_during_a_refresh_stays_logged_out(paths, rd, core_urls, memory_keyring):
+    # The refresh under way used to set its new token and save all four secrets after the
+    # logout had deleted them: logged in again, and again after a restart.
+    async def scenario(core: Core) -> None:
+        rd.approve()
+        tokens = await device_login(core.debrid, lambda c: None, sleep=lambda s: asyncio.sleep(0))
+        await asyncio.to_thread(core.set_debrid_login, Login.new(tokens))
+        gate = asyncio.Event()
+        refresh = core.debrid.refresh
+
+        async def held_refresh(old):
+            await gate.wait()
+            return await refresh(old)
+
+        core.debrid.refresh = held_refresh
+        rd.expire_access()
+        request = asyncio.ensure_future(core.debrid.user())
+        await asyncio.to_thread(wait_until, lambda: core.debrid.auth._lock.locked(), 10)
+        await asyncio.to_thread(core.debrid_logout)
+        gate.set()
+        with pytest.raises(DebridError):
+            await request
+        await asyncio.sleep(0.2)  # anything the refresh would still save
+        assert core.debrid.token is None and core.debrid.auth is None
+        assert not [k for k in memory_keyring.store if k[1].startswith("realdebrid")]
+        assert core.settings.debrid.token_expires == 0.0
+
+    run_core(make_core(paths), scenario)
+
+
+def test_a_logout_during_a_sync_leaves_nothing_of_the_account(
+    paths, rd, core_urls, memory_keyring, monkeypatch
+):
+    # The sync's worker read names outside the write lock, then wrote the account's rows
+    # after the logout had removed them.
+
+    rd.add("Heat.1995.1080p", [("/Heat.1995.1080p.mkv", 300_000)])
+    entered, release = threading.Event(), threading.Event()
+    read_names = folder_parse.releases
+
+    def held(names):
+        entered.set()
+        release.wait(10)
+        return read_names(names)
+
+    monkeypatch.setattr(folder_parse, "releases", held)
+
+    async def scenario(core: Core) -> None:
+        core.library.add_movie("Heat", 1995)
+        await asyncio.to_thread(core.set_debrid_token, TOKEN)
+        assert await asyncio.to_thread(entered.wait, 10)
+        await asyncio.to_thread(core.debrid_logout)
+        release.set()
+        await asyncio.sleep(0.5)  # the sync's thread goes on and reaches the write lock
+
+    run_core(make_core(paths), scenario)
+    db = open_database(paths.database_file)  # the same library, after the core stopped
+    try:
+        assert Assignment.select().where(Assignment.source_kind == "debrid").count() == 0
+        assert DebridTorrent.select().count() == 0
+        assert SyncSourceRecord.get_or_none(SyncSourceRecord.name == "debrid") is None
+    finally:
+        close_database(db)

@@ -164,3 +164,12 @@ def test_permission_denied_is_not_a_bad_token(rd, fake_time):
         run(_closing(client, client.user()))
     assert not isinstance(raised.value, TokenInvalid)
     assert len(rd.requests_to("/rest/1.0/user")) == 1
+
+
+def test_a_token_with_a_line_break_is_refused_without_being_shown(rd, fake_time, caplog):
+    client = make_client(rd, fake_time, token="SECRET-TOKEN\nX")
+    with pytest.raises(TokenInvalid) as raised:
+        run(_closing(client, client.user()))
+    assert "SECRET" not in str(raised.value)
+    assert not any("SECRET" in record.getMessage() for record in caplog.records)
+    assert rd.seen == []

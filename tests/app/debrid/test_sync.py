@@ -336,3 +336,14 @@ def test_failing_checks_back_off_and_paused_checks_send_nothing(library, account
     assert again is False and sent_again == 0
     assert while_paused is False and len(account.seen) == sent_first
     assert "token is invalid" in detail["check_error"]
+
+
+def test_a_torrent_waiting_for_its_files_keeps_the_splice(library, titled, account, fake_time):
+    # activeCount does not count a torrent waiting for the user to choose its files: counting
+    # it made every change fetch every page while one sat on page 1.
+    def between(i, source):
+        account.clear()
+        account.add("Heat.1995.2160p", [("/Heat.1995.2160p.mkv", GIB)], "waiting_files_selection")
+
+    (_, second), _ = syncs(lambda: source_for(library, account, fake_time), 2, between)
+    assert second.endswith("[spliced, 0 info]")
