@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSortFilterProxyModel
+
 from app.library.db import fold
 
-__all__ = ["fold", "matches", "search_words", "title_key"]
+__all__ = ["SearchFilter", "fold", "matches", "search_words", "title_key"]
 
 
 def matches(words: list[str], text: str) -> bool:
@@ -27,3 +29,20 @@ def search_words(text: str) -> list[str]:
 def title_key(row: Any) -> tuple[str, int]:
     """A movie's or show's place in title order."""
     return (fold(row.sort_title), row.year or 0)
+
+
+class SearchFilter(QSortFilterProxyModel):
+    """A proxy that keeps the rows holding every folded word of a search (`_words`)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+
+    def set_search(self, text: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated
+            self.beginFilterChange()
+            self._words = search_words(text)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._words = search_words(text)
+            self.invalidateFilter()

@@ -18,13 +18,12 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
 
 from ui.item_state import source_state
-from ui.library.folding import fold, search_words, title_key
+from ui.library.folding import SearchFilter, fold, title_key
 from ui.library.snapshot import MovieRow
 
 logger = logging.getLogger(__name__)
@@ -169,22 +168,9 @@ class MoviesModel(QAbstractTableModel):
         return True
 
 
-class MoviesFilter(QSortFilterProxyModel):
+class MoviesFilter(SearchFilter):
     """Search-as-you-type over titles and years, ignoring case and accents; the order is
     the model's (see sort)."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._words: list[str] = []
-
-    def set_search(self, text: str) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated
-            self.beginFilterChange()
-            self._words = search_words(text)
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._words = search_words(text)
-            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._words:

@@ -19,14 +19,13 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from ui.item_state import aggregate, source_state
-from ui.library.folding import fold, search_words, title_key
+from ui.library.folding import SearchFilter, fold, title_key
 from ui.library.movies_model import DROP_TYPES, ROW_ROLE, STATE_ROLE
 from ui.library.snapshot import EpisodeRow, SeasonRow, ShowRow
 
@@ -159,23 +158,13 @@ class ShowsModel(QStandardItemModel):
         return True
 
 
-class ShowsFilter(QSortFilterProxyModel):
+class ShowsFilter(SearchFilter):
     """Search over show, season and episode titles (a match keeps its parents), and the
     order of the clicked header for shows; seasons and episodes keep their numbers' order."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setRecursiveFilteringEnabled(True)
-        self._words: list[str] = []
-
-    def set_search(self, text: str) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated
-            self.beginFilterChange()
-            self._words = search_words(text)
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._words = search_words(text)
-            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._words:
