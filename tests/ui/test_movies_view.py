@@ -192,3 +192,20 @@ def test_posters_load_in_the_background_after_a_placeholder(qapp, qtbot, tmp_pat
     assert not page.detail.poster.isHidden()  # the detail pane shows it too
     # A movie whose poster cannot be had stays a placeholder and is not retried.
     assert posters.pixmap(None) is None
+
+
+def test_a_reload_that_changes_nothing_keeps_the_model(qtbot):
+    # Every reload reset the model, even with the same rows: the selection, the scroll and
+    # any index a caller held were lost (a test's drop used a freed index and crashed).
+    page, model, _board, _posters = make_page(qtbot)
+    rows = movies(10)
+    page.set_rows(rows)
+    page.view.select_movie(11)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    page.set_rows(list(rows))
+    assert not resets and page.view.selected().id == 11
+    changed = [*rows[1:], rows[0]]  # another order: a reset, the selection kept
+    page.set_rows(changed)
+    assert resets == [1]
+    assert page.view.selected().id == 11

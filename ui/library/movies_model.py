@@ -57,10 +57,18 @@ class MoviesModel(QAbstractTableModel):
         self.sort_column = TITLE
         self.sort_reverse = False
         self._rows_by_poster: dict[str, list[int]] = {}
+        self._given: tuple[MovieRow, ...] = ()  # the rows as last set, before sorting
         board.updated.connect(self.refresh_states)
         posters.poster_ready.connect(self._poster_ready)
 
     def set_rows(self, rows: list[MovieRow] | tuple[MovieRow, ...]) -> None:
+        given = tuple(rows)
+        if given == self._given:  # a reload that changed nothing keeps selection and scroll
+            return
+        self._given = given
+        self._fill(given)
+
+    def _fill(self, rows: tuple[MovieRow, ...]) -> None:
         self.beginResetModel()
         # Title order first, then a stable sort on the chosen key: ties stay A to Z.
         ordered = sorted(rows, key=SORT_KEYS[TITLE])
@@ -79,7 +87,7 @@ class MoviesModel(QAbstractTableModel):
         5,000 movies that is the difference between a stall and none."""
         self.sort_column = column if column in SORT_KEYS else TITLE
         self.sort_reverse = order == Qt.SortOrder.DescendingOrder
-        self.set_rows(self.rows)
+        self._fill(self._given)
 
     def row_of(self, movie_id: int) -> int:
         return next((n for n, row in enumerate(self.rows) if row.id == movie_id), -1)

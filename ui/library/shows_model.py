@@ -54,6 +54,7 @@ class ShowsModel(QStandardItemModel):
     def __init__(self, board: Any, parent: Any = None) -> None:
         super().__init__(parent)
         self.board = board
+        self._given: tuple[ShowRow, ...] = ()  # the shows as last set
         self.setHorizontalHeaderLabels(list(HEADERS))
         for section in (YEAR, ADDED):  # a first click on these: newest first
             self.setHeaderData(
@@ -65,6 +66,10 @@ class ShowsModel(QStandardItemModel):
         board.updated.connect(self.refresh_states)
 
     def set_rows(self, shows: tuple[ShowRow, ...] | list[ShowRow]) -> None:
+        given = tuple(shows)
+        if given == self._given:  # a reload that changed nothing keeps expansion and selection
+            return
+        self._given = given
         self.removeRows(0, self.rowCount())
         for show in shows:
             show_item = self._item(show, f"{show.title} ({show.year})" if show.year else show.title)
