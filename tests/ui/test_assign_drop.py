@@ -46,9 +46,13 @@ async def movie_row(reelbox, title: str, year: int):
     movie = await asyncio.to_thread(reelbox.core.library.add_movie, title, year)
     model = reelbox.movies_model
     await until(lambda: model.row_of(movie.id) >= 0, what=f"{title} in the movies model")
-    view = reelbox.movies_page.view
-    index = view.proxy.mapFromSource(model.index(model.row_of(movie.id), TITLE))
-    return movie, index
+    return movie, index_of(reelbox, movie)
+
+
+def index_of(reelbox, movie):
+    """The movie's index in the view now (a reload of the library makes older ones stale)."""
+    model, view = reelbox.movies_model, reelbox.movies_page.view
+    return view.proxy.mapFromSource(model.index(model.row_of(movie.id), TITLE))
 
 
 async def choice_dialog(reelbox, kind):
@@ -205,7 +209,8 @@ def test_bad_link_and_metadata_timeout_are_explained_and_change_nothing(qapp, ma
         assert "not a magnet link" in text and "Nothing was changed" in text
         close_message_boxes(reelbox.window)
         # A magnet nobody seeds: the metadata wait times out with a plain message.
-        drop_on(grid, index, plain_text("magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=nobody"))
+        magnet = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=nobody"
+        drop_on(grid, index_of(reelbox, movie), plain_text(magnet))
         row = await until(lambda: fetching(reelbox), what="the metadata task")
         assert row.isVisible() and row.name.text() == "Heat (1995) ← magnet link “nobody”"
         assert not open_dialogs(reelbox.window)  # the window stays usable
