@@ -19,7 +19,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from app.settings import ShareSettings  # noqa: E402
 from app.share.server import ShareServer  # noqa: E402
 from app.share.streams import TorrentOpener  # noqa: E402
 from tests.support import realdebrid  # noqa: E402
+from tests.support.loop_thread import LoopThread  # noqa: E402
 
 MiB = 1024 * 1024
 USER, PASSWORD = "bench", "bench"
@@ -90,20 +90,6 @@ async def listing_figures(rd: realdebrid.RealDebrid) -> None:
 
 def print_row(what: str, requests: int, started: float, note) -> None:
     print(f"  {what:48} {requests:5d} requests {time.perf_counter() - started:7.2f} s  {note}")
-
-
-class LoopThread:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro, timeout: float = 600.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
 
 
 def read_figures(rd: realdebrid.RealDebrid, size: int, seeks: int) -> None:

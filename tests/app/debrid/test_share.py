@@ -3,9 +3,6 @@ it, the loopback file host serves its bytes, the share proxies ranges, HEAD and 
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import httpx
 import pytest
 
@@ -16,28 +13,12 @@ from app.settings import ShareSettings
 from app.share.server import ShareServer
 from app.share.streams import TorrentOpener
 from tests.app.debrid.conftest import make_client
+from tests.support.loop_thread import LoopThread
 from tests.support.realdebrid import content_of, file_key
 
 USER, PASSWORD = "reelbox", "pw"
 SIZE = 3 * 1024 * 1024 + 17
 PATH = "/Movies/Heat (1995)/Heat (1995).mkv"
-
-
-class LoopThread:
-    """The app's loop, on its own thread, as the share's workers see it."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro, timeout: float = 30.0):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
 
 
 @pytest.fixture
