@@ -5,12 +5,16 @@ watched folders' matching (folder_match: guessit, folded titles, season packs by
 episode numbers) and becomes that item's "debrid" source when exactly one item without a
 source matches. The rest are listed as unmatched with the reason (for Assign…). A file the
 user took off the share (an inactive assignment only) waits for a hand, as in folders. A
-torrent gone from the account, or no longer downloaded, has its assignments deactivated, so
-it leaves the share. Failing torrents (magnet_error, error, virus, dead) are reported with
-their reason. assign_file() is Assign… for an unmatched file. The saved torrent list (store.py) is replaced in the same transaction: a sync
-that fails half way leaves the library and the list as they were.
+file gone from the account, or whose torrent is no longer downloaded, has its assignments
+deleted: it leaves the share, and is matched again when the torrent comes back (re-added or
+repaired in the account). Failing torrents (magnet_error, error, virus, dead, or files packed
+into one archive, which cannot be streamed) are reported with their reason. assign_file() is
+Assign… for an unmatched file. The saved torrent list (store.py) is replaced in the same
+transaction: a sync that fails half way leaves the library and the list as they were.
 
-Runs on a worker thread (guessit and SQLite).
+Runs on a worker thread. Release names are read before the library's write lock is taken
+(in the watched folders' helper process for many: folder_parse), so a large account does not
+hold other writers up while guessit runs.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ from app.debrid.base import FAILING, RemoteFile, RemoteTorrent
 from app.debrid.store import Cached
 from app.library import matching
 from app.library.errors import NotFound
-from app.library.models import Assignment, utc_now
-from app.library.queries import deactivate_item
+from app.library.models import Assignment
 from app.sync import folder_parse
 from app.sync.folder_match import Release, TitleIndex, video_targets
 
@@ -168,19 +171,7 @@ class LibrarySync:
             )
             return
         for item_type, item_id in targets:
-            Assignment.create(
-                item_type=item_type,
-                item_id=item_id,
-                source_kind="debrid",
-                info_hash=torrent.hash,
-                file_index=file.id,
-                file_path=path,
-                file_size=file.bytes,
-                resolution=matching.guess_resolution(path),
-                source=matching.guess_source(path),
-                active=True,
-                created_at=utc_now(),
-            )
+            _assign(self.library, torrent.hash, file, path, item_type, item_id)
         report.assigned += len(targets)
 
     def _read_names(self, paths: set[str]) -> None:
@@ -215,33 +206,20 @@ def assign_file(library, info_hash: str, file_id: int, item_type: str, item_id: 
     if found is None:
         raise NotFound(f"file {file_id} of torrent {info_hash} is not in the debrid account")
     torrent, file = found
-    path = _display_path(torrent, file)
-    with library.writing():
-        library.get_movie(item_id) if item_type == "movie" else library.get_episode(item_id)
-        same = Assignment.get_or_none(
-            item_type=item_type,
-            item_id=item_id,
-            source_kind="debrid",
-            info_hash=info_hash,
-            file_index=file_id,
-        )
-        deactivate_item(item_type, item_id)
-        if same is not None:
-            Assignment.update(active=True).where(Assignment.id == same.id).execute()
-            return Assignment.get_by_id(same.id)
-        return Assignment.create(
-            item_type=item_type,
-            item_id=item_id,
-            source_kind="debrid",
-            info_hash=info_hash,
-            file_index=file_id,
-            file_path=path,
-            file_size=file.bytes,
-            resolution=matching.guess_resolution(path),
-            source=matching.guess_source(path),
-            active=True,
-            created_at=utc_now(),
-        )
+    return _assign(library, info_hash, file, _display_path(torrent, file), item_type, item_id)
+
+
+def _assign(library, info_hash: str, file: RemoteFile, path: str, item_type: str, item_id: int):
+    return library.assign_debrid(
+        item_type,
+        item_id,
+        info_hash,
+        file.id,
+        path,
+        size=file.bytes,
+        resolution=matching.guess_resolution(path),
+        source=matching.guess_source(path),
+    )
 
 
 def _display_path(torrent: RemoteTorrent, file: RemoteFile) -> str:

@@ -437,6 +437,49 @@ class Library(SyncSourcesMixin):
                 local_path=local_path,
             )
 
+    def assign_debrid(
+        self,
+        item_type: str,
+        item_id: int,
+        info_hash: str,
+        file_id: int,
+        file_path: str,
+        *,
+        size: int,
+        resolution: str | None = None,
+        source: str | None = None,
+    ) -> Assignment:
+        """Make a file of the debrid account (its torrent's hash, the service's file id) the
+        item's active source. Like assign(): the current active assignment is kept, inactive;
+        the same file again reactivates its row."""
+        item_type = check_item_type(item_type)
+        with self._writing():
+            self._get_item(item_type, item_id)
+            same = Assignment.get_or_none(
+                item_type=item_type,
+                item_id=item_id,
+                source_kind="debrid",
+                info_hash=info_hash,
+                file_index=file_id,
+            )
+            deactivate_item(item_type, item_id)
+            if same is not None:
+                Assignment.update(active=True).where(Assignment.id == same.id).execute()
+                return Assignment.get_by_id(same.id)
+            return Assignment.create(
+                item_type=item_type,
+                item_id=item_id,
+                source_kind="debrid",
+                info_hash=info_hash,
+                file_index=file_id,
+                file_path=file_path,
+                file_size=size,
+                resolution=resolution,
+                source=source,
+                active=True,
+                created_at=utc_now(),
+            )
+
     def local_assignments(
         self, folder: str | os.PathLike | None = None, active_only: bool = False
     ) -> list[Assignment]:
