@@ -17,7 +17,8 @@ from app.core import AlreadyRunning, Core
 from app.metadata.tmdb import TmdbClient
 from app.settings import SettingsError
 from tests.app.metadata.fake_tmdb import API_KEY, FakeTmdb
-from tests.support.loopback import LOOPBACK, free_port
+from tests.support.core import make_core, run
+from tests.support.loopback import free_port
 from tests.support.swarm import wait_until
 
 
@@ -27,25 +28,6 @@ def taken_port() -> Iterator[int]:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         yield holder.getsockname()[1]
-
-
-def make_core(paths, port: int) -> Core:
-    return Core(paths, {**LOOPBACK, "share.port": str(port)}, listen_interface="127.0.0.1")
-
-
-def run(core: Core, scenario) -> None:
-    """Start the core as the headless runner does, run scenario(core), stop cleanly."""
-
-    async def main() -> None:
-        await asyncio.to_thread(core.start)
-        await core.start_async()
-        try:
-            await scenario(core)
-        finally:
-            await core.stop_async()
-            await asyncio.to_thread(core.stop)
-
-    asyncio.run(main())
 
 
 def test_share_uses_the_keyring_password_and_api_token(paths):

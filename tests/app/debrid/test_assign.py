@@ -11,7 +11,6 @@ import httpx
 import libtorrent as lt
 import pytest
 
-from app.core import Core
 from app.debrid import realdebrid as client_module
 from app.debrid import store
 from app.debrid.assign import DebridAssigner, DebridAssignError, Progress, Target
@@ -20,7 +19,8 @@ from app.debrid.source import DebridSource
 from app.library.models import Assignment, utc_now
 from tests.app.debrid.conftest import make_client
 from tests.support import realdebrid
-from tests.support.loopback import LOOPBACK, free_port
+from tests.support.core import make_core
+from tests.support.core import run as run_core
 from tests.support.swarm import make_torrent, wait_until
 
 GIB = 1024**3
@@ -300,33 +300,26 @@ def test_a_season_pack_through_the_core_is_served_by_the_share(paths, rd, monkey
     monkeypatch.setattr(client_module, "OAUTH_URL", rd.oauth_url)
     small = [(path, 200_000 + n) for n, (path, _size) in enumerate(PACK)]
     rd.offer(HASH, "Breaking.Bad.S01.720p", small, cached=True)
-    core = Core(paths, {**LOOPBACK, "share.port": str(free_port())}, listen_interface="127.0.0.1")
 
-    async def scenario() -> None:
-        await asyncio.to_thread(core.start)
-        await core.start_async()
-        try:
-            show = core.library.add_show("Breaking Bad", 2008, seasons={1: 2})
-            await asyncio.to_thread(core.set_debrid_token, realdebrid.TOKEN)
-            source = core.sync_manager.source("debrid")
-            assigner = DebridAssigner(core.library, core.debrid, runs=source.runs, poll=0.01)
-            await assigner.assign(MAGNET, Target("show", show.id))
-            base = core.share.urls()[0]
-            path = "TV Shows/Breaking Bad (2008)/Season 01/Breaking Bad (2008) - S01E02.mkv"
-            tree = core.share.live_tree
-            assert await asyncio.to_thread(wait_until, lambda: tree.current.lookup("/" + path), 10)
-            auth = (core.settings.share.username, await asyncio.to_thread(core.share_password))
-            async with httpx.AsyncClient(timeout=30, auth=auth) as client:
-                got = await client.get(base + path, headers={"Range": "bytes=100-199"})
-            assert got.status_code == 206
-            (torrent,) = rd.with_hash(HASH)
-            key = realdebrid.file_key(torrent, 2)
-            assert got.content == realdebrid.content_of(key, 100, 100)
-        finally:
-            await core.stop_async()
-            await asyncio.to_thread(core.stop)
+    async def scenario(core) -> None:
+        show = core.library.add_show("Breaking Bad", 2008, seasons={1: 2})
+        await asyncio.to_thread(core.set_debrid_token, realdebrid.TOKEN)
+        source = core.sync_manager.source("debrid")
+        assigner = DebridAssigner(core.library, core.debrid, runs=source.runs, poll=0.01)
+        await assigner.assign(MAGNET, Target("show", show.id))
+        base = core.share.urls()[0]
+        path = "TV Shows/Breaking Bad (2008)/Season 01/Breaking Bad (2008) - S01E02.mkv"
+        tree = core.share.live_tree
+        assert await asyncio.to_thread(wait_until, lambda: tree.current.lookup("/" + path), 10)
+        auth = (core.settings.share.username, await asyncio.to_thread(core.share_password))
+        async with httpx.AsyncClient(timeout=30, auth=auth) as client:
+            got = await client.get(base + path, headers={"Range": "bytes=100-199"})
+        assert got.status_code == 206
+        (torrent,) = rd.with_hash(HASH)
+        key = realdebrid.file_key(torrent, 2)
+        assert got.content == realdebrid.content_of(key, 100, 100)
 
-    run(scenario(), timeout=120)
+    run_core(make_core(paths), scenario)
 
 
 def test_cancel_while_the_magnet_is_sent_takes_it_back_out(library, rd, fake_time):

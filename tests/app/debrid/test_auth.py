@@ -21,8 +21,8 @@ from app.secrets import REALDEBRID_CLIENT_SECRET, REALDEBRID_REFRESH, REALDEBRID
 from app.sync import folder_parse
 from tests.app.debrid.conftest import make_client
 from tests.app.debrid.test_core import PATH
-from tests.app.debrid.test_core import run as run_core
-from tests.support.loopback import LOOPBACK, free_port
+from tests.support.core import make_core
+from tests.support.core import run as run_core
 from tests.support.realdebrid import TOKEN
 from tests.support.swarm import wait_until
 
@@ -152,11 +152,6 @@ def test_a_refused_refresh_says_the_token_is_invalid(rd, fake_time):
 def core_urls(rd, monkeypatch):
     monkeypatch.setattr(client_module, "API_URL", rd.api_url)
     monkeypatch.setattr(client_module, "OAUTH_URL", rd.oauth_url)
-
-
-def make_core(paths) -> Core:
-    overrides = {**LOOPBACK, "share.port": str(free_port())}
-    return Core(paths, overrides, listen_interface="127.0.0.1")
 
 
 def test_core_keeps_renews_and_forgets_a_device_login(paths, rd, core_urls, memory_keyring):

@@ -9,30 +9,17 @@ import httpx
 from app.core import Core
 from app.debrid import realdebrid as client_module
 from tests.support import realdebrid
-from tests.support.loopback import LOOPBACK, free_port
+from tests.support.core import make_core, run
 from tests.support.swarm import wait_until
 
 PATH = "Movies/Heat (1995)/Heat (1995).mkv"
-
-
-def run(core: Core, scenario) -> None:
-    async def main() -> None:
-        await asyncio.to_thread(core.start)
-        await core.start_async()
-        try:
-            await scenario(core)
-        finally:
-            await core.stop_async()
-            await asyncio.to_thread(core.stop)
-
-    asyncio.run(main())
 
 
 def test_a_token_adds_the_source_which_syncs_lists_and_serves(paths, rd, monkeypatch):
     monkeypatch.setattr(client_module, "API_URL", rd.api_url)
     monkeypatch.setattr(client_module, "OAUTH_URL", rd.oauth_url)
     torrent = rd.add("Heat.1995.1080p", [("/Heat.1995.1080p.mkv", 300_000)])
-    core = Core(paths, {**LOOPBACK, "share.port": str(free_port())}, listen_interface="127.0.0.1")
+    core = make_core(paths)
 
     async def scenario(core: Core) -> None:
         assert core.sync.names() == ["tmdb"]  # no token, no debrid source
