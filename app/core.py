@@ -123,10 +123,11 @@ class Core:
         self.debrid = realdebrid.RealDebridClient(
             token, api_url=realdebrid.API_URL, oauth_url=realdebrid.OAUTH_URL
         )
-        login = await asyncio.to_thread(self.debrid_login)
-        if login is not None:
-            self._attach_refresher(login)
-        if token:  # the account's source exists once a token was given
+        if token:  # no token, no login: spare the keyring three more reads at every start
+            login = await asyncio.to_thread(self.debrid_login)
+            if login is not None:
+                self._attach_refresher(login)
+            # the account's source exists once a token was given
             await asyncio.to_thread(store.ensure_source, self.library)
         self.posters = PosterCache(self.paths.poster_cache_dir, self.tmdb)
         if self.artwork is not None:
