@@ -217,6 +217,12 @@ def test_a_logout_during_a_refresh_stays_logged_out(paths, rd, core_urls, memory
         rd.approve()
         tokens = await device_login(core.debrid, lambda c: None, sleep=lambda s: asyncio.sleep(0))
         await asyncio.to_thread(core.set_debrid_login, Login.new(tokens))
+        # the first sync done: the refresh below is our request's, which a logout does not
+        # cancel (as a share read's or an assignment's)
+        state = lambda: core.sync.state("debrid")  # noqa: E731
+        assert await asyncio.to_thread(
+            wait_until, lambda: state().history and not state().running, 10
+        )
         gate = asyncio.Event()
         refresh = core.debrid.refresh
 
@@ -227,7 +233,7 @@ def test_a_logout_during_a_refresh_stays_logged_out(paths, rd, core_urls, memory
         core.debrid.refresh = held_refresh
         rd.expire_access()
         request = asyncio.ensure_future(core.debrid.user())
-        await asyncio.to_thread(wait_until, lambda: core.debrid.auth._lock.locked(), 10)
+        assert await asyncio.to_thread(wait_until, lambda: core.debrid.auth._lock.locked(), 10)
         await asyncio.to_thread(core.debrid_logout)
         gate.set()
         with pytest.raises(DebridError):
