@@ -247,3 +247,9 @@ def test_the_detail_pane_buttons_follow_the_same_rule(qtbot):
     pane.show_row(MOVIES[0])
     enabled = {name for name, button in pane.buttons.items() if button.isEnabled()}
     assert enabled == {"assign", "delete"}
+    pane.show_row(None)  # nothing selected: a title, no empty fields under it
+    assert pane.title.text() == "Nothing selected"
+    assert not pane.state.isVisible()
+    assert not any(button.isVisible() for button in pane.buttons.values())
+    pane.show_row(MOVIES[0])
+    assert pane.state.isVisible()

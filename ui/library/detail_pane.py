@@ -180,6 +180,7 @@ class DetailPane(QWidget):
             self.quality.setText(quality or "unknown")
         for field in (self.torrent, self.file, self.size, self.quality, self.path, self.url):
             self.form.setRowVisible(field, single)
+        self.form.setRowVisible(self.state, has_row)  # no empty "State" under "Nothing selected"
         self.assign_button.setText("Replace…" if source else "Assign…")
         # the same rule as the right-click menu: which actions the item has, which apply now
         actions = {a.name: a for a in item_actions(row, self.share_base) if a is not None}
