@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.library.records import EpisodeData
+from app.library.release_match import likely_hit
 from app.metadata.tmdb import TmdbError
 
 if TYPE_CHECKING:
@@ -102,3 +103,32 @@ async def show_from_tmdb(client: TmdbClient, tmdb_id: int) -> NewShow:
                 for e in answer.episodes
             )
     return NewShow(details.title, details.year, seasons=seasons, **_details(details))
+
+
+async def from_release(
+    client: TmdbClient | None,
+    kind: str,
+    title: str,
+    year: int | None,
+    episodes: Sequence[tuple[int, Sequence[int]]] = (),
+) -> NewMovie | NewShow:
+    """The movie or show a release name reads as (kind "movie" or "episode"): as TMDB's hit
+    that is that title and year describes it, else from the name alone, a show then with the
+    seasons its (season, episode numbers) need. TMDB's first hit for an unknown name is some
+    other film, so only a hit with the same title and year is taken."""
+    if client is not None:
+        if kind == "movie":
+            hit = likely_hit(title, year, await client.search_movies(title, year))
+            if hit is not None:
+                return await movie_from_tmdb(client, hit.tmdb_id)
+        else:
+            hit = likely_hit(title, year, await client.search_shows(title, year))
+            if hit is not None:
+                return await show_from_tmdb(client, hit.tmdb_id)
+    if kind == "movie":
+        return NewMovie(title, year)
+    seasons: dict[int, int] = {}
+    for season, numbers in episodes:
+        if numbers:
+            seasons[season] = max(seasons.get(season, 0), *numbers)
+    return NewShow(title, year, seasons=seasons)

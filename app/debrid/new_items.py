@@ -14,9 +14,8 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
+from app.add import from_release
 from app.library.errors import DuplicateItem
-from app.library.release_match import likely_hit
 from app.metadata.tmdb import TmdbError
 from app.sync.folder_match import Release, fold
 
@@ -31,7 +30,14 @@ async def add_missing(library, releases: Iterable[Release], tmdb) -> list[str]:
     added = []
     for (kind, _, _), group in wanted.items():
         try:
-            item = await _describe(kind, group, tmdb)
+            first = group[0]
+            item = await from_release(
+                tmdb,
+                kind,
+                first.title,
+                first.year,
+                [(r.season, r.episodes) for r in group if r.season is not None],
+            )
         except TmdbError as exc:
             logger.warning("Debrid: TMDB cannot describe %s now: %s", group[0].describe(), exc)
             continue
@@ -43,26 +49,3 @@ async def add_missing(library, releases: Iterable[Release], tmdb) -> list[str]:
     if added:
         logger.info("Debrid: added %s to the library", ", ".join(added))
     return added
-
-
-async def _describe(kind: str, group: list[Release], tmdb) -> NewMovie | NewShow:
-    first = group[0]
-    if kind == "movie":
-        if tmdb is not None:
-            found = likely_hit(
-                first.title, first.year, await tmdb.search_movies(first.title, first.year)
-            )
-            if found is not None:
-                return await movie_from_tmdb(tmdb, found.tmdb_id)
-        return NewMovie(first.title, first.year)
-    if tmdb is not None:
-        found = likely_hit(
-            first.title, first.year, await tmdb.search_shows(first.title, first.year)
-        )
-        if found is not None:
-            return await show_from_tmdb(tmdb, found.tmdb_id)
-    seasons: dict[int, int] = {}
-    for release in group:
-        if release.season is not None and release.episodes:
-            seasons[release.season] = max(seasons.get(release.season, 0), *release.episodes)
-    return NewShow(first.title, first.year, seasons=seasons)

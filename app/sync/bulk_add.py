@@ -25,10 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.add import NewMovie, NewShow, movie_from_tmdb, show_from_tmdb
+from app.add import NewMovie, NewShow, from_release
 from app.library import matching
 from app.library.errors import DuplicateItem, LibraryError
-from app.library.release_match import likely_hit
 from app.metadata.tmdb import TmdbError
 from app.sync import folder_parse
 from app.sync.folder_match import Release, fold
@@ -111,7 +110,13 @@ class BulkAdd:
 
     async def _add(self, group: _Group, outcome: Outcome) -> None:
         try:
-            new = await self._describe(group)
+            new = await from_release(
+                self.tmdb,
+                group.kind,
+                group.title,
+                group.year,
+                [(release.season, release.episodes) for _path, release in group.files],
+            )
         except TmdbError as exc:
             for path, _release in group.files:
                 outcome.errors.append((path, f"TMDB could not be asked: {exc}"))
@@ -131,26 +136,6 @@ class BulkAdd:
                 outcome.errors.append((path, reason))
             else:
                 outcome.assigned += 1
-
-    async def _describe(self, group: _Group) -> NewMovie | NewShow:
-        """The item as TMDB's best hit describes it, else from the parsed names."""
-        if self.tmdb is not None:
-            if group.kind == "movie":
-                hits = await self.tmdb.search_movies(group.title, group.year)
-                best = _best(hits, group)
-                if best is not None:
-                    return await movie_from_tmdb(self.tmdb, best.tmdb_id)
-            else:
-                hits = await self.tmdb.search_shows(group.title, group.year)
-                best = _best(hits, group)
-                if best is not None:
-                    return await show_from_tmdb(self.tmdb, best.tmdb_id)
-        if group.kind == "movie":
-            return NewMovie(group.title, group.year)
-        seasons: dict[int, int] = {}
-        for _path, release in group.files:
-            seasons[release.season] = max(seasons.get(release.season, 0), *release.episodes)
-        return NewShow(group.title, group.year, seasons=seasons)
 
     def _assign(self, kind: str, item, path: str, release: Release) -> None:
         """Make the file its movie's (or its episodes') source."""
@@ -206,12 +191,6 @@ def _unusable(release: Release | None) -> str | None:
     if release.kind == "episode" and (release.season is None or not release.episodes):
         return f"the name does not say which episode of {release.title} it is"
     return None
-
-
-def _best(hits: Sequence[Any], group: _Group) -> Any | None:
-    """The hit that is the files' title and year; None (added from the names) when no hit is:
-    TMDB's first hit for "Random.Upload.2021" is some other film."""
-    return likely_hit(group.title, group.year, hits)
 
 
 def _store(library, new: NewMovie | NewShow) -> tuple[Any, bool]:
