@@ -3,8 +3,9 @@ every page no visible label or button is cut (its text fits, or it is elided in 
 with the whole text in its tooltip), nothing sticks out of the window, a long word never
 wraps mid-word, the search box keeps a usable width, the Movies bar shows Sort, Grid, List
 and Add movie… (none in the » overflow) and the detail pane gets a fair share at 4K. The real
-app runs on a real core, with the share on and a torrent from a loopback seeder; the PNGs
-are for a human to look at.
+app runs on a real core, with the share on and a torrent from a loopback seeder; each page
+is also saved as a PNG in the test's tmp_path (layout-<size>-<page>.png) for a human to look
+at.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def test_every_page_fits_at_800x560_and_4k(qapp, make_core, tmp_path, width, hei
                 await asyncio.sleep(0.05)  # let Qt lay out and paint (see test_architecture)
                 assert window.size().width() == width and window.size().height() == height
                 found[page] = problems(window)
+                window.grab().save(str(tmp_path / f"layout-{name}-{page}.png"))
             window.show_page("movies")
             await asyncio.sleep(0.05)  # let Qt lay out and paint (see test_architecture)
             search = view.search
