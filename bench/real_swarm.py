@@ -1,8 +1,9 @@
 """Benchmark: streaming a real video from a real BitTorrent client through the share.
 
     .venv/bin/python bench/real_swarm.py [--seeder aria2|transmission|libtorrent] [--cap MIB]
-        [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet] [--rounds N]
+        [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet,play] [--rounds N]
         [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--budget MIB] [--video PATH]
+        [--peerflix PATH]
 
 Everything runs on 127.0.0.1. A 180 s H.264/AAC Matroska video (1280x720, 12 Mbit/s, a
 keyframe every 2 s, ~270 MB) is made once with ffmpeg into ~/.cache/reelbox-bench/ (or
@@ -44,8 +45,20 @@ Scenarios (each a fresh Reelbox session) and figures, times in seconds:
                   is the same read without the wait. A played file is fetched whole in the
                   background, so give a --budget (MiB) smaller than the file: the background then
                   stays within half of it and the read after the pause needs the swarm.
+  (f) play     9. seeks while playing: a player reads from the start at 1.5 times the video's
+                  bitrate for 10 s, then seeks 10 times (one in each tenth of the file, fixed
+                  seed), playing 2 s after each: TTFB p50, p90, max. Give it a long --video
+                  (a few GB): the bench's own is fetched whole within seconds, and then every
+                  seek is served from disk.
 --only picks scenarios by figure name; --rounds N repeats every scenario with fresh sessions and
 reports the median of each figure. p90 is the nearest-rank percentile (18th of 20 values).
+
+--peerflix PATH also measures peerflix 0.39 (the issue's reference streamer: `npm install
+peerflix@0.39.0`, then node_modules/.bin/peerflix) on every scenario, a fresh one each time, as
+a third column; the ratio and the verdict stay Reelbox's. Its "first" figure counts from its
+start (it is given the magnet on its command line), not from an assign. It is told the seeder's
+address (--peer): through the tracker alone it never connected once a Reelbox session had used
+the same tracker and seeder.
 
 Targets (the last column; "ok" or "MISS"): unlimited seeder: seek TTFB p90 <= 0.15 s and max
 <= 0.5 s, sequential >= 150 MB/s with no stall over 0.5 s, 4 parallel readers >= 100 MB/s;
@@ -62,6 +75,7 @@ import json
 import logging
 import math
 import mmap
+import os
 import random
 import shutil
 import signal
@@ -87,8 +101,10 @@ from tests.support.peers import (  # noqa: E402
     ThirdPartySeeder,
     Tracker,
     TransmissionSeeder,
+    accepts,
+    free_port,
 )
-from tests.support.swarm import KiB, MiB  # noqa: E402
+from tests.support.swarm import KiB, MiB, wait_until  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 NAME = "Bench.Movie.2024.1080p.WEB-DL/Bench.Movie.2024.1080p.WEB-DL.mkv"
@@ -104,6 +120,10 @@ RANGES = 10
 PARALLEL = 4
 PARALLEL_READ = 8 * MiB
 QUIET_READ = 64 * KiB
+PLAY_WARMUP = 10.0  # seconds played from the start before the first seek
+PLAY_SEEKS = 10
+PLAY_SECONDS = 2.0  # seconds played after each seek
+PLAY_SPEED = 1.5  # a player reads this many times the video's bitrate (it keeps a buffer)
 HTTP_TIMEOUT = 90.0  # above the share's read_timeout (60 s), so its own 504 shows
 VIDEO_SECONDS = 180
 CACHE = Path.home() / ".cache" / "reelbox-bench"
@@ -118,6 +138,7 @@ SCENARIOS = {
     "c": ("parallel",),
     "d": ("ffmpeg",),
     "e": ("quiet",),
+    "f": ("play",),
 }
 FIGURES = [name for names in SCENARIOS.values() for name in names]
 
@@ -129,8 +150,9 @@ class BenchError(RuntimeError):
 # ---- the video ----------------------------------------------------------------------------------
 
 
-def ensure_video(path: Path | None) -> Path:
-    """The cached test video (made once with ffmpeg), or the given one; checked with ffprobe."""
+def ensure_video(path: Path | None) -> tuple[Path, float]:
+    """The cached test video (made once with ffmpeg), or the given one, checked with ffprobe;
+    and its duration in seconds."""
     if path is None:
         path = CACHE / f"testsrc2-720p30-{VIDEO_SECONDS}s-12M-g60.mkv"
         if not path.exists():
@@ -152,11 +174,11 @@ def ensure_video(path: Path | None) -> Path:
             )  # fmt: skip
             partial.rename(path)
             print(f"  made in {time.perf_counter() - started:.1f} s", flush=True)
-    check_video(path)
-    return path
+    return path, check_video(path)
 
 
-def check_video(path: Path) -> None:
+def check_video(path: Path) -> float:
+    """Check the video suits the figures; its duration in seconds."""
     probe = subprocess.run(
         [
             "ffprobe", "-v", "error", "-show_entries", "format=format_name,duration",
@@ -185,6 +207,7 @@ def check_video(path: Path) -> None:
     )
     if gap > 5:
         raise BenchError(f"{path}: keyframes up to {gap:.1f} s apart, seeks would be coarse")
+    return float(fmt["duration"])
 
 
 # ---- the servers, each in a child process -------------------------------------------------------
@@ -292,6 +315,17 @@ class Server:
         _stop_child(self.process, grace=20)
 
 
+@dataclass
+class Listening:
+    """A server we did not start through Server (peerflix): where it listens."""
+
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+
 _CHILDREN: set[subprocess.Popen] = set()
 
 
@@ -325,6 +359,7 @@ class Video:
     path: Path
     size: int
     data: mmap.mmap
+    seconds: float
 
     def check(self, offset: int, chunk: bytes, what: str) -> None:
         """Raise unless chunk is exactly the file's bytes at offset."""
@@ -345,7 +380,7 @@ class Target:
     """Where a figure reads: the static server, or a fresh share after its assign."""
 
     name: str
-    server: Server
+    server: Server | Listening
     path: str = "/file"
     auth: tuple[str, str] | None = None
     magnet: str = ""
@@ -635,6 +670,49 @@ def fig_quiet(
     return {f"quiet.{quiet:g}": done.ttfb}
 
 
+def fig_play(target: Target, video: Video, notes: list[str]) -> dict[str, float]:
+    """9. Seeks while playing: a player plays from the start for PLAY_WARMUP s, then seeks
+    PLAY_SEEKS times, playing PLAY_SECONDS s after each: TTFB of each seek."""
+    target.assign()
+    play(target, video, 0, PLAY_WARMUP, "playback from the start")
+    ttfbs = []
+    for offset in spread_offsets(video.size, PLAY_SEEKS, seed=30, length=PIECE):
+        ttfb = play(target, video, offset, PLAY_SECONDS, f"playback from {offset}")
+        ttfbs.append(ttfb)
+        if target.magnet and ttfb > 0.3:
+            notes.append(
+                f"{target.name}: seek while playing to {offset} ({offset / video.size:.0%}) "
+                f"waited {ttfb:.2f} s for its first byte"
+            )
+    return percentiles("play.ttfb", ttfbs)
+
+
+def play(target: Target, video: Video, start: int, seconds: float, what: str) -> float:
+    """GET bytes=start- and read it as a player that keeps PLAY_SPEED times ahead of the video's
+    bitrate, for `seconds`, then drop the connection; the TTFB."""
+    rate = PLAY_SPEED * video.size / video.seconds
+    got = 0
+    with target.client() as client:
+        started = time.perf_counter()
+        with client.stream("GET", target.url, headers={"Range": f"bytes={start}-"}) as reply:
+            if reply.status_code != 206:
+                reply.read()
+                raise BenchError(f"{what}: {reply.status_code} {reply.text[:500]!r}")
+            ttfb = 0.0
+            for chunk in reply.iter_raw(CHUNK):
+                if not ttfb:
+                    ttfb = time.perf_counter() - started
+                video.check(start + got, chunk, what)
+                got += len(chunk)
+                played = time.perf_counter() - started - ttfb
+                if played >= seconds or start + got >= video.size:
+                    break
+                ahead = got / rate - played  # the player's buffer, in seconds of video
+                if ahead > 0:
+                    time.sleep(ahead)
+    return ttfb
+
+
 def percentiles(name: str, values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     p90 = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
@@ -659,7 +737,7 @@ class Run:
     seeder: ThirdPartySeeder = field(init=False)
     static: Server = field(init=False)
 
-    def go(self, path: Path) -> None:
+    def go(self, path: Path, seconds: float) -> None:
         """Tracker, seeder and static server for the whole run, then the rounds; all of them
         are stopped on the way out, whatever happens."""
         size = path.stat().st_size
@@ -668,7 +746,7 @@ class Run:
             mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
             Tracker(self.root) as tracker,
         ):
-            self.video = Video(path, size, data)
+            self.video = Video(path, size, data, seconds)
             self.seeder = SEEDERS[self.args.seeder](
                 self.root / "seeder", {NAME: size}, piece_length=PIECE,
                 upload_kib=round(self.args.cap * 1024), tracker=tracker, existing={NAME: path},
@@ -696,14 +774,7 @@ class Run:
 
     @contextmanager
     def share(self, label: str) -> Iterator[Target]:
-        self.sessions += 1
-        if self.sessions > 1 and self.args.seeder == "transmission":
-            # Transmission 3.00 keeps one record per peer IP address and marks an address that
-            # once had every piece as a seed until it restarts: the next fresh session from
-            # 127.0.0.1 was refused as seed-to-seed ("no peer sent the metadata"). A restart
-            # gives every session the seeder a new peer on another address would meet.
-            self.seeder.stop()
-            self.seeder.start()
+        self.restart_transmission()
         root = self.root / f"share{self.sessions}-{label}"
         root.mkdir()
         argv = ["--serve-root", str(root)]
@@ -737,14 +808,53 @@ class Run:
     def measure(
         self, out: dict[str, dict[str, float]], label: str, body: Callable[[Target], dict]
     ) -> None:
-        """Run a scenario on the static server, then on a fresh share."""
+        """Run a scenario on the static server, then on a fresh share (and a fresh peerflix)."""
         out["static"].update(body(self.static_target()))
         with self.share(label) as target:
             out["reelbox"].update(body(target))
+        if self.args.peerflix:
+            with self.peerflix(label) as target:
+                out["peerflix"].update(body(target))
+
+    def restart_transmission(self) -> None:
+        """Transmission 3.00 keeps one record per peer IP address and marks an address that
+        once had every piece as a seed until it restarts: the next fresh session from
+        127.0.0.1 was refused as seed-to-seed ("no peer sent the metadata"). A restart gives
+        every session the seeder a new peer on another address would meet."""
+        self.sessions += 1
+        if self.sessions > 1 and self.args.seeder == "transmission":
+            self.seeder.stop()
+            self.seeder.start()
+
+    @contextmanager
+    def peerflix(self, label: str) -> Iterator[Target]:
+        """A fresh peerflix (its own folder and torrent cache) given the same magnet; the
+        reference streamer of the issue. It serves the file at /0 once it has the metadata."""
+        self.restart_transmission()
+        root = self.root / f"peerflix{self.sessions}-{label}"
+        root.mkdir()
+        port = free_port()
+        argv = [self.args.peerflix, self.seeder.magnet, "--port", str(port), "--path",
+                str(root / "data"), "--hostname", LOOPBACK, "--quiet", "--no-dht",
+                "--peer", self.seeder.endpoint]  # fmt: skip
+        log = root / "peerflix.log"
+        with open(log, "wb") as sink:
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                env={**os.environ, "TMPDIR": str(root)},  # its torrent cache: fresh each time
+            )  # fmt: skip
+        _CHILDREN.add(process)
+        try:
+            up = lambda: accepts(port) or process.poll() is not None  # noqa: E731
+            if not wait_until(up, 120) or process.poll() is not None:
+                raise BenchError(f"peerflix did not start (exit {process.poll()}); see {log}")
+            yield Target(f"peerflix {label}", Listening(port), path="/0")
+        finally:
+            _stop_child(process, grace=5)
 
     def round(self, number: int) -> None:
         only = set(self.args.only)
-        out: dict[str, dict[str, float]] = {"static": {}, "reelbox": {}}
+        out: dict[str, dict[str, float]] = {"static": {}, "reelbox": {}, "peerflix": {}}
         self.rounds.append(out)
         video, notes = self.video, self.notes
         say = lambda what: print(f"round {number}: {what} ...", flush=True)  # noqa: E731
@@ -776,6 +886,9 @@ class Run:
         if "ffmpeg" in only:
             say("(d) ffmpeg")
             self.measure(out, "d", lambda t: fig_ffmpeg(t, video, notes))
+        if "play" in only:
+            say("(f) seeks while playing")
+            self.measure(out, "f", lambda t: fig_play(t, video, notes))
         if "quiet" in only:
             for quiet in self.args.quiet:
                 say(f"(e) {quiet:g} s quiet")
@@ -813,6 +926,9 @@ def rows(args: argparse.Namespace) -> list[tuple[str, str, str, float | None, st
         ("seq.first", "  its first byte", "s", None, "<"),
         ("parallel.mbs", "6 4 parallel readers", "MB/s", None if capped else 100, ">"),
         ("ffmpeg", "7 ffmpeg -ss 120 -t 2", "s", 1.2 if capped else None, "<"),
+        ("play.ttfb.p50", "9 seek while playing TTFB p50", "s", None, "<"),
+        ("play.ttfb.p90", "9 seek while playing TTFB p90", "s", None, "<"),
+        ("play.ttfb.max", "9 seek while playing TTFB max", "s", None, "<"),
     ]
     for quiet in args.quiet:
         table.append((f"quiet.{quiet:g}", f"8 first byte after {quiet:g} s quiet", "s", 2.0, "<"))
@@ -842,8 +958,12 @@ def report(run: Run) -> None:
         f"median of {len(run.rounds)} round(s){idle}\n"
     )
     width = 34
-    print(f"{'figure':{width}} {'static':>9} {'Reelbox':>9} {'ratio':>7}  {'target':>11}  verdict")
-    print("-" * (width + 50))
+    extra = f" {'peerflix':>9}" if args.peerflix else ""
+    print(
+        f"{'figure':{width}} {'static':>9} {'Reelbox':>9}{extra} {'ratio':>7}  {'target':>11}  "
+        "verdict"
+    )
+    print("-" * (width + 50 + len(extra)))
     for key, label, unit, target, direction in rows(args):
         static = median_of(run.rounds, "static", key)
         reelbox = median_of(run.rounds, "reelbox", key)
@@ -851,6 +971,8 @@ def report(run: Run) -> None:
             continue
         fmt = "{:9.1f}" if unit == "MB/s" else "{:9.3f}"
         cell = lambda v, f=fmt: "-".rjust(9) if v is None else f.format(v)  # noqa: E731
+        reference = median_of(run.rounds, "peerflix", key)
+        columns = f"{cell(static)} {cell(reelbox)}" + (f" {cell(reference)}" if extra else "")
         ratio = f"{reelbox / static:7.1f}" if reelbox and static else "-".rjust(7)
         goal, verdict = "-".rjust(11), ""
         if target is not None:
@@ -859,7 +981,7 @@ def report(run: Run) -> None:
                 good = reelbox <= target if direction == "<" else reelbox >= target
                 verdict = "ok" if good else "MISS"
         unit_label = f"{label} ({unit})"
-        print(f"{unit_label:{width}} {cell(static)} {cell(reelbox)} {ratio}  {goal}  {verdict}")
+        print(f"{unit_label:{width}} {columns} {ratio}  {goal}  {verdict}")
     if len(run.rounds) > 1:
         print("\nReelbox per round:")
         for key, label, unit, _, _ in rows(args):
@@ -905,6 +1027,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="disk budget in MiB (TorrentSettings.cache_budget_mib): the background fetch then "
         "stays within half of it, so a quiet torrent still has pieces to fetch",
     )
+    parser.add_argument(
+        "--peerflix",
+        metavar="PATH",
+        help="also measure peerflix (npm install peerflix@0.39.0; the issue's reference "
+        "streamer), a fresh one per scenario, as a third column",
+    )
     parser.add_argument("--video", type=Path, help="an MKV to use instead of the generated one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     # internal: the child processes that run the servers
@@ -939,13 +1067,13 @@ def main(argv: list[str] | None = None) -> int:
         if program and shutil.which(program) is None:
             print(f"{program} is not installed", file=sys.stderr)
             return 2
-    path = ensure_video(args.video)
+    path, seconds = ensure_video(args.video)
     tmp = Path(tempfile.mkdtemp(prefix="reelbox-real-swarm-"))
     run: Run | None = None
     failed = False
     try:
         run = Run(args, tmp)
-        run.go(path)
+        run.go(path, seconds)
     except BenchError as exc:
         failed = True
         if run is not None and run.rounds:
