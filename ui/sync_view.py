@@ -42,6 +42,7 @@ from ui.sync.item_choice import ItemChooser
 from ui.sync.source_detail import SourceDetail
 from ui.sync.sources_table import SourcesTable, source_label
 from ui.tasks import run_dialog, spawn
+from ui.widgets import popup
 
 logger = logging.getLogger(__name__)
 
@@ -329,7 +330,7 @@ class SyncView(QWidget):
         row = self.table.rowAt(pos.y())
         if 0 <= row < len(self.table.names):
             menu = self.source_menu(self.table.names[row])
-            menu.popup(self.table.viewport().mapToGlobal(pos))
+            popup(menu, self.table.viewport().mapToGlobal(pos))
 
     # ---- the folder editor -------------------------------------------------------------
 

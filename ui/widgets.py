@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 # One size format for the whole app, the share's web page included: binary units (KiB, MiB,
 # GiB), the units the settings' limits and budgets are typed in.
@@ -29,6 +29,13 @@ def clipboard_mime() -> QMimeData | None:
     if source.hasText():
         copy.setText(source.text())
     return copy
+
+
+def popup(menu: QMenu, at: QPoint) -> None:
+    """Show a right-click menu at a global position; it is deleted once closed (a menu has its
+    view as parent, so each right-click's menu would otherwise live as long as the view)."""
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    menu.popup(at)
 
 
 def human_rate(rate: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox
 
 from tests.ui.conftest import run_app, until
 from tests.ui.helpers import click
@@ -63,3 +63,24 @@ def test_the_source_menu_syncs_pauses_edits_and_removes(qapp, make_core, tmp_pat
 
     code, names = run_app(qapp, make_core(), scenario)
     assert code == 0 and names == ["tmdb"]
+
+
+def test_a_closed_right_click_menu_is_deleted(qapp, make_core):
+    """Each right-click makes a menu with the view as its parent: closed, it must go, or every
+    right-click would keep one alive as long as the window."""
+
+    async def scenario(reelbox):
+        view = reelbox.sync_view
+        reelbox.window.show_page("sync")
+        await until(lambda: view.table.names == ["tmdb"], what="the TMDB source")
+        point = view.table.visualItemRect(view.table.item(0, 0)).center()
+        for _ in range(3):
+            view.table.customContextMenuRequested.emit(point)
+            menu = await until(QApplication.activePopupWidget, what="the menu")
+            assert isinstance(menu, QMenu) and "Sync now" in actions(menu)
+            menu.close()
+        await until(lambda: not view.findChildren(QMenu), what="the closed menus to go")
+        return True
+
+    code, gone = run_app(qapp, make_core(), scenario)
+    assert code == 0 and gone

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
 
 from ui.library.movies_model import ROW_ROLE
 from ui.library.snapshot import EpisodeRow, MovieRow, ShowRow
+from ui.widgets import popup
 
 PLAY, COPY_URL, ASSIGN, UNASSIGN, DELETE = "play", "copy_url", "assign", "unassign", "delete"
 # the detail pane's signal for each action
@@ -81,9 +82,7 @@ def menu_at(view: QAbstractItemView, pane: Any, point: QPoint) -> QMenu | None:
     if not index.isValid():
         return None
     view.setCurrentIndex(index)
-    menu = build_menu(index.siblingAtColumn(0).data(ROW_ROLE), pane, view)
-    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    return menu
+    return build_menu(index.siblingAtColumn(0).data(ROW_ROLE), pane, view)
 
 
 def attach(view: QAbstractItemView, pane: Any) -> None:
@@ -93,7 +92,7 @@ def attach(view: QAbstractItemView, pane: Any) -> None:
     def requested(point: QPoint) -> None:
         menu = menu_at(view, pane, point)
         if menu is not None:
-            menu.popup(view.viewport().mapToGlobal(point))
+            popup(menu, view.viewport().mapToGlobal(point))
 
     view.customContextMenuRequested.connect(requested)
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from ui.tasks import run_dialog, spawn
 from ui.torrents.piece_map import PieceMap, legend_html
 from ui.torrents.torrents_model import NAME, STATUS_ROLE, TorrentsModel, TorrentsSort
-from ui.widgets import human_size
+from ui.widgets import human_size, popup
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class TorrentsPage(QWidget):
         index = self.table.indexAt(point)
         if index.isValid():
             self.table.selectRow(index.row())
-            self.context_menu().popup(self.table.viewport().mapToGlobal(point))
+            popup(self.context_menu(), self.table.viewport().mapToGlobal(point))
 
     def _copy_magnet(self) -> None:
         status = self.selected()
