@@ -12,8 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-import shiboken6
-
 from app import settings as settings_file
 from tests.ui.conftest import loopback_overrides, run_app, until
 
@@ -145,12 +143,15 @@ def test_quitting_with_a_dialog_open_closes_it_and_stops_cleanly(qapp, make_core
         dialog = await until(
             lambda: isinstance(reelbox.actions.dialog, AddDialog) and reelbox.actions.dialog
         )
+        dialog.finished.connect(lambda _result: closed.append(True))
         reelbox.window.quit_action.trigger()  # File > Quit while the dialog waits
         return dialog
 
+    closed: list[bool] = []
     code, dialog = run_app(qapp, make_core(), scenario)
     assert code == 0
-    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    # closed by the quit itself, not only deleted with the window when run_app returns
+    assert closed == [True]
 
 
 def test_app_icon_comes_from_the_shipped_resources(qapp):
