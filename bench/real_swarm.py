@@ -817,13 +817,19 @@ class Run:
         return Target("static", self.static)
 
     def measure(
-        self, out: dict[str, dict[str, float]], label: str, body: Callable[[Target], dict]
+        self,
+        out: dict[str, dict[str, float]],
+        label: str,
+        body: Callable[[Target], dict],
+        *,
+        peerflix: bool = True,
     ) -> None:
-        """Run a scenario on the static server, then on a fresh share (and a fresh peerflix)."""
+        """Run a scenario on the static server, then on a fresh share (and a fresh peerflix
+        when asked for and `peerflix`)."""
         out["static"].update(body(self.static_target()))
         with self.share(label) as target:
             out["reelbox"].update(body(target))
-        if self.args.peerflix and not label.startswith("e"):  # peerflix has no idle stages
+        if self.args.peerflix and peerflix:
             with self.peerflix(label) as target:
                 out["peerflix"].update(body(target))
 
@@ -916,6 +922,7 @@ class Run:
                     out,
                     f"e{quiet:g}",
                     lambda t, q=quiet: fig_quiet(t, video, q, seed=number, notes=notes),
+                    peerflix=False,  # it has no idle stages to measure
                 )
 
 
