@@ -475,14 +475,7 @@ def read(
     with target.client() as client:
         started = time.perf_counter()
         with client.stream("GET", target.url, headers={"Range": header}) as reply:
-            if reply.status_code != 206:
-                reply.read()
-                raise BenchError(
-                    f"{what}: GET Range {header} -> {reply.status_code} {reply.text[:500]!r}"
-                )
-            content_range = reply.headers.get("content-range", "")
-            if not content_range.startswith(f"bytes {start}-"):
-                raise BenchError(f"{what}: Range {header} -> Content-Range {content_range!r}")
+            check_partial(reply, start, header, what)
             previous = 0.0
             # as it arrives (for the first byte), or in 64 KiB chunks when timing the gaps
             for chunk in reply.iter_raw(CHUNK if gaps else None):
@@ -502,6 +495,16 @@ def read(
     if got != want:
         raise BenchError(f"{what}: Range {header}: got {got} bytes, wanted {want}")
     return Read(first_at - started, done - started, got, chunk_gaps, started, first_at)
+
+
+def check_partial(reply: httpx.Response, start: int, header: str, what: str) -> None:
+    """Raise unless the reply is a 206 whose Content-Range starts at `start`."""
+    if reply.status_code != 206:
+        reply.read()
+        raise BenchError(f"{what}: GET Range {header} -> {reply.status_code} {reply.text[:500]!r}")
+    content_range = reply.headers.get("content-range", "")
+    if not content_range.startswith(f"bytes {start}-"):
+        raise BenchError(f"{what}: Range {header} -> Content-Range {content_range!r}")
 
 
 # ---- the figures ----------------------------------------------------------------------------
@@ -699,14 +702,9 @@ def play(target: Target, video: Video, start: int, seconds: float, what: str) ->
     played = 0.0
     with target.client() as client:
         started = time.perf_counter()
-        with client.stream("GET", target.url, headers={"Range": f"bytes={start}-"}) as reply:
-            content_range = reply.headers.get("content-range", "")
-            if reply.status_code != 206 or not content_range.startswith(f"bytes {start}-"):
-                reply.read()
-                raise BenchError(
-                    f"{what}: {reply.status_code}, Content-Range {content_range!r}: "
-                    f"{reply.text[:500]!r}"
-                )
+        header = f"bytes={start}-"
+        with client.stream("GET", target.url, headers={"Range": header}) as reply:
+            check_partial(reply, start, header, what)
             ttfb = 0.0
             for chunk in reply.iter_raw():  # as it arrives, for the first byte
                 if not ttfb:

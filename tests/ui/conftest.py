@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import qasync
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from app.core import Core
 from tests.support.loopback import LOOPBACK, free_port
@@ -84,7 +85,5 @@ def run_app(
     finally:
         # the window outlives the app otherwise: 60 windows and ~20,000 widgets had piled up
         # by the theme tests, whose palette changes then took 40 s instead of 0.02 s
-        from PySide6.QtCore import QCoreApplication, QEvent
-
         reelbox.window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
