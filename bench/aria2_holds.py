@@ -1,10 +1,10 @@
 """Benchmark: what makes a capped aria2 hold for a second, and what wakes it.
 
     .venv/bin/python bench/aria2_holds.py [--cap MIB] [--seconds S] [--every MS]
-        [--modes relay,keepalive,have] [--rounds N]
+        [--modes relay,keepalive,have,cancel] [--rounds N]
 
-This bench explains why Reelbox misses the capped-aria2 targets of bench/real_swarm.py. It
-does not measure Reelbox itself.
+This bench shows why a capped aria2 made Reelbox's reads wait ~1 s, and what wakes it; only
+the "cancel" mode runs the engine's own wake.
 
 aria2c seeds 400 MiB of random bytes (2 MiB pieces), its upload capped at --cap MiB/s (20). A
 libtorrent session with the engine's settings (app/torrents/engine.py) downloads the whole file.
@@ -12,9 +12,12 @@ It reaches aria2 only through a relay on 127.0.0.1, so encryption is off: the re
 message framing. The relay forwards both directions unchanged, and forwards our side a whole
 message at a time. Each mode gets a fresh aria2 and a fresh session:
 
-  relay      the relay only (the baseline: the engine as it runs)
+  relay      the relay only, and no read waits: the engine's session without its wake
   keepalive  the relay also sends aria2 a keep-alive every --every ms (100) on our connection
   have       the relay also repeats, every --every ms, the last HAVE our side sent
+  cancel     the relay only, and the engine's own wake (app/torrents/holds.py): a read waits
+             for the first missing piece, at the priority of a waiting read, and the session
+             CANCELs and re-REQUESTs its requests after each 0.1 s of silence
 
 Figures are over --seconds (12) after a 3 s warm-up:
 - the rate (MiB/s);
@@ -25,7 +28,8 @@ What it shows: over its cap, aria2 stops sending until it reads a message from u
 one-second timer. libtorrent has nothing to say while its request queue is full, so arrivals
 come in bursts with 1 s holds. A HAVE every 100 ms removes all but one hold every 10 s (when
 a slot leaves aria2's 10 s speed window, its average jumps over the cap). Keep-alives would wake
-it too, but aria2 counts two keep-alives within 5 s as flooding and ends the connection.
+it too, but aria2 counts two keep-alives within 5 s as flooding and ends the connection. The
+engine's CANCEL round wakes it as well as the HAVE does, without a relay.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.settings import TorrentSettings  # noqa: E402
 from app.torrents.engine import session_settings  # noqa: E402
+from app.torrents.holds import QUIET, HoldWaker  # noqa: E402
+from app.torrents.pieces import NOW  # noqa: E402
 from tests.support.peers import Aria2Seeder  # noqa: E402
 from tests.support.swarm import MiB  # noqa: E402
 
@@ -57,7 +63,7 @@ KEEP_ALIVE = b"\0\0\0\0"
 HAVE_ID = 4
 WARM_UP = 3.0
 GAP = 0.15
-MODES = ("relay", "keepalive", "have")
+MODES = ("relay", "keepalive", "have", "cancel")
 
 
 @dataclass
@@ -112,7 +118,7 @@ class Relay:
         theirs_r, theirs_w = await asyncio.open_connection(LOOPBACK, self.target_port)
         self._writers += [ours_w, theirs_w]
         tasks = [self._down(theirs_r, ours_w), self._up(ours_r, theirs_w)]
-        if self.mode != "relay":
+        if self.mode in ("keepalive", "have"):
             tasks.append(self._wake(theirs_w))
         try:
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -152,6 +158,15 @@ class Relay:
             if message is not None:
                 writer.write(message)
                 self.seen.wakes += 1
+
+
+def read_waits(handle: lt.torrent_handle, waker: HoldWaker) -> None:
+    """A read waits for the first missing piece, as the engine's reads do (pieces.py)."""
+    missing = next((p for p, have in enumerate(handle.status().pieces) if not have), None)
+    if missing is not None:
+        if handle.piece_priority(missing) != NOW:
+            handle.piece_priority(missing, NOW)
+        waker.wake_if_held(handle, missing)
 
 
 @dataclass
@@ -194,7 +209,11 @@ def measure(mode: str, cap: int, seconds: float, every: float) -> Figures:
                 raise SystemExit(f"{mode}: aria2 sent nothing in 30 s (log: {seeder.log})")
             begin = relay.seen.arrivals[0][0] + WARM_UP
             end = begin + seconds
-            time.sleep(max(0.0, end - time.monotonic()) + 0.2)
+            waker = HoldWaker()
+            while time.monotonic() < end + 0.2:
+                if mode == "cancel":
+                    read_waits(handle, waker)
+                time.sleep(QUIET / 2)
             relay.stop()
             del session
     arrivals = [(t, n) for t, n in relay.seen.arrivals if begin <= t < end]
@@ -205,7 +224,7 @@ def measure(mode: str, cap: int, seconds: float, every: float) -> Figures:
         gaps=len(gaps),
         longest=max(gaps, default=0.0),
         dropped=min((t - begin for t in relay.seen.closed if t < end), default=None),
-        wakes=relay.seen.wakes,
+        wakes=relay.seen.wakes + waker.wakes,
     )
 
 

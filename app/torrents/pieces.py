@@ -31,7 +31,8 @@ has libtorrent check the torrent again so the piece is fetched anew.
 Why no piece deadlines: the first deadline set on a torrent makes libtorrent CANCEL every
 other outstanding request, and Transmission 3.00 answers a CANCEL with neither the block nor
 a REJECT, so the cancelled blocks filled our request queue and the torrent stopped for the
-60 s request timeout (measured: the second seek against transmission-daemon timed out).
+60 s request timeout (measured: the second seek against transmission-daemon timed out). The
+aria2 wake (holds.py) uses exactly that CANCEL, on purpose and only towards aria2.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ FULL_COPY = BACKGROUND
 # Re-ask for a piece still missing after this long: a read_piece can fail, a piece can fail its
 # hash check or be lost with an eviction, and asking twice costs nothing.
 RETRY_SECONDS = 2.0
+# A waiting read looks again this often even if nothing arrives: a capped aria2 that holds our
+# requests is woken after 0.1 s of silence (holds.py), else it sends again only a second later.
+WAIT_STEP = 0.05
 
 
 class PieceFetcher:
@@ -76,7 +80,7 @@ class PieceFetcher:
         self._base = FULL_COPY if keep_full_copy else SKIP
         self._applied = [self._base] * num_pieces
         self._closed: str | None = None
-        self.nudge: Callable[[], None] | None = None  # see ManagedTorrent.nudge
+        self.nudge: Callable[[int], None] | None = None  # see ManagedTorrent.nudge
         # the SHA-1 of a piece (v1 torrents; None: not checkable) and what to do on a mismatch
         self.piece_hash: Callable[[int], bytes | None] | None = None
         self.on_damaged: Callable[[int], None] | None = None
@@ -249,8 +253,9 @@ class PieceFetcher:
     def get(self, piece: int, deadline: float) -> bytes:
         """The bytes of one piece, waiting until monotonic time `deadline` at most.
 
-        A read that has to wait nudges the torrent at once and then every second (see
-        ManagedTorrent.nudge): with no peer connected it reannounces and reconnects."""
+        A read that has to wait nudges the torrent at once and then every WAIT_STEP seconds
+        (see ManagedTorrent.nudge): peers that hold our requests are woken, and with no peer
+        connected it reannounces and reconnects."""
         while True:
             data = self._wait(piece, deadline)
             if piece in self._verified or self._intact(piece, data):
@@ -301,14 +306,14 @@ class PieceFetcher:
                             checked = now
                             failure = self.stopped()
                         if failure is None and self.nudge is not None:
-                            self.nudge()
+                            self.nudge(piece)
                     finally:
                         self.cond.acquire()
                     if failure is not None:
                         raise failure  # the data cannot be written or read: no use waiting
                     if piece in self._cache or self._closed:
                         continue  # arrived (or failed) while we were not listening
-                    self.cond.wait(min(0.5, deadline - now))
+                    self.cond.wait(min(WAIT_STEP, deadline - now))
             finally:
                 self.waiting -= 1
 

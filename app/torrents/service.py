@@ -456,7 +456,7 @@ class TorrentService:
             mt.fetcher = PieceFetcher(
                 mt.handle, ti.num_pieces(), ti.piece_length(), mt.state.keep_full_copy
             )
-            mt.fetcher.nudge = lambda: mt.nudge(self.engine, self.settings.dht)
+            mt.fetcher.nudge = lambda piece: mt.nudge(self.engine, self.settings.dht, piece)
             if ti.info_hashes().has_v1():
                 mt.fetcher.piece_hash = lambda piece: ti.hash_for_piece(piece)
             mt.fetcher.on_damaged = lambda piece: self._recheck_damaged(mt, piece)

@@ -16,6 +16,7 @@ import libtorrent as lt
 
 from app.torrents.errors import TorrentError
 from app.torrents.health import HealthMonitor
+from app.torrents.holds import HoldWaker
 from app.torrents.pieces import PieceFetcher
 from app.torrents.reader import TorrentFileReader
 from app.torrents.status import PIECE_FETCHING, PIECE_HAVE, TorrentInfo, TorrentStatus
@@ -80,6 +81,7 @@ class ManagedTorrent:
     last_activity: float = field(default_factory=time.monotonic)
     known_peers: set[tuple[str, int]] = field(default_factory=set)
     health: HealthMonitor = field(default_factory=HealthMonitor)
+    waker: HoldWaker = field(default_factory=HoldWaker)
     ready: threading.Event = field(default_factory=threading.Event)  # metadata or failure
     available: threading.Event = field(default_factory=threading.Event)  # not being evicted
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -120,13 +122,15 @@ class ManagedTorrent:
             self.handle.force_dht_announce()
         return self.reconnect()
 
-    def nudge(self, engine, dht: bool) -> None:
-        """A read waits for a piece: make sure someone can send it, now rather than at the next
-        announce or stall check. Called from reading threads, at most once a second.
+    def nudge(self, engine, dht: bool, piece: int) -> None:
+        """A read waits for `piece`: make sure someone can send it, now rather than at the next
+        announce or stall check. Called from reading threads, every ~0.1 s while they wait.
 
-        With no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
+        Peers that hold our requests (a capped aria2) are woken at once (holds.py). Once a
+        second, with no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
         back on its address) it asks every tracker again at once and connects to every peer it
         knew; with peers but no seed it recounts libtorrent's connect candidates."""
+        self.waker.wake_if_held(self.handle, piece)
         now = time.monotonic()
         if now - self._last_nudge < NUDGE_EVERY:
             return

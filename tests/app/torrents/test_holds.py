@@ -1,0 +1,100 @@
+"""Waking a capped aria2 that holds our requests (app/torrents/holds.py), against real peers.
+
+An aria2 over its upload cap sends again only when it reads a message from us or a second
+later; a read that waits while it holds has it woken with a CANCEL and REQUEST round. The
+wake must reach aria2 only: Transmission 3.00 never answers a CANCEL, and its cancelled
+requests would clog our queue for 60 s.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import libtorrent as lt
+
+from app.torrents.holds import QUIET, HoldWaker, is_aria2
+from app.torrents.pieces import NOW
+from app.torrents.service import TorrentService
+from tests.app.torrents.conftest import loopback_torrent_settings
+from tests.app.torrents.test_real_peers import record_peer_log
+from tests.support.swarm import KiB, MiB, wait_until
+
+MOVIE = "Movie/movie.mkv"
+
+
+def seek_and_read(service: TorrentService, info_hash: str, data: bytes, seeks: int) -> None:
+    rng = random.Random(5)
+    for _ in range(seeks):
+        offset = rng.randrange(0, len(data) - 256 * KiB)
+        with service.open_file(info_hash, 0) as reader:
+            reader.seek(offset)
+            assert reader.read(256 * KiB) == data[offset : offset + 256 * KiB]
+
+
+def test_reads_that_wait_on_a_holding_aria2_wake_it(make_service, make_peer):
+    # capped, so that aria2 sends in bursts and holds in between; reads land in the holds
+    service = make_service(loopback_torrent_settings(read_timeout=8, stall_timeout=60))
+    seeder = make_peer("aria2", {MOVIE: 96 * MiB}, piece_length=MiB, upload_kib=4 * 1024)
+    log = record_peer_log(service)
+    info = service.add(seeder.magnet_with_peer)
+    seek_and_read(service, info.info_hash, seeder.data(MOVIE), seeks=8)
+    assert service.torrent(info.info_hash).waker.wakes > 0
+    cancels = [m for m in log if "==> CANCEL" in m]
+    assert cancels, "no read was woken"
+    # aria2 answers every CANCEL (a REJECT, or the block when it was already on its way), keeps
+    # us unchoked and keeps the connection: the wake costs nothing but the messages
+    assert [m for m in log if "<== REJECT" in m]
+    assert not [m for m in log if "<== CHOKE" in m]
+    assert service.status(info.info_hash).peers == 1
+
+
+def test_a_wake_keeps_the_awaited_piece_first(make_peer, tmp_path):
+    # the wake's deadline, once cleared, lowers its piece to priority 1: the piece a read waits
+    # for must get its priority back, or the re-requests put it behind the background
+    seeder = make_peer("aria2", {MOVIE: 32 * MiB}, piece_length=MiB, upload_kib=2 * 1024)
+    session = lt.session(
+        {
+            "listen_interfaces": "127.0.0.1:0",
+            "enable_dht": False,
+            "enable_lsd": False,
+            "enable_upnp": False,
+            "enable_natpmp": False,
+        }
+    )
+    params = lt.add_torrent_params()
+    params.ti = seeder.info
+    params.save_path = str(tmp_path / "download")
+    handle = session.add_torrent(params)
+    pieces = range(seeder.info.num_pieces())
+    handle.prioritize_pieces([1] * len(pieces))  # the background of a played file
+    handle.connect_peer(("127.0.0.1", seeder.port))
+    waker = HoldWaker()
+    awaited = None
+    deadline = time.monotonic() + 30
+    while True:
+        if awaited is None or handle.have_piece(awaited):  # a read waits for the last missing
+            awaited = max(p for p in pieces if not handle.have_piece(p))
+            handle.piece_priority(awaited, NOW)
+        if waker.wake_if_held(handle, awaited):
+            break
+        assert time.monotonic() < deadline, "aria2 at 2 MiB/s never held for 0.1 s"
+        time.sleep(QUIET / 2)
+    assert handle.piece_priority(awaited) == NOW
+    assert wait_until(lambda: handle.have_piece(awaited), timeout=20)
+    assert [is_aria2(p) for p in handle.get_peer_info()] == [True]
+
+
+def test_transmission_is_never_sent_a_cancel(make_service, make_peer, tracker):
+    # Transmission sends in 500 ms steps, so reads wait through quiet spells just as they do
+    # on a holding aria2; none may become a CANCEL
+    service = make_service(loopback_torrent_settings(read_timeout=15, stall_timeout=60))
+    seeder = make_peer(
+        "transmission", {MOVIE: 48 * MiB}, piece_length=MiB, upload_kib=4 * 1024, tracker=tracker
+    )
+    log = record_peer_log(service)
+    info = service.add(seeder.magnet_with_peer)
+    seek_and_read(service, info.info_hash, seeder.data(MOVIE), seeks=4)
+    assert [m for m in log if "==> REQUEST" in m], "the peer log recorded nothing"
+    assert not [m for m in log if "==> CANCEL" in m]
+    assert service.torrent(info.info_hash).waker.wakes == 0
