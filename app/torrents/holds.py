@@ -3,7 +3,7 @@
 aria2 over its upload cap stops sending and looks at a connection again only when it reads a
 message from the peer, or at its once-a-second refresh. libtorrent has nothing to say while its
 request queue is full, so a capped aria2 sends in bursts with ~1 s holds, and a read that lands
-in a hold waits for it (README, "Limits of the seeders themselves"; bench/aria2_holds.py).
+in a hold waits for it (README, "A capped aria2 is woken"; bench/aria2_holds.py).
 
 libtorrent has no call that sends a peer a message, but one that makes it send some: the first
 piece deadline on a torrent makes it CANCEL every outstanding request, and re-request them as
