@@ -24,12 +24,13 @@ import time
 
 import libtorrent as lt
 
-QUIET = 0.1  # seconds without a byte from any peer, while a read waits, that count as a hold
-ARIA2_PEER_ID = b"A2-"  # aria2's peer-id prefix (A2-<major>-<minor>-<patch>-)
+QUIET = 0.1  # seconds without a payload byte, while a read waits, that count as a hold
+LOOK_EVERY = QUIET / 2  # how often waiting reads call, and the waker asks libtorrent
+ARIA2_PEER_ID_PREFIX = b"A2-"  # A2-<major>-<minor>-<patch>-
 
 
 def is_aria2(peer: lt.peer_info) -> bool:
-    return peer.pid.to_bytes().startswith(ARIA2_PEER_ID) or peer.client.startswith(b"aria2/")
+    return peer.pid.to_bytes().startswith(ARIA2_PEER_ID_PREFIX) or peer.client.startswith(b"aria2/")
 
 
 class HoldWaker:
@@ -38,36 +39,54 @@ class HoldWaker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last_look = float("-inf")
-        self._received = -1  # payload bytes from all peers at the last look
-        self._quiet_since = 0.0  # monotonic time those bytes last changed
+        self._received = -1  # the torrent's payload bytes at the last look
+        self._quiet_since = 0.0  # monotonic time they last changed (or the look after a pause)
         self._last_wake = float("-inf")
         self.wakes = 0
 
     def wake_if_held(self, handle: lt.torrent_handle, piece: int) -> bool:
         """A read waits for `piece`: wake the peers if they all hold it back (see above).
 
-        Returns whether it woke them. Call it often (every ~QUIET / 2 s) while the read waits."""
-        with self._lock:
-            now = time.monotonic()
-            if now - self._last_look < QUIET / 2:
-                return False  # every waiting read calls: ask libtorrent at most this often
-            self._last_look = now
-            peers = handle.get_peer_info()
-            received = sum(p.total_download for p in peers)  # payload bytes
-            if received != self._received:
-                self._received, self._quiet_since = received, now
-                return False
-            if now - max(self._quiet_since, self._last_wake) < QUIET:
-                return False
-            asked = [p for p in peers if p.download_queue_length > 0]
-            if not asked or not all(is_aria2(p) for p in asked):
-                return False
-            if handle.have_piece(piece):
-                return False  # a deadline on a piece we have cancels nothing
-            priority = handle.piece_priority(piece)
-            handle.set_piece_deadline(piece, 0)
-            handle.clear_piece_deadlines()  # this also sets the piece's priority to 1
-            handle.piece_priority(piece, priority)
-            self._last_wake = now
-            self.wakes += 1
-            return True
+        Returns whether it woke them. Waiting reads call it every LOOK_EVERY seconds."""
+        if not self._lock.acquire(blocking=False):
+            return False  # another read of this torrent is looking, for both
+        try:
+            return self._look(handle, piece)
+        except RuntimeError:
+            return False  # the torrent was removed meanwhile: the read fails on its own
+        finally:
+            self._lock.release()
+
+    def _look(self, handle: lt.torrent_handle, piece: int) -> bool:
+        now = time.monotonic()
+        since = now - self._last_look
+        if since < LOOK_EVERY * 0.8:  # slack: Windows' monotonic clock ticks every ~16 ms
+            return False
+        self._last_look = now
+        received = handle.status(0).total_payload_download
+        if received != self._received or since > 1.0:
+            # bytes came, or no read waited a second ago (its requests may be just out): the
+            # silence counts from now
+            self._received, self._quiet_since = received, now
+            return False
+        asked = [p for p in handle.get_peer_info() if p.download_queue_length > 0]
+        if not asked or not all(is_aria2(p) for p in asked):
+            return False
+        # a wake shows a round trip later: a distant aria2 needs a longer silence before one,
+        # and gets them further apart, or we would cancel blocks already on their way
+        quiet = max(QUIET, 2 * max(p.rtt for p in asked) / 1000)
+        if now - max(self._quiet_since, self._last_wake) < quiet:
+            return False
+        if handle.have_piece(piece):
+            return False  # a deadline on a piece we have cancels nothing
+        # libtorrent runs these in order and posts its cancel_non_critical after them (it
+        # then cancels this piece's blocks too, and re-requests them first). A peer that
+        # connects between the check above and the cancel gets it too: rare, and harmless
+        # unless it is a Transmission.
+        priority = handle.piece_priority(piece)
+        handle.set_piece_deadline(piece, 0)
+        handle.clear_piece_deadlines()  # this also lowers the piece to priority 1
+        handle.piece_priority(piece, priority)  # so that it is re-requested first
+        self._last_wake = now
+        self.wakes += 1
+        return True

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 import libtorrent as lt
 
 from app.torrents.errors import ReadTimeout, StorageError, TorrentError
+from app.torrents.holds import LOOK_EVERY
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ FULL_COPY = BACKGROUND
 RETRY_SECONDS = 2.0
 # A waiting read looks again this often even if nothing arrives: a capped aria2 that holds our
 # requests is woken after 0.1 s of silence (holds.py), else it sends again only a second later.
-WAIT_STEP = 0.05
+WAIT_STEP = LOOK_EVERY
 
 
 class PieceFetcher:

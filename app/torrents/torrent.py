@@ -124,10 +124,10 @@ class ManagedTorrent:
 
     def nudge(self, engine, dht: bool, piece: int) -> None:
         """A read waits for `piece`: make sure someone can send it, now rather than at the next
-        announce or stall check. Called from reading threads, every ~0.1 s while they wait.
+        announce or stall check. Called from reading threads while they wait (WAIT_STEP).
 
-        Peers that hold our requests (a capped aria2) are woken at once (holds.py). Once a
-        second, with no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
+        Peers that hold our requests (a capped aria2) are woken (holds.py). Once a second,
+        with no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
         back on its address) it asks every tracker again at once and connects to every peer it
         knew; with peers but no seed it recounts libtorrent's connect candidates."""
         self.waker.wake_if_held(self.handle, piece)

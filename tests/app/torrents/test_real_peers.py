@@ -15,32 +15,13 @@ import random
 import socket
 import threading
 
-import libtorrent as lt
-
-from app.torrents import engine
-from app.torrents.service import TorrentService
 from tests.app.torrents.conftest import loopback_torrent_settings
+from tests.support.peer_log import record_peer_log
 from tests.support.peers import LOOPBACK, free_port
 from tests.support.swarm import KiB, MiB, wait_until
 from ui.torrents.torrents_model import health_text
 
 MOVIE = "Movie/movie.mkv"
-
-
-def record_peer_log(service: TorrentService) -> list[str]:
-    """libtorrent's peer log of the service's session, as messages (e.g. '==> INTERESTED')."""
-    messages: list[str] = []
-    service.engine.session.apply_settings(
-        {"alert_mask": engine._ALERTS | lt.alert.category_t.peer_log_notification}
-    )
-    handle_alerts = service.engine._on_alerts  # the engine's one alert callback, wrapped
-
-    def on_alerts(alerts: list) -> None:
-        messages.extend(a.message() for a in alerts if isinstance(a, lt.peer_log_alert))
-        handle_alerts(alerts)
-
-    service.engine._on_alerts = on_alerts
-    return messages
 
 
 def test_interest_in_aria2_never_drops_while_a_file_is_played(make_service, make_peer):
