@@ -230,7 +230,11 @@ def test_media_servers_are_sources_with_each_delivery_in_their_history(qapp, mak
             ["share change", "ok", "1 folder sent"],
         ]
         assert len(jellyfin.requests) == 2
-        assert view.message.text() == "Notify good (Jellyfin): test: 2 folders sent"
+        # the history is written during the run, the message once the button's task resumes
+        await until(
+            lambda: view.message.text() == "Notify good (Jellyfin): test: 2 folders sent",
+            what="the test's message",
+        )
         new = core.settings.copy()
         new.set(
             "notify.targets",
