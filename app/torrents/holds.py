@@ -26,6 +26,7 @@ import libtorrent as lt
 
 QUIET = 0.1  # seconds without a payload byte, while a read waits, that count as a hold
 LOOK_EVERY = QUIET / 2  # how often waiting reads call, and the waker asks libtorrent
+MAX_BACKOFF = 3  # fruitless wakes come at most QUIET * 2**3 = 0.8 s apart (aria2 looks every 1 s)
 ARIA2_PEER_ID_PREFIX = b"A2-"  # A2-<major>-<minor>-<patch>-
 
 
@@ -42,6 +43,7 @@ class HoldWaker:
         self._received = -1  # the torrent's payload bytes at the last look
         self._quiet_since = 0.0  # monotonic time they last changed (or the look after a pause)
         self._last_wake = float("-inf")
+        self._fruitless = 0  # wakes in a row that brought no byte
         self.wakes = 0
 
     def wake_if_held(self, handle: lt.torrent_handle, piece: int) -> bool:
@@ -69,13 +71,15 @@ class HoldWaker:
             # silence counts from now
             self._received, self._quiet_since = received, now
             return False
+        # A wake that brought nothing yet doubles the wait for the next one: aria2 may still be
+        # over its cap, or a distant one's bytes still on their way (libtorrent knows no round
+        # trip for TCP peers), and a CANCEL for bytes already sent has them come twice.
+        fruitless = self._last_wake > self._quiet_since
+        wait = QUIET * 2**self._fruitless if fruitless else QUIET
+        if now - max(self._quiet_since, self._last_wake) < wait:
+            return False
         asked = [p for p in handle.get_peer_info() if p.download_queue_length > 0]
         if not asked or not all(is_aria2(p) for p in asked):
-            return False
-        # a wake shows a round trip later: a distant aria2 needs a longer silence before one,
-        # and gets them further apart, or we would cancel blocks already on their way
-        quiet = max(QUIET, 2 * max(p.rtt for p in asked) / 1000)
-        if now - max(self._quiet_since, self._last_wake) < quiet:
             return False
         if handle.have_piece(piece):
             return False  # a deadline on a piece we have cancels nothing
@@ -87,6 +91,7 @@ class HoldWaker:
         handle.set_piece_deadline(piece, 0)
         handle.clear_piece_deadlines()  # this also lowers the piece to priority 1
         handle.piece_priority(piece, priority)  # so that it is re-requested first
+        self._fruitless = min(self._fruitless + 1, MAX_BACKOFF) if fruitless else 0
         self._last_wake = now
         self.wakes += 1
         return True
