@@ -53,9 +53,18 @@ def _download(where: Path, magnet: str, name: str, timeout: float = 30) -> bytes
             f"download stalled: state={status.state} progress={status.progress:.2f} "
             f"peers={status.num_peers} tracker={handle.trackers()}"
         )
+        # libtorrent 2.1 reports pieces as had before their bytes reach the file (a busy
+        # machine read zeros here): release the files, which waits for every pending write
+        handle.flush_cache()
+        assert wait_until(lambda: _flushed(session), timeout=timeout), "files never released"
         return (where / name).read_bytes()
     finally:
         session.pause()
+
+
+def _flushed(session: lt.session) -> bool:
+    session.wait_for_alert(100)
+    return any(isinstance(alert, lt.cache_flushed_alert) for alert in session.pop_alerts())
 
 
 @pytest.mark.parametrize("kind", SEEDERS, ids=lambda kind: kind.kind)
