@@ -6,11 +6,14 @@ request queue is full, so a capped aria2 sends in bursts with ~1 s holds, and a 
 in a hold waits for it (README, "A capped aria2 is woken"; bench/aria2_holds.py).
 
 libtorrent has no call that sends a peer a message, but one that makes it send some: the first
-piece deadline on a torrent makes it CANCEL every outstanding request, and re-request them as
-the peer answers each CANCEL with a REJECT (the fast extension). Clearing that deadline at once
-(and giving the piece back its priority, which clearing lowers to 1) leaves the engine's
-deadline-free picking as it was (pieces.py says why it has none), and the re-requests go out in
-priority order, so the awaited piece comes first in aria2's queue.
+piece deadline on a torrent makes it CANCEL every outstanding request but those of the piece
+with the deadline, and re-request them as the peer answers each CANCEL with a REJECT (the fast
+extension). The deadline goes on another missing piece than the awaited one: the awaited
+piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block queue), and a
+deadline on it would cancel nothing and send nothing. Clearing the deadline at once (and giving
+that piece back its priority, which clearing lowers to 1) leaves the engine's deadline-free
+picking as it was (pieces.py says why it has none), and the re-requests go out in priority
+order, so the awaited piece comes first in aria2's queue.
 
 Transmission 3.00 answers a CANCEL with neither the block nor a REJECT: each cancelled request
 would stay in our queue until it times out, 60 s. Only aria2 holds like this, so the wake is
@@ -81,17 +84,32 @@ class HoldWaker:
         asked = [p for p in handle.get_peer_info() if p.download_queue_length > 0]
         if not asked or not all(is_aria2(p) for p in asked):
             return False
-        if handle.have_piece(piece):
-            return False  # a deadline on a piece we have cancels nothing
-        # libtorrent runs these in order and posts its cancel_non_critical after them (it
-        # then cancels this piece's blocks too, and re-requests them first). A peer that
-        # connects between the check above and the cancel gets it too: rare, and harmless
-        # unless it is a Transmission.
-        priority = handle.piece_priority(piece)
-        handle.set_piece_deadline(piece, 0)
-        handle.clear_piece_deadlines()  # this also lowers the piece to priority 1
-        handle.piece_priority(piece, priority)  # so that it is re-requested first
+        decoy = _decoy(handle, piece)
+        if decoy is None:
+            return False  # nothing is missing any more: the read has its piece
+        # The cancel runs on libtorrent's thread, before or after the clear: either way it
+        # cancels the awaited piece's requests. A peer that connects between the check above
+        # and the cancel gets it too: rare, and harmless unless it is a Transmission.
+        priority = handle.piece_priority(decoy)
+        handle.set_piece_deadline(decoy, 0)
+        handle.clear_piece_deadlines()  # this also lowers the decoy to priority 1
+        handle.piece_priority(decoy, priority)
         self._fruitless = min(self._fruitless + 1, MAX_BACKOFF) if fruitless else 0
         self._last_wake = now
         self.wakes += 1
         return True
+
+
+def _decoy(handle: lt.torrent_handle, piece: int) -> int | None:
+    """The missing piece to put the wake's deadline on, None when `piece` is here already.
+
+    The first missing piece after `piece` (wrapping round) with no block requested: a
+    sequential read wants it next anyway, and a deadline keeps a piece's requests where they
+    are, ahead of the awaited piece's re-requests. Failing that, any other missing piece, and
+    then `piece` itself (whose own requests are then not cancelled)."""
+    have = handle.status(lt.torrent_handle.query_pieces).pieces
+    if have[piece]:
+        return None
+    partial = {entry["piece_index"] for entry in handle.get_download_queue()}
+    order = [p for p in (*range(piece + 1, len(have)), *range(piece)) if not have[p]]
+    return next((p for p in order if p not in partial), order[0] if order else piece)

@@ -15,7 +15,7 @@ import libtorrent as lt
 
 from app.torrents.engine import session_settings
 from app.torrents.holds import QUIET, HoldWaker, is_aria2
-from app.torrents.pieces import NOW
+from app.torrents.pieces import NOW, SKIP
 from app.torrents.service import TorrentService
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.peer_log import record_peer_log
@@ -51,31 +51,46 @@ def test_reads_that_wait_on_a_holding_aria2_wake_it(make_service, make_peer):
     assert service.status(info.info_hash).peers == 1
 
 
-def test_a_wake_keeps_the_awaited_piece_first(make_peer, tmp_path):
-    # the wake's deadline, once cleared, lowers its piece to priority 1: the piece a read waits
-    # for must get its priority back, or the re-requests put it behind the background
-    seeder = make_peer("aria2", {MOVIE: 32 * MiB}, piece_length=MiB, upload_kib=2 * 1024)
-    session = lt.session(session_settings(loopback_torrent_settings(), "127.0.0.1"))
+def test_a_wake_cancels_when_the_awaited_piece_is_all_we_asked_for(make_peer, tmp_path):
+    # A 2 MiB piece fills the whole 128-block request queue. A deadline on the awaited piece
+    # itself would cancel nothing (libtorrent keeps a deadline piece's requests), so aria2 would
+    # hear nothing and hold on: the wake's deadline goes on another piece. Each wake must reach
+    # aria2, and leave every priority as it found it.
+    seeder = make_peer("aria2", {MOVIE: 32 * MiB}, piece_length=8 * MiB, upload_kib=1024)
+    settings = session_settings(loopback_torrent_settings(), "127.0.0.1")
+    settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
+    session = lt.session(settings)
     params = lt.add_torrent_params()
     params.ti = seeder.info
     params.save_path = str(tmp_path / "download")
     handle = session.add_torrent(params)
-    pieces = range(seeder.info.num_pieces())
-    handle.prioritize_pieces([1] * len(pieces))  # the background of a played file
+    awaited = 1
+    priorities = [SKIP] * seeder.info.num_pieces()
+    priorities[awaited] = NOW  # the only piece wanted: all our requests are its blocks
+    handle.prioritize_pieces(priorities)
     handle.connect_peer(("127.0.0.1", seeder.port))
     waker = HoldWaker()
-    awaited = None
-    deadline = time.monotonic() + 30
-    while True:
-        if awaited is None or handle.have_piece(awaited):  # a read waits for the last missing
-            awaited = max((p for p in pieces if not handle.have_piece(p)), default=None)
-            assert awaited is not None, "aria2 at 2 MiB/s never held for 0.1 s"
-            handle.piece_priority(awaited, NOW)
-        if waker.wake_if_held(handle, awaited):
-            break
-        assert time.monotonic() < deadline, "aria2 at 2 MiB/s never held for 0.1 s"
-        time.sleep(QUIET / 2)
-    assert handle.piece_priority(awaited) == NOW
+    log: list[str] = []
+
+    def messages() -> list[str]:
+        log.extend(a.message() for a in session.pop_alerts() if isinstance(a, lt.peer_log_alert))
+        return log
+
+    for wake in range(3):
+        deadline = time.monotonic() + 30
+        while True:
+            seen = len(messages())  # the wake's CANCELs come after these
+            if waker.wake_if_held(handle, awaited):
+                break
+            assert not handle.have_piece(awaited), f"aria2 at 1 MiB/s never held ({wake} wakes)"
+            assert time.monotonic() < deadline, f"aria2 at 1 MiB/s never held ({wake} wakes)"
+            time.sleep(QUIET / 2)
+        deadline = time.monotonic() + 5
+        while not [m for m in messages()[seen:] if f"==> CANCEL [ piece: {awaited} " in m]:
+            assert time.monotonic() < deadline, f"wake {wake + 1} sent aria2 no CANCEL"
+            time.sleep(0.05)
+        assert handle.get_piece_priorities() == priorities
+    assert [m for m in messages() if "<== REJECT" in m]
     assert [is_aria2(p) for p in handle.get_peer_info()] == [True]
 
 
