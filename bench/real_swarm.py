@@ -1,7 +1,7 @@
 """Benchmark: streaming a real video from a real BitTorrent client through the share.
 
     .venv/bin/python bench/real_swarm.py [--seeder aria2|transmission|libtorrent] [--cap MIB]
-        [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet,play] [--rounds N]
+        [--settle S] [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet,play] [--rounds N]
         [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--budget MIB] [--video PATH]
         [--peerflix PATH]
 
@@ -10,7 +10,10 @@ keyframe every 2 s, ~270 MB) is made once with ffmpeg into ~/.cache/reelbox-benc
 --video PATH is used). A third-party client seeds it (aria2c by default, transmission-daemon,
 or libtorrent with stock settings), as a torrent with 2 MiB pieces, found through an
 opentracker tracker (magnet without x.pe; --hint adds x.pe=127.0.0.1:PORT). --cap limits the
-seeder's upload in MiB/s (0: none).
+seeder's upload in MiB/s (0: none). A capped seeder then rests --settle seconds (11 by default)
+between two sessions: aria2 caps its average over the last 10 s of its traffic, so a session
+started sooner first gets a burst over the cap and then a hold as long as the pause, which
+measures the session before it (--settle 0 shows it).
 
 Reelbox runs in a child process (TorrentService + Library + ShareServer, as bench/share.py
 builds them; DHT, LSD, UPnP and NAT-PMP off, listening on 127.0.0.1), a FRESH one with a fresh
@@ -112,6 +115,7 @@ NAME = "Bench.Movie.2024.1080p.WEB-DL/Bench.Movie.2024.1080p.WEB-DL.mkv"
 USER, PASSWORD = "bench", "bench-password"
 PIECE = 2 * MiB
 CHUNK = 64 * KiB
+SETTLE = 11.0  # seconds a capped seeder rests between sessions: aria2's rate window is 10 s
 HEAD_PROBE = 64 * KiB
 TAIL_PROBE = 1 * MiB
 JUMP_READ = 1 * MiB
@@ -578,11 +582,18 @@ def fig_seq(target: Target, video: Video, notes: list[str]) -> dict[str, float]:
     stall = max(done.gaps, default=0.0)
     if target.magnet and done.gaps:
         where = done.gaps.index(stall) + 1  # gap i ends chunk i + 1
+        # each long gap as "length@seconds after the first byte": a capped seeder's holds
+        # show their rhythm (aria2 pays back a burst when its 10 s rate window moves on)
+        elapsed, long_gaps = 0.0, []
+        for gap in done.gaps:
+            elapsed += gap
+            if gap > 0.25:
+                long_gaps.append(f"{gap:.2f}@{elapsed - gap:.1f}")
         notes.append(
             f"{target.name}: sequential: first byte after {done.ttfb:.2f} s, longest stall "
             f"{stall:.2f} s before the chunk at {where * CHUNK / 1e6:.0f} MB "
-            f"({where * CHUNK / video.size:.0%}); gaps over 0.25 s: "
-            f"{sum(g > 0.25 for g in done.gaps)}"
+            f"({where * CHUNK / video.size:.0%}); gaps over 0.25 s (s@s): "
+            f"{' '.join(long_gaps) or 'none'}"
         )
     if target.magnet:
         notes.append(f"{target.name}: after the sequential read: {target.torrent()}")
@@ -742,6 +753,7 @@ class Run:
     rounds: list[dict[str, dict[str, float]]] = field(default_factory=list)  # per round
     notes: list[str] = field(default_factory=list)
     sessions: int = 0
+    last_session: float = float("-inf")  # monotonic time the last share or peerflix ended
     video: Video = field(init=False)
     seeder: ThirdPartySeeder = field(init=False)
     static: Server = field(init=False)
@@ -784,6 +796,7 @@ class Run:
     @contextmanager
     def share(self, label: str) -> Iterator[Target]:
         self.restart_transmission()
+        self.settle()
         root = self.root / f"share{self.sessions}-{label}"
         root.mkdir()
         argv = ["--serve-root", str(root)]
@@ -805,6 +818,7 @@ class Run:
             raise
         finally:
             server.stop()
+            self.last_session = time.monotonic()
         text = server.log_tail(60)
         if text.strip() and text != "(empty log)":
             # the share logs at WARNING and above only: anything here is worth a look
@@ -831,6 +845,19 @@ class Run:
             with self.peerflix(label) as target:
                 out["peerflix"].update(body(target))
 
+    def settle(self) -> None:
+        """Let a capped seeder rest --settle seconds since the last session ended.
+
+        aria2 limits its upload by its average over the last 10 s of its own traffic: a
+        session that starts sooner after the last one first gets a burst over the cap (the
+        pause lowered the average) and then a hold as long as the pause, once the last
+        session's bytes leave that window. Measured without it: a sequential read's longest
+        stall was 2.3-3.3 s in every round after the first, 0.5-1.5 s in the first. That
+        figures the session before, not this one."""
+        wait = self.args.settle - (time.monotonic() - self.last_session)
+        if wait > 0:
+            time.sleep(wait)
+
     def restart_transmission(self) -> None:
         """Transmission 3.00 keeps one record per peer IP address and marks an address that
         once had every piece as a seed until it restarts: the next fresh session from
@@ -846,6 +873,7 @@ class Run:
         """A fresh peerflix (its own folder and torrent cache) given the same magnet; the
         reference streamer of the issue. It serves the file at /0 once it has the metadata."""
         self.restart_transmission()
+        self.settle()
         root = self.root / f"peerflix{self.sessions}-{label}"
         root.mkdir()
         argv = [self.args.peerflix, self.seeder.magnet, "--port", str(free_port()), "--path",
@@ -875,6 +903,7 @@ class Run:
         finally:
             process.terminate()  # it has no stdin to close: _stop_child waits, then kills
             _stop_child(process, grace=5)
+            self.last_session = time.monotonic()
 
     def round(self, number: int) -> None:
         only = set(self.args.only)
@@ -968,6 +997,8 @@ def median_of(rounds: list[dict[str, dict[str, float]]], side: str, key: str) ->
 def report(run: Run) -> None:
     args = run.args
     cap = f"upload capped at {args.cap:g} MiB/s" if args.cap else "no upload cap"
+    if args.settle:
+        cap += f" (resting {args.settle:g} s between sessions)"
     found = "tracker + x.pe hint" if args.hint else "tracker only (no x.pe)"
     idle = ""
     if args.idle_timeout or args.idle_pause_timeout:
@@ -1031,6 +1062,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cap", type=float, default=0, help="seeder upload cap, MiB/s (0: none)")
     parser.add_argument("--hint", action="store_true", help="magnet with x.pe=seeder")
     parser.add_argument(
+        "--settle",
+        type=float,
+        help="seconds a capped seeder rests between sessions (default: 11 with --cap, else 0); "
+        "aria2's rate window is 10 s",
+    )
+    parser.add_argument(
         "--only",
         type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
         default=list(DEFAULT_FIGURES),
@@ -1075,6 +1112,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 5")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.settle is None:
+        args.settle = SETTLE if args.cap else 0.0
+    elif args.settle < 0:
+        parser.error("--settle must not be negative")
     return args
 
 
