@@ -9,11 +9,12 @@ libtorrent has no call that sends a peer a message, but one that makes it send s
 piece deadline on a torrent makes it CANCEL every outstanding request but those of the piece
 with the deadline, and re-request them as the peer answers each CANCEL with a REJECT (the fast
 extension). The deadline goes on another missing piece than the awaited one: the awaited
-piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block queue), and a
-deadline on it would cancel nothing and send nothing. Clearing the deadline at once (and giving
-that piece back its priority, which clearing lowers to 1) leaves the engine's deadline-free
-picking as it was (pieces.py says why it has none), and the re-requests go out in priority
-order, so the awaited piece comes first in aria2's queue.
+piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block queue), and
+libtorrent usually runs its cancel before our clear, so a deadline on it usually cancelled
+nothing and sent nothing. Clearing the deadline at once (and giving that piece back its
+priority, which clearing lowers to 1) leaves the engine's deadline-free picking as it was
+(pieces.py says why it has none), and the re-requests go out in priority order, so the awaited
+piece comes first in aria2's queue.
 
 Transmission 3.00 answers a CANCEL with neither the block nor a REJECT: each cancelled request
 would stay in our queue until it times out, 60 s. Only aria2 holds like this, so the wake is
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from itertools import chain
 
 import libtorrent as lt
 
@@ -49,20 +52,30 @@ class HoldWaker:
         self._fruitless = 0  # wakes in a row that brought no byte
         self.wakes = 0
 
-    def wake_if_held(self, handle: lt.torrent_handle, piece: int) -> bool:
+    def wake_if_held(
+        self,
+        handle: lt.torrent_handle,
+        piece: int,
+        restore: Callable[[int], None] | None = None,
+    ) -> bool:
         """A read waits for `piece`: wake the peers if they all hold it back (see above).
 
-        Returns whether it woke them. Waiting reads call it every LOOK_EVERY seconds."""
+        `restore(decoy)` gives the piece the wake's deadline went on the priority its owner
+        wants, after the clear (the engine's PieceFetcher may change it meanwhile); without it,
+        the priority libtorrent had is put back. Returns whether it woke the peers. Waiting
+        reads call it every LOOK_EVERY seconds."""
         if not self._lock.acquire(blocking=False):
             return False  # another read of this torrent is looking, for both
         try:
-            return self._look(handle, piece)
+            return self._look(handle, piece, restore)
         except RuntimeError:
             return False  # the torrent was removed meanwhile: the read fails on its own
         finally:
             self._lock.release()
 
-    def _look(self, handle: lt.torrent_handle, piece: int) -> bool:
+    def _look(
+        self, handle: lt.torrent_handle, piece: int, restore: Callable[[int], None] | None
+    ) -> bool:
         now = time.monotonic()
         since = now - self._last_look
         if since < LOOK_EVERY * 0.8:  # slack: Windows' monotonic clock ticks every ~16 ms
@@ -86,14 +99,18 @@ class HoldWaker:
             return False
         decoy = _decoy(handle, piece)
         if decoy is None:
-            return False  # nothing is missing any more: the read has its piece
+            return False  # the piece is here: the read has it
         # The cancel runs on libtorrent's thread, before or after the clear: either way it
-        # cancels the awaited piece's requests. A peer that connects between the check above
-        # and the cancel gets it too: rare, and harmless unless it is a Transmission.
+        # cancels the awaited piece's requests, unless the decoy is that piece (see _decoy).
+        # A peer that connects between the check above and the cancel gets it too: rare, and
+        # harmless unless it is a Transmission.
         priority = handle.piece_priority(decoy)
         handle.set_piece_deadline(decoy, 0)
         handle.clear_piece_deadlines()  # this also lowers the decoy to priority 1
-        handle.piece_priority(decoy, priority)
+        if restore is None:
+            handle.piece_priority(decoy, priority)
+        else:
+            restore(decoy)
         self._fruitless = min(self._fruitless + 1, MAX_BACKOFF) if fruitless else 0
         self._last_wake = now
         self.wakes += 1
@@ -101,15 +118,19 @@ class HoldWaker:
 
 
 def _decoy(handle: lt.torrent_handle, piece: int) -> int | None:
-    """The missing piece to put the wake's deadline on, None when `piece` is here already.
+    """The piece to put the wake's deadline on; None when `piece` is here already.
 
-    The first missing piece after `piece` (wrapping round) with no block requested: a
-    sequential read wants it next anyway, and a deadline keeps a piece's requests where they
-    are, ahead of the awaited piece's re-requests. Failing that, any other missing piece, and
-    then `piece` itself (whose own requests are then not cancelled)."""
+    A missing piece after `piece` (wrapping round) that is wanted and not started: a deadline
+    keeps a started piece's requests in aria2's queue, ahead of the awaited piece's
+    re-requests, and raising an unwanted piece to the top for a moment can flip our interest
+    in other peers. Failing those, an unwanted one, then a started one, and last `piece`
+    itself, the torrent's only missing piece: the wake then cancels something only when
+    libtorrent runs its cancel after our clear."""
     have = handle.status(lt.torrent_handle.query_pieces).pieces
-    if have[piece]:
+    if piece >= len(have) or have[piece]:
         return None
-    partial = {entry["piece_index"] for entry in handle.get_download_queue()}
-    order = [p for p in (*range(piece + 1, len(have)), *range(piece)) if not have[p]]
-    return next((p for p in order if p not in partial), order[0] if order else piece)
+    started = {entry["piece_index"] for entry in handle.get_download_queue()}
+    wanted = handle.get_piece_priorities()
+    missing = [p for p in (*range(piece + 1, len(have)), *range(piece)) if not have[p]]
+    fresh = [p for p in missing if p not in started]
+    return next(chain((p for p in fresh if wanted[p] > 0), fresh, missing), piece)

@@ -318,6 +318,18 @@ class PieceFetcher:
             finally:
                 self.waiting -= 1
 
+    def applied(self) -> list[int]:
+        """The priority of every piece, as last sent to libtorrent."""
+        with self.cond:
+            return list(self._applied)
+
+    def reapply(self, piece: int) -> None:
+        """Send a piece's priority again: the aria2 wake (holds.py) changes it behind our back,
+        and a priority it read back from libtorrent may be older than ours."""
+        with self.cond:
+            if not self._closed:
+                self.handle.piece_priority(piece, self._applied[piece])
+
     def forget_requests(self) -> None:
         """Let waiting reads ask again at once (after a wake from upload mode or pause)."""
         with self.cond:
