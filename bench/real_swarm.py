@@ -582,18 +582,20 @@ def fig_seq(target: Target, video: Video, notes: list[str]) -> dict[str, float]:
     stall = max(done.gaps, default=0.0)
     if target.magnet and done.gaps:
         where = done.gaps.index(stall) + 1  # gap i ends chunk i + 1
-        # each long gap as "length@seconds after the first byte": a capped seeder's holds
-        # show their rhythm (aria2 pays back a burst when its 10 s rate window moves on)
+        # the long gaps with the time each began (after the first byte): a capped seeder's
+        # holds show their rhythm (aria2 pays a burst back when its 10 s window moves on)
         elapsed, long_gaps = 0.0, []
         for gap in done.gaps:
             elapsed += gap
             if gap > 0.25:
-                long_gaps.append(f"{gap:.2f}@{elapsed - gap:.1f}")
+                long_gaps.append(f"{gap:.2f} s at {elapsed - gap:.1f} s")
+        shown = ", ".join(long_gaps[:12]) or "none"
+        if len(long_gaps) > 12:
+            shown += f" and {len(long_gaps) - 12} more"
         notes.append(
             f"{target.name}: sequential: first byte after {done.ttfb:.2f} s, longest stall "
             f"{stall:.2f} s before the chunk at {where * CHUNK / 1e6:.0f} MB "
-            f"({where * CHUNK / video.size:.0%}); gaps over 0.25 s (s@s): "
-            f"{' '.join(long_gaps) or 'none'}"
+            f"({where * CHUNK / video.size:.0%}); gaps over 0.25 s: {shown}"
         )
     if target.magnet:
         notes.append(f"{target.name}: after the sequential read: {target.torrent()}")
@@ -852,8 +854,8 @@ class Run:
         session that starts sooner after the last one first gets a burst over the cap (the
         pause lowered the average) and then a hold as long as the pause, once the last
         session's bytes leave that window. Measured without it: a sequential read's longest
-        stall was 2.3-3.3 s in every round after the first, 0.5-1.5 s in the first. That
-        figures the session before, not this one."""
+        stall was 3.3 s in every round, as long as the pause between two sessions: that hold
+        measures the session before, not this one."""
         wait = self.args.settle - (time.monotonic() - self.last_session)
         if wait > 0:
             time.sleep(wait)
