@@ -104,11 +104,11 @@ class HoldWaker:
         # cancels the awaited piece's requests, unless the decoy is that piece (see _decoy).
         # A peer that connects between the check above and the cancel gets it too: rare, and
         # harmless unless it is a Transmission.
-        priority = handle.piece_priority(decoy)
+        kept = handle.piece_priority(decoy) if restore is None else None
         handle.set_piece_deadline(decoy, 0)
         handle.clear_piece_deadlines()  # this also lowers the decoy to priority 1
         if restore is None:
-            handle.piece_priority(decoy, priority)
+            handle.piece_priority(decoy, kept)
         else:
             restore(decoy)
         self._fruitless = min(self._fruitless + 1, MAX_BACKOFF) if fruitless else 0
