@@ -64,6 +64,7 @@ HAVE_ID = 4
 WARM_UP = 3.0
 GAP = 0.15
 MODES = ("relay", "keepalive", "have", "cancel")
+DEFAULT = 4  # libtorrent's priority for a piece no one set
 
 
 @dataclass
@@ -166,7 +167,8 @@ def read_waits(handle: lt.torrent_handle, waker: HoldWaker) -> None:
     if missing is not None:
         if handle.piece_priority(missing) != NOW:
             handle.piece_priority(missing, NOW)
-        waker.wake_if_held(handle, missing)
+        # the wake's decoy goes back to libtorrent's default, like every piece but this one
+        waker.wake_if_held(handle, missing, lambda p: handle.piece_priority(p, DEFAULT))
 
 
 @dataclass

@@ -53,17 +53,14 @@ class HoldWaker:
         self.wakes = 0
 
     def wake_if_held(
-        self,
-        handle: lt.torrent_handle,
-        piece: int,
-        restore: Callable[[int], None] | None = None,
+        self, handle: lt.torrent_handle, piece: int, restore: Callable[[int], None]
     ) -> bool:
         """A read waits for `piece`: wake the peers if they all hold it back (see above).
 
-        `restore(decoy)` gives the piece the wake's deadline went on the priority its owner
-        wants, after the clear (the engine's PieceFetcher may change it meanwhile); without it,
-        the priority libtorrent had is put back. Returns whether it woke the peers. Waiting
-        reads call it every LOOK_EVERY seconds."""
+        `restore(decoy)` sends the piece the wake's deadline went on the priority its owner
+        wants, after the clear (in the engine, PieceFetcher.reapply: a priority read back from
+        libtorrent before the wake could be older than the fetcher's). Returns whether it woke
+        the peers. Waiting reads call it every LOOK_EVERY seconds."""
         if not self._lock.acquire(blocking=False):
             return False  # another read of this torrent is looking, for both
         try:
@@ -73,9 +70,7 @@ class HoldWaker:
         finally:
             self._lock.release()
 
-    def _look(
-        self, handle: lt.torrent_handle, piece: int, restore: Callable[[int], None] | None
-    ) -> bool:
+    def _look(self, handle: lt.torrent_handle, piece: int, restore: Callable[[int], None]) -> bool:
         now = time.monotonic()
         since = now - self._last_look
         if since < LOOK_EVERY * 0.8:  # slack: Windows' monotonic clock ticks every ~16 ms
@@ -104,13 +99,9 @@ class HoldWaker:
         # cancels the awaited piece's requests, unless the decoy is that piece (see _decoy).
         # A peer that connects between the check above and the cancel gets it too: rare, and
         # harmless unless it is a Transmission.
-        kept = handle.piece_priority(decoy) if restore is None else None
         handle.set_piece_deadline(decoy, 0)
         handle.clear_piece_deadlines()  # this also lowers the decoy to priority 1
-        if restore is None:
-            handle.piece_priority(decoy, kept)
-        else:
-            restore(decoy)
+        restore(decoy)
         self._fruitless = min(self._fruitless + 1, MAX_BACKOFF) if fruitless else 0
         self._last_wake = now
         self.wakes += 1

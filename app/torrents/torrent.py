@@ -130,7 +130,8 @@ class ManagedTorrent:
         with no peer at all (a quiet torrent whose seeders dropped us, a restart, a dead seeder
         back on its address) it asks every tracker again at once and connects to every peer it
         knew; with peers but no seed it recounts libtorrent's connect candidates."""
-        self.waker.wake_if_held(self.handle, piece, self.fetcher.reapply if self.fetcher else None)
+        if self.fetcher is not None:  # it is: the fetcher's reads call this
+            self.waker.wake_if_held(self.handle, piece, self.fetcher.reapply)
         now = time.monotonic()
         if now - self._last_nudge < NUDGE_EVERY:
             return
