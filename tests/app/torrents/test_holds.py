@@ -142,7 +142,7 @@ class _Pieces:
         (_Pieces("..xx", {1}), 1, 0),  # wrapping round
         (_Pieces(".....", {1, 2, 3}), 1, 4),  # not one whose requests would stay ahead
         (_Pieces(".....", {1}, wanted="17001"), 1, 4),  # a wanted one before unwanted ones
-        (_Pieces("x...", {1}, wanted="0700"), 1, 2),  # an unwanted one before a started one
+        (_Pieces("x...", {1, 2}, wanted="0770"), 1, 3),  # an unwanted one before a started one
         (_Pieces("x..", {1, 2}), 1, 2),  # a started one before the awaited piece itself
         (_Pieces("x.x", {1}), 1, 1),  # the only missing piece
         (_Pieces("xx"), 1, None),  # here already: no wake
