@@ -1,9 +1,9 @@
 """Benchmark: streaming a real video from a real BitTorrent client through the share.
 
     .venv/bin/python bench/real_swarm.py [--seeder aria2|transmission|libtorrent] [--cap MIB]
-        [--settle S] [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet,play] [--rounds N]
-        [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--budget MIB] [--video PATH]
-        [--peerflix PATH]
+        [--settle S] [--hint] [--only first,open,seeks,ranges,seq,parallel,ffmpeg,quiet,play]
+        [--rounds N] [--quiet 60,300] [--idle-timeout S] [--idle-pause-timeout S] [--budget MIB]
+        [--video PATH] [--peerflix PATH]
 
 Everything runs on 127.0.0.1. A 180 s H.264/AAC Matroska video (1280x720, 12 Mbit/s, a
 keyframe every 2 s, ~270 MB) is made once with ffmpeg into ~/.cache/reelbox-bench/ (or
