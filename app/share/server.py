@@ -27,11 +27,12 @@ from app.share.artwork import Artwork
 from app.share.auth import API_PREFIX, AuthMiddleware, Credentials
 from app.share.framing import StrictRequest
 from app.share.guard import Guard
+from app.share.hangups import HUNG_UP, watch
 from app.share.live import LiveTree
 from app.share.request_heads import GatedConnection, HeadGate
 from app.share.throttle import FailureThrottle
 from app.share.tree import ShareTree
-from app.share.webdav import Opener, ShareProvider, make_dav_app
+from app.share.webdav import ClientGone, Opener, ShareProvider, make_dav_app
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class ErrorBarrier:
     """No exception leaves the app as a 500 with a stack trace: a short error body instead.
 
     If the failure comes after the headers were sent, the only honest answer is to cut the
-    connection, so the client sees a short body instead of waiting forever.
+    connection, so the client sees a short body instead of waiting forever. A client that hung
+    up gets nothing: its connection is cut too.
     """
 
     def __init__(self, app: WsgiApp) -> None:
@@ -63,6 +65,18 @@ class ErrorBarrier:
             for chunk in result:
                 sent = sent or bool(chunk)
                 yield chunk
+        except ClientGone:
+            where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            logger.debug("%s: the client hung up", where)
+            if sent:
+                raise _ResponseAborted() from None
+            # cheroot sends a status line whatever happens: an empty 503, then the connection
+            # closes (only a client that merely stopped sending is still there to read it)
+            start_response(
+                "503 Service Unavailable",
+                [("Content-Length", "0"), ("Connection", "close")],
+                sys.exc_info(),
+            )
         except Exception:
             where = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
             if sent:
@@ -115,6 +129,15 @@ class _Connection(GatedConnection):
     RequestHandlerClass = StrictRequest
 
 
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI gateway, with a way to ask whether the client has hung up."""
+
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ[HUNG_UP] = watch(self.req.conn.socket)
+        return environ
+
+
 class _Server(wsgi.Server):
     """cheroot's server with its messages in our log, not on stderr, limits on what a request
     may send, request heads read off the workers (see request_heads.py) and strict framing
@@ -127,6 +150,7 @@ class _Server(wsgi.Server):
 
     def __init__(self, *args, head_timeout: float, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.gateway = _Gateway
         self.gate = HeadGate(
             super().process_conn,
             timeout=head_timeout,

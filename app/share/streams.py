@@ -27,9 +27,16 @@ from wsgidav.dav_error import (
     HTTP_SERVICE_UNAVAILABLE,
 )
 
+from app.share.hangups import never
 from app.share.tree import FileNode
-from app.share.webdav import OpenFailed
-from app.torrents.errors import MetadataTimeout, ReadTimeout, StorageError, TorrentError
+from app.share.webdav import ClientGone, OpenFailed
+from app.torrents.errors import (
+    MetadataTimeout,
+    ReadAbandoned,
+    ReadTimeout,
+    StorageError,
+    TorrentError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +49,9 @@ class TorrentOpener:
         self._torrents = torrents
         self._debrid = debrid
 
-    def __call__(self, node: FileNode) -> TorrentStream | LocalStream | io.BytesIO:
+    def __call__(
+        self, node: FileNode, hung_up: Callable[[], bool] = never
+    ) -> TorrentStream | LocalStream | io.BytesIO:
         if node.data is not None:
             return io.BytesIO(node.data)
         if node.local_path is not None:
@@ -54,7 +63,7 @@ class TorrentOpener:
         try:
             if self._torrents.get(node.info_hash) is None:
                 self._torrents.get_or_add(node.info_hash, self._source(node))
-            reader = self._torrents.open_file(node.info_hash, node.file_index)
+            reader = self._torrents.open_file(node.info_hash, node.file_index, hung_up)
         except MetadataTimeout as exc:
             raise OpenFailed(str(exc), HTTP_GATEWAY_TIMEOUT) from None
         except TorrentError as exc:
@@ -77,7 +86,8 @@ class TorrentOpener:
 
 
 class TorrentStream:
-    """A reader as wsgidav uses it; a read timeout becomes an OpenFailed (HTTP 504)."""
+    """A reader as wsgidav uses it; a read timeout becomes an OpenFailed (HTTP 504), a read
+    its client left a ClientGone (the connection is cut without an answer)."""
 
     def __init__(self, reader) -> None:
         self._reader = reader
@@ -88,6 +98,8 @@ class TorrentStream:
     def read(self, size: int = -1) -> bytes:
         try:
             return self._reader.read(size)
+        except ReadAbandoned:
+            raise ClientGone() from None
         except ReadTimeout as exc:
             raise OpenFailed(str(exc), HTTP_GATEWAY_TIMEOUT) from None
         except StorageError as exc:

@@ -26,6 +26,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from app.share import browse, propfind
 from app.share.dav_errors import DavErrors
+from app.share.hangups import HUNG_UP, never
 from app.share.ranges import RangeError, requested_span
 from app.share.tree import FileNode, FolderNode, ShareTree
 
@@ -35,7 +36,9 @@ logger = logging.getLogger(__name__)
 # which invents `ns0:` prefixes; clients expect `D:`. Process-wide, names only DAV's namespace.
 ElementTree.register_namespace("D", "DAV:")
 
-Opener = Callable[[FileNode], BinaryIO]
+# opens a node's bytes; the second argument says when the request's client has hung up
+# (hangups.py), so a stream that waits for its data can stop waiting
+Opener = Callable[[FileNode, Callable[[], bool]], BinaryIO]
 TREE_KEY = "reelbox.tree"
 
 
@@ -45,6 +48,10 @@ class OpenFailed(Exception):
     def __init__(self, message: str, status: int = HTTP_SERVICE_UNAVAILABLE) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ClientGone(Exception):
+    """A stream stopped waiting because the request's client hung up: nobody gets an answer."""
 
 
 class ShareProvider(DAVProvider):
@@ -167,7 +174,7 @@ class FileResource(DAVNonCollection):
         # Called before the first body byte leaves (dav_errors.DavErrors holds the
         # response back), so a failure here still becomes a clean error status.
         try:
-            stream = self.provider.opener(self.node)
+            stream = self.provider.opener(self.node, self.environ.get(HUNG_UP, never))
         except OpenFailed as exc:
             logger.warning("Cannot open %s: %s", self.node.path, exc)
             raise DAVError(exc.status, str(exc)) from None

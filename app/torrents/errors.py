@@ -25,6 +25,11 @@ class ReadTimeout(TorrentError, OSError):
     response cleanly instead of hanging a worker)."""
 
 
+class ReadAbandoned(TorrentError):
+    """Whoever a read waited for has gone (a player dropped its connection at a seek): the read
+    stops waiting, so its demand does not compete with the next seek's."""
+
+
 class TorrentNotFound(TorrentError, KeyError):
     """The torrent is not known to the engine."""
 

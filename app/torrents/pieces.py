@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import libtorrent as lt
 
-from app.torrents.errors import ReadTimeout, StorageError, TorrentError
+from app.torrents.errors import ReadAbandoned, ReadTimeout, StorageError, TorrentError
 from app.torrents.holds import LOOK_EVERY
 
 logger = logging.getLogger(__name__)
@@ -251,14 +251,15 @@ class PieceFetcher:
             if not self._closed:  # a removed torrent's handle takes no priorities
                 self._update(needs)
 
-    def get(self, piece: int, deadline: float) -> bytes:
+    def get(self, piece: int, deadline: float, gone: Callable[[], bool] | None = None) -> bytes:
         """The bytes of one piece, waiting until monotonic time `deadline` at most.
 
         A read that has to wait nudges the torrent at once and then every WAIT_STEP seconds
         (see ManagedTorrent.nudge): peers that hold our requests are woken, and with no peer
-        connected it reannounces and reconnects."""
+        connected it reannounces and reconnects. It also asks `gone` then, and stops with
+        ReadAbandoned once that says nobody wants the bytes any more."""
         while True:
-            data = self._wait(piece, deadline)
+            data = self._wait(piece, deadline, gone)
             if piece in self._verified or self._intact(piece, data):
                 return data
 
@@ -279,7 +280,7 @@ class PieceFetcher:
             self.on_damaged(piece)
         return False
 
-    def _wait(self, piece: int, deadline: float) -> bytes:
+    def _wait(self, piece: int, deadline: float, gone: Callable[[], bool] | None) -> bytes:
         with self.cond:
             self.waiting += 1
             try:
@@ -298,12 +299,15 @@ class PieceFetcher:
                         )
                     if now - self._requested.get(piece, 0.0) >= RETRY_SECONDS:
                         self._ask(piece)
-                    # both ask libtorrent (and wait for its thread): not under our lock, and
-                    # stopped() at most twice a second, not at every piece that arrives
-                    failure = None
+                    # these ask libtorrent (and wait for its thread) or the reader's client:
+                    # not under our lock, and stopped() at most twice a second, not at every
+                    # piece that arrives
+                    failure: TorrentError | None = None
                     self.cond.release()
                     try:
-                        if self.stopped is not None and now - checked >= 0.5:
+                        if gone is not None and gone():
+                            failure = ReadAbandoned(f"nobody waits for piece {piece} any more")
+                        elif self.stopped is not None and now - checked >= 0.5:
                             checked = now
                             failure = self.stopped()
                         if failure is None and self.nudge is not None:
@@ -311,7 +315,7 @@ class PieceFetcher:
                     finally:
                         self.cond.acquire()
                     if failure is not None:
-                        raise failure  # the data cannot be written or read: no use waiting
+                        raise failure  # the reader left, or the data cannot be written or read
                     if piece in self._cache or self._closed:
                         continue  # arrived (or failed) while we were not listening
                     self.cond.wait(min(WAIT_STEP, deadline - now))

@@ -1,7 +1,8 @@
 """TorrentFileReader: one file of one torrent as a seekable, blocking, read-only file object.
 
 wsgidav seeks it and reads ~1 MiB blocks; a read returns every byte asked for (short only at
-the end of the file) once libtorrent has them, or raises ReadTimeout after read_timeout.
+the end of the file) once libtorrent has them, or raises ReadTimeout after read_timeout, or
+ReadAbandoned as soon as `gone` says its client has left.
 The first read pins the file's head and tail and starts the background fetch of the file; each
 read moves this reader's readahead window, which grows with the bytes read back to back (up to
 the readahead setting) and is graded: the nearest bytes first (see pieces.py).
@@ -46,6 +47,7 @@ class TorrentFileReader(io.RawIOBase):
         background: int | None,
         touch: Callable[[], None],
         on_close: Callable[[], None],
+        gone: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__()
         self.file = file
@@ -57,6 +59,7 @@ class TorrentFileReader(io.RawIOBase):
         self._background = background  # bytes fetched ahead in the background; None: all
         self._touch = touch
         self._on_close = on_close
+        self._gone = gone  # True once whoever reads has left: a waiting read then stops
         self._pos = 0
         self._window: dict[int, int] = {}
         self._streak = 0  # bytes read back to back, sizes the readahead window
@@ -125,7 +128,7 @@ class TorrentFileReader(io.RawIOBase):
         base = self.file.offset
         try:
             for piece in needed:
-                data = self._fetcher.get(piece, deadline)
+                data = self._fetcher.get(piece, deadline, self._gone)
                 piece_start = piece * self._plen
                 lo = base + start + written - piece_start
                 hi = min(len(data), base + end - piece_start)

@@ -276,7 +276,10 @@ class TorrentService:
 
     # ---- streaming ------------------------------------------------------------------------
 
-    def open_file(self, info_hash: str, file_index: int) -> TorrentFileReader:
+    def open_file(
+        self, info_hash: str, file_index: int, gone: Callable[[], bool] | None = None
+    ) -> TorrentFileReader:
+        """A reader of one file; `gone` says when its client has left (see the reader)."""
         mt = self._get(info_hash)
         wait = self.settings.read_timeout
         if not mt.ready.wait(wait) or mt.info is None:
@@ -312,6 +315,7 @@ class TorrentService:
             background=self.settings.cache_budget_mib * MiB // 2 or None,
             touch=lambda: idle.touch(mt, self.settings.dht),
             on_close=closed,
+            gone=gone,
         )
         with mt.lock:
             mt.open_readers.add(reader)

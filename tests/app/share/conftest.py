@@ -6,6 +6,7 @@ import contextlib
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -43,7 +44,7 @@ class DiskOpener:
         with self.lock:
             return self.opened - self.closed
 
-    def __call__(self, node: FileNode):
+    def __call__(self, node: FileNode, hung_up: Callable[[], bool]):
         path = self.files.get(node.file_index)
         if path is None:
             raise OpenFailed("no such torrent file", 404)

@@ -1,11 +1,17 @@
-"""Share streams over real torrents: re-adding a lost torrent, read timeouts as HTTP errors."""
+"""Share streams over real torrents: re-adding a lost torrent, read timeouts as HTTP errors, a
+player hanging up while its read waits."""
 
 from __future__ import annotations
 
+import base64
+import logging
+import socket
 import time
 from urllib.parse import quote
 
-from tests.app.share.conftest import MiB, Stack
+from app.torrents.pieces import NOW
+from tests.app.share.conftest import PASSWORD, USER, MiB, Stack
+from tests.app.share.test_api_reading import reading
 from tests.support.swarm import KiB, Seeder, wait_until
 
 MOVIE_FILE = "Heat.1995.1080p.BluRay.x264-GRP.mkv"
@@ -74,5 +80,47 @@ def test_data_that_cannot_be_written_is_a_503_with_the_reason_at_once(paths, tmp
             assert reply.status_code == 503, reply.text
             assert "cannot use the downloaded data" in reply.text
             assert "Is a directory" in reply.text
+    finally:
+        stack.close()
+
+
+def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(paths, tmp_path, caplog):
+    # with a 120 s read timeout, a read that did not notice would hold its piece at the top
+    # priority, ahead of the next seek's, for 2 minutes (or until the piece came)
+    stack = Stack(paths, read_timeout=120.0, stall_timeout=60)
+    caplog.set_level(logging.DEBUG, logger="app.share")
+    try:
+        with (
+            Seeder(tmp_path / "seed", {MOVIE_FILE: 24 * MiB}, piece_length=256 * KiB) as seeder,
+            stack.client() as client,
+        ):
+            movie_id = add_movie(client)
+            path = client.post(
+                f"/api/movies/{movie_id}/assign", json={"magnet_uri": seeder.magnet}
+            ).json()["share_path"]
+            seeder.stop()  # nothing arrives: the read waits for as long as its player is there
+            info_hash = seeder.info_hash
+            fetcher = stack.torrents.torrent(info_hash).fetcher
+            offset = 15_000_000
+            piece = offset // (256 * KiB)  # the movie is the torrent's only file
+            credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            request = (
+                f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Basic {credentials}\r\nRange: bytes={offset}-\r\n\r\n"
+            )
+            with socket.create_connection(("127.0.0.1", stack.share.port)) as player:
+                player.sendall(request.encode())
+                assert wait_until(lambda: fetcher.waiting == 1 and fetcher.applied()[piece] == NOW)
+                time.sleep(0.5)  # the read looks at its player ~10 times: it is still there
+                assert fetcher.waiting == 1
+                assert reading(client, info_hash) == ([piece], [piece])
+            # the player hung up without a word, as players do at a seek
+            assert wait_until(lambda: reading(client, info_hash) == ([], []))
+            assert stack.torrents.status(info_hash).active_readers == 0
+            assert fetcher.waiting == 0
+            assert fetcher.applied()[piece] < NOW  # its piece no longer comes before others
+        assert any("the client hung up" in r.getMessage() for r in caplog.records)
+        loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert not loud  # a hang-up is what players do, not a failure to report
     finally:
         stack.close()

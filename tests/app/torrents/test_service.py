@@ -7,7 +7,14 @@ import time
 
 import pytest
 
-from app.torrents.errors import InvalidTorrent, MetadataTimeout, TorrentError, TorrentNotFound
+from app.torrents.errors import (
+    InvalidTorrent,
+    MetadataTimeout,
+    ReadAbandoned,
+    TorrentError,
+    TorrentNotFound,
+)
+from app.torrents.pieces import NOW
 from app.torrents.status import PIECE_HAVE
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, wait_until
@@ -174,6 +181,34 @@ def test_removing_a_torrent_fails_its_readers(service, make_seeder):
     with pytest.raises(TorrentError):
         reader.read(10)
     reader.close()
+
+
+def test_a_read_whose_client_left_stops_waiting_and_leaves_the_reader_usable(service, make_seeder):
+    seeder = make_seeder({"Movie/m.mkv": 8 * MiB})
+    info = service.add(seeder.magnet)
+    left = threading.Event()
+    reader = service.open_file(info.info_hash, 0, gone=left.is_set)
+    fetcher = service.torrent(info.info_hash).fetcher
+    seeder.stop()  # nothing arrives: the read waits (its timeout is 20 s) until the client goes
+    outcome: list[Exception] = []
+
+    def read() -> None:
+        try:
+            reader.read(10)
+        except Exception as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    reading = threading.Thread(target=read)
+    reading.start()
+    assert wait_until(lambda: fetcher.waiting == 1)
+    left.set()
+    reading.join(10)
+    assert not reading.is_alive()
+    assert [type(e) for e in outcome] == [ReadAbandoned]
+    assert fetcher.waiting == 0
+    assert fetcher.applied()[0] < NOW  # the read's piece has only the reader's pins now
+    reader.close()
+    assert service.status(info.info_hash).active_readers == 0
 
 
 def test_keep_full_copy_downloads_everything_and_is_remembered(make_service, make_seeder, paths):
