@@ -97,7 +97,8 @@ class TorrentStream:
 
     def read(self, size: int = -1) -> bytes:
         try:
-            return self._reader.read(size)
+            # a player's first bytes after a seek go out as soon as they are here
+            return self._reader.read_some(size) if size >= 0 else self._reader.readall()
         except ReadAbandoned:
             raise ClientGone() from None
         except ReadTimeout as exc:

@@ -263,6 +263,15 @@ class PieceFetcher:
             if piece in self._verified or self._intact(piece, data):
                 return data
 
+    def ready(self, piece: int) -> bytes | None:
+        """The bytes of one piece if they are here now (checked as get() checks them)."""
+        with self.cond:
+            data = self._cache.get(piece)
+            if data is None:
+                return None
+            self._cache.move_to_end(piece)
+        return data if piece in self._verified or self._intact(piece, data) else None
+
     def _intact(self, piece: int, data: bytes) -> bool:
         """Hash a piece read from disk (outside the lock: 2-16 MiB take a few ms)."""
         expected = self.piece_hash(piece) if self.piece_hash is not None else None

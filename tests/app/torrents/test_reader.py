@@ -12,7 +12,7 @@ import pytest
 from app.torrents.errors import ReadTimeout
 from app.torrents.status import PIECE_HAVE
 from tests.app.torrents.conftest import loopback_torrent_settings
-from tests.support.swarm import KiB, MiB, wait_until
+from tests.support.swarm import KiB, MiB, Seeder, wait_until
 
 
 def open_reader(service, seeder, name):
@@ -158,3 +158,37 @@ def test_reader_file_semantics(service, make_seeder):
     reader.close()
     with pytest.raises(ValueError):
         reader.read(1)
+
+
+def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, tmp_path):
+    # no peer at all: a piece comes only when the test hands it over as libtorrent's
+    # read_piece_alert would, so which pieces are here is up to the test
+    seeder = Seeder(tmp_path / "unseeded", {"Movie/m.mkv": 4 * MiB}, piece_length=256 * KiB)
+    data = seeder.data("Movie/m.mkv")
+    piece = 256 * KiB
+    info = service.add(seeder.torrent_bytes)
+    fetcher = service.torrent(info.info_hash).fetcher
+    reader = service.open_file(info.info_hash, 0)
+    fetcher.on_read(0, data[:piece], None)
+    reader.seek(piece - 100)
+    # 1000 bytes span pieces 0 and 1: read_some gives piece 0's last 100 at once
+    assert reader.read_some(1000) == data[piece - 100 : piece]
+    assert reader.tell() == piece
+
+    def deliver(number: int) -> None:
+        assert wait_until(lambda: fetcher.waiting == 1)  # a read waits for it
+        fetcher.on_read(number, data[number * piece : (number + 1) * piece], None)
+
+    # ... and waits for the next piece when it has nothing of it yet
+    handing = threading.Thread(target=deliver, args=(1,))
+    handing.start()
+    assert reader.read_some(1000) == data[piece : piece + 1000]
+    handing.join()
+    # read() still returns every byte asked for: it waits for piece 3 as well
+    fetcher.on_read(2, data[2 * piece : 3 * piece], None)
+    reader.seek(3 * piece - 100)
+    handing = threading.Thread(target=deliver, args=(3,))
+    handing.start()
+    assert reader.read(1000) == data[3 * piece - 100 : 3 * piece + 900]
+    handing.join()
+    reader.close()
