@@ -237,7 +237,9 @@ class PieceFetcher:
             self._check_open()
             old = self._needs.get(reader, set())
             self._needs[reader] = pieces
-            self._update(old - pieces)
+            # all of them: a piece asked for a moment ago (not asked again below) may have
+            # been lowered since, when the read that wanted it ended
+            self._update(old | pieces)
             for piece in sorted(pieces):
                 # 1 MiB reads of a 4-16 MiB piece must not ask libtorrent to read it again
                 recent = now - self._requested.get(piece, 0.0) < RETRY_SECONDS

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from app.torrents.errors import ReadTimeout
+from app.torrents.pieces import NOW
 from app.torrents.status import PIECE_HAVE
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, Seeder, wait_until
@@ -175,8 +176,12 @@ def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, t
     assert reader.read_some(1000) == data[piece - 100 : piece]
     assert reader.tell() == piece
 
+    handle = service.torrent(info.info_hash).handle
+    priorities: list[int] = []  # of each piece while a read waited for it
+
     def deliver(number: int) -> None:
-        assert wait_until(lambda: fetcher.waiting == 1)  # a read waits for it
+        if wait_until(lambda: fetcher.waiting == 1):  # a read waits for it
+            priorities.append(handle.piece_priority(number))
         fetcher.on_read(number, data[number * piece : (number + 1) * piece], None)
 
     # ... and waits for the next piece when it has nothing of it yet
@@ -184,6 +189,8 @@ def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, t
     handing.start()
     assert reader.read_some(1000) == data[piece : piece + 1000]
     handing.join()
+    # at the top priority, though the read before asked for it and ended without it
+    assert priorities == [NOW]
     # read() still returns every byte asked for: it waits for piece 3 as well
     fetcher.on_read(2, data[2 * piece : 3 * piece], None)
     reader.seek(3 * piece - 100)
@@ -191,4 +198,5 @@ def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, t
     handing.start()
     assert reader.read(1000) == data[3 * piece - 100 : 3 * piece + 900]
     handing.join()
+    assert priorities == [NOW, NOW]
     reader.close()
