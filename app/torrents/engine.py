@@ -73,6 +73,10 @@ def session_settings(settings: TorrentSettings, listen_interface: str | None = N
         # queues them before anything picked later: a seek's piece waited behind ~600 blocks of
         # background (0.4 s at 20 MiB/s; test_request_order). Off: blocks by priority only.
         "whole_pieces_threshold": 0,
+        # until a torrent has this many pieces, libtorrent finishes started pieces before
+        # anything else, whatever their priority: right after an assign, the first read and
+        # the player's probe of the file's end waited behind random background pieces
+        "initial_picker_threshold": 0,
         "user_agent": "Reelbox",
         # tick_interval stays at libtorrent's 500 ms: with no piece deadlines (see pieces.py)
         # requests go out whenever a peer has room in its queue, not on the tick
