@@ -149,6 +149,7 @@ class TorrentFileReader(io.RawIOBase):
                     data = self._fetcher.ready(piece)
                     if data is None:
                         later = True  # not here yet: the bytes so far go out now
+                        self._keep_next(start + written, end)
                         break
                 piece_start = piece * self._plen
                 lo = base + start + written - piece_start
@@ -228,6 +229,13 @@ class TorrentFileReader(io.RawIOBase):
         if window != self._window:
             self._fetcher.set_window(self, window)
             self._window = window
+
+    def _keep_next(self, start: int, end: int) -> None:
+        """Bytes a read leaves to the next one (read_some) lead the readahead: the window
+        leaves out what a read asks for, so they would fall below it until that read."""
+        window = {**self._window, **dict.fromkeys(self._span(start, end), NEXT)}
+        self._fetcher.set_window(self, window)
+        self._window = window
 
     def _play(self, start: int) -> None:
         # the whole file, or with a disk budget the part ahead of the read that fits in it

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
+from app.torrents import pieces as pieces_module
 from app.torrents.errors import ReadTimeout
-from app.torrents.pieces import NOW
+from app.torrents.pieces import NEXT, NOW
 from app.torrents.status import PIECE_HAVE
 from tests.app.torrents.conftest import loopback_torrent_settings
 from tests.support.swarm import KiB, MiB, Seeder, wait_until
@@ -161,7 +162,12 @@ def test_reader_file_semantics(service, make_seeder):
         reader.read(1)
 
 
-def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, tmp_path):
+def test_read_some_sends_the_first_piece_without_waiting_for_the_next(
+    service, tmp_path, monkeypatch
+):
+    # a read asks libtorrent for a piece again only after RETRY_SECONDS: with a long one, only
+    # the read's own raise can give piece 1 the top priority, however slow the machine
+    monkeypatch.setattr(pieces_module, "RETRY_SECONDS", 1000.0)
     # no peer at all: a piece comes only when the test hands it over as libtorrent's
     # read_piece_alert would, so which pieces are here is up to the test
     seeder = Seeder(tmp_path / "unseeded", {"Movie/m.mkv": 4 * MiB}, piece_length=256 * KiB)
@@ -175,6 +181,7 @@ def test_read_some_sends_the_first_piece_without_waiting_for_the_next(service, t
     # 1000 bytes span pieces 0 and 1: read_some gives piece 0's last 100 at once
     assert reader.read_some(1000) == data[piece - 100 : piece]
     assert reader.tell() == piece
+    assert fetcher.applied()[1] == NEXT  # what it left to the next read leads the readahead
 
     handle = service.torrent(info.info_hash).handle
     priorities: list[int] = []  # of each piece while a read waited for it
