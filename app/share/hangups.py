@@ -8,13 +8,17 @@ waits (see pieces.PieceFetcher.get).
 
 A closed connection reads as end of file (or an error after a reset), while a client that is
 still there sends nothing during a GET. A client that only shut down its sending side counts
-as gone, as in Go's net/http, which cancels a request's context on the same signal.
+as gone, as in Go's net/http, which cancels a request's context on the same signal. Bytes the
+client sent before it left (a request it pipelined) hide the end of file: such a read ends
+when it writes again, as before. cheroot's stop() shuts the sockets it could not wait for,
+which reads as a hang-up too, so a read waiting for a piece does not hold the stop.
 """
 
 from __future__ import annotations
 
 import select
 import socket
+import ssl
 from collections.abc import Callable
 
 HUNG_UP = "reelbox.hung_up"  # the environ key
@@ -25,7 +29,12 @@ def never() -> bool:
 
 
 def watch(sock: socket.socket) -> Callable[[], bool]:
-    """A check, cheap enough to call many times a second, that the peer of sock is gone."""
+    """A check, cheap enough to call many times a second, that the peer of sock is gone.
+
+    Not for TLS sockets (the share has none): their control records make them readable, and
+    they refuse a peek."""
+    if isinstance(sock, ssl.SSLSocket):
+        return never
 
     def hung_up() -> bool:
         try:
@@ -35,7 +44,7 @@ def watch(sock: socket.socket) -> Callable[[], bool]:
             return sock.recv(1, socket.MSG_PEEK) == b""
         except (BlockingIOError, InterruptedError, TimeoutError):
             return False
-        except OSError:  # reset by the peer, or closed under us: nobody reads any more
+        except (OSError, ValueError):  # reset by the peer, or closed here: nobody reads
             return True
 
     return hung_up

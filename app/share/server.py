@@ -230,9 +230,10 @@ class HttpServer:
     def stop(self) -> None:
         """Close the port at once; give running requests shutdown_timeout to finish.
 
-        cheroot waits without limit for a worker that outlives its grace period, and a
-        worker can be blocked in a torrent read for up to the read timeout; such a worker is
-        left to end on its own (its read fails, its socket is already closed).
+        After the grace period cheroot shuts the sockets of the workers still busy; a read
+        waiting for a piece takes that for a hang-up (hangups.py) and ends within 50 ms.
+        cheroot then waits without limit for the workers, so one busy elsewhere is left to
+        end on its own.
         """
         if self._thread is None:
             return
@@ -240,10 +241,7 @@ class HttpServer:
         stopper.start()
         stopper.join(self._server.shutdown_timeout + 2)
         if stopper.is_alive():
-            logger.warning(
-                "A share request is still waiting for torrent data; it will end "
-                "with its read timeout"
-            )
+            logger.warning("A share request is still running; it will end on its own")
         self._thread.join(2)
         self._thread = None
 

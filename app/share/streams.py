@@ -87,7 +87,7 @@ class TorrentOpener:
 
 class TorrentStream:
     """A reader as wsgidav uses it; a read timeout becomes an OpenFailed (HTTP 504), a read
-    its client left a ClientGone (the connection is cut without an answer)."""
+    its client left a ClientGone (the connection is cut: see server.ErrorBarrier)."""
 
     def __init__(self, reader) -> None:
         self._reader = reader

@@ -51,7 +51,7 @@ class OpenFailed(Exception):
 
 
 class ClientGone(Exception):
-    """A stream stopped waiting because the request's client hung up: nobody gets an answer."""
+    """A stream stopped waiting because the request's client hung up: the connection is cut."""
 
 
 class ShareProvider(DAVProvider):

@@ -69,3 +69,12 @@ def test_a_client_that_stopped_sending_counts_as_gone():
 
 def _readable(sock: socket.socket) -> bool:
     return bool(select.select([sock], [], [], 0)[0])
+
+
+def test_without_poll_select_tells_the_same(monkeypatch):
+    monkeypatch.delattr(select, "poll")  # as on Windows
+    with connection() as (served, client):
+        hung_up = watch(served)
+        assert not hung_up()
+        client.close()
+        assert wait_until(hung_up)

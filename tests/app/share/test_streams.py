@@ -9,6 +9,8 @@ import socket
 import time
 from urllib.parse import quote
 
+import pytest
+
 from app.torrents.pieces import NOW
 from tests.app.share.conftest import PASSWORD, USER, MiB, Stack
 from tests.app.share.test_api_reading import reading
@@ -84,14 +86,18 @@ def test_data_that_cannot_be_written_is_a_503_with_the_reason_at_once(paths, tmp
         stack.close()
 
 
-def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(paths, tmp_path, caplog):
+@pytest.mark.parametrize("had_bytes", [False, True], ids=["before-any-byte", "after-some-bytes"])
+def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(
+    paths, tmp_path, caplog, had_bytes
+):
     # with a 120 s read timeout, a read that did not notice would hold its piece at the top
     # priority, ahead of the next seek's, for 2 minutes (or until the piece came)
     stack = Stack(paths, read_timeout=120.0, stall_timeout=60)
     caplog.set_level(logging.DEBUG, logger="app.share")
+    piece_length = 256 * KiB  # the share's block size too: a read is one piece
     try:
         with (
-            Seeder(tmp_path / "seed", {MOVIE_FILE: 24 * MiB}, piece_length=256 * KiB) as seeder,
+            Seeder(tmp_path / "seed", {MOVIE_FILE: 24 * MiB}, piece_length=piece_length) as seeder,
             stack.client() as client,
         ):
             movie_id = add_movie(client)
@@ -101,8 +107,15 @@ def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(paths, t
             seeder.stop()  # nothing arrives: the read waits for as long as its player is there
             info_hash = seeder.info_hash
             fetcher = stack.torrents.torrent(info_hash).fetcher
-            offset = 15_000_000
-            piece = offset // (256 * KiB)  # the movie is the torrent's only file
+            offset = 60 * piece_length  # 15 MiB: away from the head and tail pins
+            piece = offset // piece_length  # the movie is the torrent's only file
+            if had_bytes:
+                # the first piece is here (handed over as libtorrent's read_piece_alert
+                # would): the player gets the headers and its bytes, and the read after
+                # waits for the next piece
+                data = seeder.data(MOVIE_FILE)[offset : offset + piece_length]
+                fetcher.on_read(piece, data, None)
+                piece += 1
             credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             request = (
                 f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -110,11 +123,13 @@ def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(paths, t
             )
             with socket.create_connection(("127.0.0.1", stack.share.port)) as player:
                 player.sendall(request.encode())
+                if had_bytes:
+                    assert player.recv(100).startswith(b"HTTP/1.1 206 ")
                 assert wait_until(lambda: fetcher.waiting == 1 and fetcher.applied()[piece] == NOW)
                 time.sleep(0.5)  # the read looks at its player ~10 times: it is still there
                 assert fetcher.waiting == 1
                 assert reading(client, info_hash) == ([piece], [piece])
-            # the player hung up without a word, as players do at a seek
+            # the player hung up without a word (with bytes unread: a reset), as players do
             assert wait_until(lambda: reading(client, info_hash) == ([], []))
             assert stack.torrents.status(info_hash).active_readers == 0
             assert fetcher.waiting == 0
@@ -122,5 +137,38 @@ def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(paths, t
         assert any("the client hung up" in r.getMessage() for r in caplog.records)
         loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         assert not loud  # a hang-up is what players do, not a failure to report
+    finally:
+        stack.close()
+
+
+def test_stopping_the_share_ends_a_read_that_waits_for_a_piece(paths, tmp_path, caplog):
+    # cheroot gives a busy request its grace period (5 s), then shuts its socket: the read
+    # takes that for a hang-up, instead of holding its piece until its 120 s timeout
+    stack = Stack(paths, read_timeout=120.0, stall_timeout=60)
+    try:
+        with (
+            Seeder(tmp_path / "seed", {MOVIE_FILE: 24 * MiB}, piece_length=256 * KiB) as seeder,
+            stack.client() as client,
+        ):
+            movie_id = add_movie(client)
+            path = client.post(
+                f"/api/movies/{movie_id}/assign", json={"magnet_uri": seeder.magnet}
+            ).json()["share_path"]
+            seeder.stop()
+            fetcher = stack.torrents.torrent(seeder.info_hash).fetcher
+            credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            request = (
+                f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Basic {credentials}\r\nRange: bytes=15000000-\r\n\r\n"
+            )
+            with socket.create_connection(("127.0.0.1", stack.share.port)) as player:
+                player.sendall(request.encode())
+                assert wait_until(lambda: fetcher.waiting == 1)
+                stack.share.stop()  # the player is still connected
+                assert wait_until(lambda: fetcher.waiting == 0)
+                assert wait_until(
+                    lambda: stack.torrents.status(seeder.info_hash).active_readers == 0
+                )
+        assert not any("still running" in r.getMessage() for r in caplog.records)
     finally:
         stack.close()
