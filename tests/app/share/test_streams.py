@@ -86,6 +86,15 @@ def test_data_that_cannot_be_written_is_a_503_with_the_reason_at_once(paths, tmp
         stack.close()
 
 
+def open_ended_get(path: str, offset: int) -> bytes:
+    """A player's request after a seek, to send on a raw socket it can drop at any time."""
+    credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    return (
+        f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Basic {credentials}\r\nRange: bytes={offset}-\r\n\r\n"
+    ).encode()
+
+
 @pytest.mark.parametrize("had_bytes", [False, True], ids=["before-any-byte", "after-some-bytes"])
 def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(
     paths, tmp_path, caplog, had_bytes
@@ -116,13 +125,8 @@ def test_a_player_hanging_up_while_its_read_waits_ends_the_read_at_once(
                 data = seeder.data(MOVIE_FILE)[offset : offset + piece_length]
                 fetcher.on_read(piece, data, None)
                 piece += 1
-            credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-            request = (
-                f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Basic {credentials}\r\nRange: bytes={offset}-\r\n\r\n"
-            )
             with socket.create_connection(("127.0.0.1", stack.share.port)) as player:
-                player.sendall(request.encode())
+                player.sendall(open_ended_get(path, offset))
                 if had_bytes:
                     assert player.recv(100).startswith(b"HTTP/1.1 206 ")
                 assert wait_until(lambda: fetcher.waiting == 1 and fetcher.applied()[piece] == NOW)
@@ -156,13 +160,8 @@ def test_stopping_the_share_ends_a_read_that_waits_for_a_piece(paths, tmp_path, 
             ).json()["share_path"]
             seeder.stop()
             fetcher = stack.torrents.torrent(seeder.info_hash).fetcher
-            credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-            request = (
-                f"GET {quote(path)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Basic {credentials}\r\nRange: bytes=15000000-\r\n\r\n"
-            )
             with socket.create_connection(("127.0.0.1", stack.share.port)) as player:
-                player.sendall(request.encode())
+                player.sendall(open_ended_get(path, 15_000_000))
                 assert wait_until(lambda: fetcher.waiting == 1)
                 stack.share.stop()  # the player is still connected
                 assert wait_until(lambda: fetcher.waiting == 0)
