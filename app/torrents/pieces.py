@@ -235,9 +235,9 @@ class PieceFetcher:
         now = time.monotonic()
         with self.cond:
             self._check_open()
-            self._needs[reader] = pieces  # settle() emptied the reader's last read's
-            # all that are not here: one asked for a moment ago (so not asked again below)
-            # may have been lowered since, when the read that wanted it ended
+            self._needs[reader] = pieces  # its last read's needs went with settle()
+            # all that are not here go to the top: one asked for a moment ago (so not asked
+            # again below) may have been lowered since, when the read that wanted it ended
             self._update(p for p in pieces if p not in self._cache)
             for piece in sorted(pieces):
                 # 1 MiB reads of a 4-16 MiB piece must not ask libtorrent to read it again
