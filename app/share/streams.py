@@ -27,7 +27,6 @@ from wsgidav.dav_error import (
     HTTP_SERVICE_UNAVAILABLE,
 )
 
-from app.share.hangups import never
 from app.share.tree import FileNode
 from app.share.webdav import ClientGone, OpenFailed
 from app.torrents.errors import (
@@ -50,7 +49,7 @@ class TorrentOpener:
         self._debrid = debrid
 
     def __call__(
-        self, node: FileNode, hung_up: Callable[[], bool] = never
+        self, node: FileNode, hung_up: Callable[[], bool]
     ) -> TorrentStream | LocalStream | io.BytesIO:
         if node.data is not None:
             return io.BytesIO(node.data)
