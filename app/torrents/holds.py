@@ -13,8 +13,9 @@ piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block q
 libtorrent usually runs its cancel before our clear, so a deadline on it usually cancelled
 nothing and sent nothing. Clearing the deadline at once (and giving that piece back its
 priority, which clearing lowers to 1) leaves the engine's deadline-free picking as it was
-(pieces.py says why it has none), and the re-requests go out in priority order, so the awaited
-piece comes first in aria2's queue.
+(pieces.py says why it has none), and the re-requests go out in priority order, the awaited
+piece first: unless libtorrent has more than 1.5 started pieces per peer, when it fills those
+first, whatever their priority (its piece picker's rule; the cancel itself leaves some).
 
 Transmission 3.00 answers a CANCEL with neither the block nor a REJECT: each cancelled request
 would stay in our queue until it times out, 60 s. Only aria2 holds like this, so the wake is
