@@ -129,8 +129,12 @@ class TorrentFileReader(io.RawIOBase):
             return 0
         self._touch()
         needed = sorted(self._pieces(start, end))
-        self._fetcher.request(self, needed)
-        self._move_window(start, end)
+        # read_some waits for its first piece only; the rest of its block leads the readahead.
+        # At the top priority too, libtorrent would pick among them at random, and a seek's
+        # first byte waited for the next piece (traced: the slowest capped seeks all spanned two)
+        awaited = needed if whole else needed[:1]
+        self._fetcher.request(self, awaited)
+        self._move_window(start, end, awaited)
         if not self._pinned:
             # on the first read, not on open: a reader opened for a HEAD or a PROPFIND-driven
             # probe that never reads must not fetch 15 MiB
@@ -149,7 +153,6 @@ class TorrentFileReader(io.RawIOBase):
                     data = self._fetcher.ready(piece)
                     if data is None:
                         later = True  # not here yet: the bytes so far go out now
-                        self._keep_next(start + written, end)
                         break
                 piece_start = piece * self._plen
                 lo = base + start + written - piece_start
@@ -203,7 +206,7 @@ class TorrentFileReader(io.RawIOBase):
     def _pieces(self, start: int, end: int) -> set[int]:
         return set(self._span(start, end))
 
-    def _move_window(self, start: int, end: int) -> None:
+    def _move_window(self, start: int, end: int, awaited: list[int]) -> None:
         # The window grows with what this reader has read in a row: a probe or a seek that
         # reads 64 KiB and leaves must not queue 32 MiB of requests in front of the next seek.
         if start != self._streak_end:
@@ -211,8 +214,8 @@ class TorrentFileReader(io.RawIOBase):
         self._streak += end - start
         self._streak_end = end
         ahead = min(self._readahead, 2 * self._streak)
-        needed = self._span(start, end)
-        window: dict[int, int] = {}
+        # what the read asked for but does not wait for (read_some) comes next
+        window = {p: NEXT for p in self._span(start, end) if p not in awaited}
         near = ahead + NEAR_BYTES
         if self._background is not None:  # the disk budget bounds the background, NEAR too
             near = min(near, max(ahead, start + self._background - end))
@@ -224,18 +227,11 @@ class TorrentFileReader(io.RawIOBase):
         )
         for grade, span in grades:
             for piece in self._span(end, min(end + span, self.file.size)):
-                if piece not in needed:
+                if piece not in awaited:
                     window.setdefault(piece, grade)
         if window != self._window:
             self._fetcher.set_window(self, window)
             self._window = window
-
-    def _keep_next(self, start: int, end: int) -> None:
-        """Bytes a read leaves to the next one (read_some) lead the readahead: the window
-        leaves out what a read asks for, so they would fall below it until that read."""
-        window = {**self._window, **dict.fromkeys(self._span(start, end), NEXT)}
-        self._fetcher.set_window(self, window)
-        self._window = window
 
     def _play(self, start: int) -> None:
         # the whole file, or with a disk budget the part ahead of the read that fits in it

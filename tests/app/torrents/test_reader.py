@@ -162,6 +162,32 @@ def test_reader_file_semantics(service, make_seeder):
         reader.read(1)
 
 
+def test_read_some_waits_for_its_first_piece_only(service, tmp_path):
+    # libtorrent picks among pieces of one priority at random: were both pieces of a seek's
+    # block at the top, the next one could come first and hold back the seek's first byte
+    seeder = Seeder(tmp_path / "unseeded", {"Movie/m.mkv": 4 * MiB}, piece_length=256 * KiB)
+    data = seeder.data("Movie/m.mkv")
+    piece = 256 * KiB
+    info = service.add(seeder.torrent_bytes)
+    fetcher = service.torrent(info.info_hash).fetcher
+    handle = service.torrent(info.info_hash).handle
+    reader = service.open_file(info.info_hash, 0)
+    seen: list[list[int]] = []  # priorities of pieces 5 and 6 while the read waited
+
+    def deliver() -> None:
+        if wait_until(lambda: fetcher.waiting == 1):
+            seen.append([handle.piece_priority(5), handle.piece_priority(6)])
+        fetcher.on_read(5, data[5 * piece : 6 * piece], None)
+
+    handing = threading.Thread(target=deliver)
+    handing.start()
+    reader.seek(6 * piece - 100)  # 1000 bytes span pieces 5 and 6, neither of them here
+    assert reader.read_some(1000) == data[6 * piece - 100 : 6 * piece]
+    handing.join()
+    assert seen == [[NOW, NEXT]]
+    reader.close()
+
+
 def test_read_some_sends_the_first_piece_without_waiting_for_the_next(
     service, tmp_path, monkeypatch
 ):
