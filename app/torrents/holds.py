@@ -34,6 +34,7 @@ import libtorrent as lt
 QUIET = 0.1  # seconds without a payload byte, while a read waits, that count as a hold
 LOOK_EVERY = QUIET / 2  # how often waiting reads call, and the waker asks libtorrent
 MAX_BACKOFF = 3  # fruitless wakes come at most QUIET * 2**3 = 0.8 s apart (aria2 looks every 1 s)
+REQUESTED = 1  # a block's state in get_download_queue(): asked for, not here yet
 ARIA2_PEER_ID_PREFIX = b"A2-"  # A2-<major>-<minor>-<patch>-
 
 
@@ -115,14 +116,24 @@ def _decoy(handle: lt.torrent_handle, piece: int) -> int | None:
     A missing piece after `piece` (wrapping round) that is wanted and not started: a deadline
     keeps a started piece's requests in aria2's queue, ahead of the awaited piece's
     re-requests, and raising an unwanted piece to the top for a moment can flip our interest
-    in other peers. Failing those, an unwanted one, then a started one, and last `piece`
-    itself, the torrent's only missing piece: the wake then cancels something only when
-    libtorrent runs its cancel after our clear."""
+    in other peers. Failing those, an unwanted one; then a started one with no request out,
+    `piece` included, so that the cancel still hits every request we have out (near the end
+    of a torrent every missing piece is started: traced, a wake with its deadline on the other
+    one cancelled nothing, and the read waited for aria2's one-second look); then any started
+    one, and last `piece` itself, the torrent's only missing piece: the wake then cancels
+    something only when libtorrent runs its cancel after our clear."""
     have = handle.status(lt.torrent_handle.query_pieces).pieces
     if piece >= len(have) or have[piece]:
         return None
-    started = {entry["piece_index"] for entry in handle.get_download_queue()}
+    queue = handle.get_download_queue()
+    started = {entry["piece_index"] for entry in queue}
+    asked = {
+        entry["piece_index"]
+        for entry in queue
+        if any(block["state"] == REQUESTED for block in entry["blocks"])
+    }
     wanted = handle.get_piece_priorities()
     missing = [p for p in (*range(piece + 1, len(have)), *range(piece)) if not have[p]]
     fresh = [p for p in missing if p not in started]
-    return next(chain((p for p in fresh if wanted[p] > 0), fresh, missing), piece)
+    idle = [p for p in (*missing, piece) if p not in asked]
+    return next(chain((p for p in fresh if wanted[p] > 0), fresh, idle, missing), piece)

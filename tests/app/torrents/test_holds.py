@@ -120,16 +120,27 @@ def test_transmission_is_never_sent_a_cancel(make_service, make_peer, tracker):
 class _Pieces:
     """What _decoy asks of a torrent handle."""
 
-    def __init__(self, have: str, started: set[int] = frozenset(), wanted: str = "") -> None:
+    def __init__(
+        self,
+        have: str,
+        started: set[int] = frozenset(),
+        wanted: str = "",
+        idle: set[int] = frozenset(),
+    ) -> None:
         self.have = [c == "x" for c in have]  # "x": had, ".": missing
         self.started = started
+        self.idle = idle  # started pieces with no request out (their blocks done or free)
         self.wanted = [int(c) for c in wanted] if wanted else [1] * len(have)
 
     def status(self, flags: int) -> SimpleNamespace:
         return SimpleNamespace(pieces=self.have)
 
     def get_download_queue(self) -> list[dict]:
-        return [{"piece_index": p} for p in sorted(self.started)]
+        # block states as libtorrent gives them: 0 free, 1 requested, 3 finished
+        return [
+            {"piece_index": p, "blocks": [{"state": 3}, {"state": 0 if p in self.idle else 1}]}
+            for p in sorted(self.started)
+        ]
 
     def get_piece_priorities(self) -> list[int]:
         return self.wanted
@@ -144,6 +155,10 @@ class _Pieces:
         (_Pieces(".....", {1}, wanted="17001"), 1, 4),  # a wanted one before unwanted ones
         (_Pieces("x...", {1, 2}, wanted="0770"), 1, 3),  # an unwanted one before a started one
         (_Pieces("x..", {1, 2}), 1, 2),  # a started one before the awaited piece itself
+        # a started one with no request out, so that the cancel hits all we have out
+        (_Pieces("x...", {1, 2, 3}, idle={3}), 1, 3),
+        # the awaited piece itself before one whose requests its deadline would keep
+        (_Pieces("x..", {1, 2}, idle={1}), 1, 1),
         (_Pieces("x.x", {1}), 1, 1),  # the only missing piece
         (_Pieces("xx"), 1, None),  # here already: no wake
         (_Pieces(""), 0, None),  # no metadata yet
