@@ -17,7 +17,7 @@ message at a time. Each mode gets a fresh aria2 and a fresh session:
   have       the relay also repeats, every --every ms, the last HAVE our side sent
   cancel     the relay only, and the engine's own wake (app/torrents/holds.py): a read waits
              for the first missing piece, at the priority of a waiting read, and the session
-             CANCELs and re-REQUESTs its requests after 0.1 s of silence (holds.py)
+             CANCELs and re-REQUESTs its requests after 0.05 s of silence (holds.py)
 
 Figures are over --seconds (12) after a 3 s warm-up:
 - the rate (MiB/s);

@@ -57,7 +57,7 @@ FULL_COPY = BACKGROUND
 # hash check or be lost with an eviction, and asking twice costs nothing.
 RETRY_SECONDS = 2.0
 # A waiting read looks again this often even if nothing arrives: a capped aria2 that holds our
-# requests is woken after 0.1 s of silence (holds.py), else it sends again only a second later.
+# requests is woken after 0.05 s of silence (holds.py), else it sends again only a second later.
 WAIT_STEP = LOOK_EVERY
 
 
