@@ -231,7 +231,7 @@ class HttpServer:
         """Close the port at once; give running requests shutdown_timeout to finish.
 
         After the grace period cheroot shuts the sockets of the workers still busy; a read
-        waiting for a piece takes that for a hang-up (hangups.py) and ends within 50 ms.
+        waiting for a piece takes that for a hang-up (hangups.py) and ends within 25 ms.
         cheroot then waits without limit for the workers, so one busy elsewhere is left to
         end on its own.
         """

@@ -8,9 +8,9 @@ in a hold waits for it (README, "A capped aria2 is woken"; bench/aria2_holds.py)
 libtorrent has no call that sends a peer a message, but one that makes it send some: the first
 piece deadline on a torrent makes it CANCEL every outstanding request but those of the piece
 with the deadline, and re-request them as the peer answers each CANCEL with a REJECT (the fast
-extension). The deadline goes on another missing piece than the awaited one: the awaited
-piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block queue), and
-libtorrent usually runs its cancel before our clear, so a deadline on it usually cancelled
+extension). The deadline goes on a missing piece with no request out while there is one: the
+awaited piece's blocks are often all we have out (a 2 MiB piece is the whole 128-block queue),
+and libtorrent usually runs its cancel before our clear, so a deadline on it usually cancelled
 nothing and sent nothing. Clearing the deadline at once (and giving that piece back its
 priority, which clearing lowers to 1) leaves the engine's deadline-free picking as it was
 (pieces.py says why it has none), and the re-requests go out in priority order, the awaited
@@ -36,7 +36,14 @@ import libtorrent as lt
 # quiet spell between them (0.05 s against 0.1 s: seek p90 0.25 s against 0.28 s, bench/).
 QUIET = 0.05
 LOOK_EVERY = QUIET / 2  # how often waiting reads call, and the waker asks libtorrent
-MAX_BACKOFF = 4  # fruitless wakes come at most QUIET * 2**4 = 0.8 s apart (aria2 looks every 1 s)
+# After a wake that brought nothing, the next waits this long, doubling up to MAX_BACKOFF times
+# (0.8 s; aria2 looks every 1 s): a wake's bytes need two round trips (CANCEL, REJECT, REQUEST,
+# PIECE), and a wake before they come would cancel the re-requests it sent.
+REWAKE = 2 * QUIET
+MAX_BACKOFF = 3
+# A swarm with other peers than aria2 is not asked again for this long (get_peer_info() builds
+# every peer's record, and a waiting read looks every LOOK_EVERY)
+MIXED_FOR = 1.0
 REQUESTED = 1  # a block's state in get_download_queue(): asked for, not here yet
 ARIA2_PEER_ID_PREFIX = b"A2-"  # A2-<major>-<minor>-<patch>-
 
@@ -55,6 +62,7 @@ class HoldWaker:
         self._quiet_since = 0.0  # monotonic time they last changed (or the look after a pause)
         self._last_wake = float("-inf")
         self._fruitless = 0  # wakes in a row that brought no byte
+        self._mixed_until = float("-inf")  # no wake before this: a peer that is not aria2 asked
         self.wakes = 0
 
     def wake_if_held(
@@ -78,7 +86,7 @@ class HoldWaker:
     def _look(self, handle: lt.torrent_handle, piece: int, restore: Callable[[int], None]) -> bool:
         now = time.monotonic()
         since = now - self._last_look
-        if since < LOOK_EVERY * 0.8:  # slack: Windows' monotonic clock ticks every ~16 ms
+        if since < LOOK_EVERY / 2:  # slack: Windows' monotonic clock ticks every ~16 ms
             return False
         self._last_look = now
         received = handle.status(0).total_payload_download
@@ -87,21 +95,25 @@ class HoldWaker:
             # silence counts from now
             self._received, self._quiet_since = received, now
             return False
-        # A wake that brought nothing yet doubles the wait for the next one: aria2 may still be
-        # over its cap, or a distant one's bytes still on their way (libtorrent knows no round
-        # trip for TCP peers), and a CANCEL for bytes already sent has them come twice.
+        # A wake that brought nothing yet doubles the wait for the next one (REWAKE): aria2 may
+        # still be over its cap, or a distant one's bytes still on their way (libtorrent knows
+        # no round trip for TCP peers), and a CANCEL for bytes already sent has them come twice.
         fruitless = self._last_wake > self._quiet_since
-        wait = QUIET * 2**self._fruitless if fruitless else QUIET
-        if now - max(self._quiet_since, self._last_wake) < wait:
+        wait = REWAKE * 2**self._fruitless if fruitless else QUIET
+        if now - max(self._quiet_since, self._last_wake) < wait or now < self._mixed_until:
             return False
         asked = [p for p in handle.get_peer_info() if p.download_queue_length > 0]
-        if not asked or not all(is_aria2(p) for p in asked):
+        if not asked:
+            return False
+        if not all(is_aria2(p) for p in asked):
+            self._mixed_until = now + MIXED_FOR
             return False
         decoy = _decoy(handle, piece)
         if decoy is None:
             return False  # the piece is here: the read has it
         # The cancel runs on libtorrent's thread, before or after the clear: either way it
-        # cancels the awaited piece's requests, unless the decoy is that piece (see _decoy).
+        # cancels every request out but the decoy's, which has none unless nothing else would
+        # do (see _decoy).
         # A peer that connects between the check above and the cancel gets it too: rare, and
         # harmless unless it is a Transmission.
         handle.set_piece_deadline(decoy, 0)

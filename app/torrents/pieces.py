@@ -8,6 +8,7 @@ gives it:
 
     a read waits for it now (bytes by alert)                 7
     a reader's readahead: the next 4 MiB / 16 MiB / the rest  6 / 5 / 4
+      (6 also for the rest of a read_some block: see reader.py)
     pinned (a file's head and tail, kept by probes)          3
     the next 64 MiB after a reader's readahead               2
     the rest of a file being played (background)             1
@@ -229,8 +230,10 @@ class PieceFetcher:
 
     # ---- bytes ----------------------------------------------------------------------------
 
-    def request(self, reader: object, pieces: Iterable[int]) -> None:
-        """Ask for the pieces a reader's read needs now: top priority, bytes by alert."""
+    def request(self, reader: object, pieces: Iterable[int], then: Iterable[int] = ()) -> None:
+        """Ask for the pieces a reader's read needs now: top priority, bytes by alert. `then`:
+        pieces the read takes too if they are here by then (read_some); their bytes are fetched
+        as well (from disk at once, else when they finish), at the priority they have."""
         pieces = set(pieces)
         now = time.monotonic()
         with self.cond:
@@ -239,11 +242,11 @@ class PieceFetcher:
             # all that are not here go to the top: one asked for a moment ago (so not asked
             # again below) may have been lowered since, when the read that wanted it ended
             self._update(p for p in pieces if p not in self._cache)
-            for piece in sorted(pieces):
+            for piece in sorted(pieces.union(then)):
                 # 1 MiB reads of a 4-16 MiB piece must not ask libtorrent to read it again
                 recent = now - self._requested.get(piece, 0.0) < RETRY_SECONDS
                 if piece not in self._cache and not recent:
-                    self._ask(piece)
+                    self._ask(piece, top=piece in pieces)
 
     def settle(self, reader: object) -> None:
         """The reader's read is over (it has its bytes, or failed): it needs nothing now."""
@@ -355,9 +358,9 @@ class PieceFetcher:
             self._cache.clear()
             self._cache_bytes = 0
 
-    def _ask(self, piece: int) -> None:
+    def _ask(self, piece: int, top: bool = True) -> None:
         self._requested[piece] = time.monotonic()
-        if self._applied[piece] != NOW:
+        if top and self._applied[piece] != NOW:
             self._applied[piece] = NOW
             self.handle.piece_priority(piece, NOW)
         # here already: read it now; else on_finished() reads it when it passes its hash check

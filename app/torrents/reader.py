@@ -132,8 +132,8 @@ class TorrentFileReader(io.RawIOBase):
         # read_some waits for its first piece only; the rest of its block leads the readahead.
         # At the top priority too, libtorrent would pick among them at random, and a seek's
         # first byte waited for the next piece (traced: the slowest capped seeks all spanned two)
-        awaited = needed if whole else needed[:1]
-        self._fetcher.request(self, awaited)
+        awaited = set(needed if whole else needed[:1])
+        self._fetcher.request(self, awaited, then=needed)
         self._move_window(start, end, awaited)
         if not self._pinned:
             # on the first read, not on open: a reader opened for a HEAD or a PROPFIND-driven
@@ -206,7 +206,7 @@ class TorrentFileReader(io.RawIOBase):
     def _pieces(self, start: int, end: int) -> set[int]:
         return set(self._span(start, end))
 
-    def _move_window(self, start: int, end: int, awaited: list[int]) -> None:
+    def _move_window(self, start: int, end: int, awaited: set[int]) -> None:
         # The window grows with what this reader has read in a row: a probe or a seek that
         # reads 64 KiB and leaves must not queue 32 MiB of requests in front of the next seek.
         if start != self._streak_end:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from app.torrents import pieces as pieces_module
 from app.torrents import reader as reader_module
-from app.torrents.pieces import BACKGROUND, NEAR, NEXT, PINNED, SKIP, SOON
+from app.torrents.pieces import BACKGROUND, NEAR, NEXT, NOW, PINNED, SKIP, SOON
 from app.torrents.reader import NEXT_BYTES
 from tests.app.torrents.conftest import loopback_torrent_settings
-from tests.support.swarm import KiB, MiB, wait_until
+from tests.support.swarm import KiB, MiB, Seeder, wait_until
 
 
 def test_small_reads_of_a_big_piece_read_it_once(service, make_seeder):
@@ -94,3 +95,39 @@ def test_the_played_file_is_fetched_in_the_background_until_quiet(service, make_
     assert len(released) >= 16  # what is checked below is not nothing
     assert all(mt.handle.piece_priority(p) == SKIP for p in released)
     assert all(mt.handle.piece_priority(p) == SKIP for p in pieces_of(other) if p not in shared)
+
+
+def test_a_piece_asked_for_again_soon_goes_back_to_the_top(service, tmp_path, monkeypatch):
+    # libtorrent is asked for a piece again only after RETRY_SECONDS: with a long one, only
+    # request()'s own raise can give the next read's piece back the top priority
+    monkeypatch.setattr(pieces_module, "RETRY_SECONDS", 1000.0)
+    seeder = Seeder(tmp_path / "unseeded", {"Movie/m.mkv": 4 * MiB}, piece_length=256 * KiB)
+    info = service.add(seeder.torrent_bytes)
+    fetcher = service.torrent(info.info_hash).fetcher
+    handle = service.torrent(info.info_hash).handle
+    reader = object()
+    fetcher.request(reader, [5])
+    assert fetcher.applied()[5] == NOW
+    fetcher.settle(reader)  # that read ended without it (abandoned, timed out)
+    assert fetcher.applied()[5] != NOW
+    fetcher.request(reader, [5])
+    assert fetcher.applied()[5] == NOW
+    assert wait_until(lambda: handle.piece_priority(5) == NOW)
+
+
+def test_read_some_fetches_the_rest_of_its_block_too(service, make_seeder, monkeypatch):
+    # read_some waits for its block's first piece only; the next piece's bytes must still be
+    # read from disk meanwhile, or the next read would wait for that disk read
+    monkeypatch.setattr(pieces_module, "RETRY_SECONDS", 0.0)  # the whole read just asked
+    seeder = make_seeder({"Movie/m.mkv": 4 * MiB}, piece_length=256 * KiB)
+    data = seeder.data("Movie/m.mkv")
+    piece = 256 * KiB
+    info = service.add(seeder.magnet)
+    fetcher = service.torrent(info.info_hash).fetcher
+    with service.open_file(info.info_hash, seeder.file_index("Movie/m.mkv")) as reader:
+        assert reader.read() == data  # every piece on disk
+        fetcher.drop_cache()
+        reader.seek(6 * piece - 100)  # 1000 bytes span pieces 5 and 6
+        got = reader.read_some(1000)
+        assert len(got) >= 100 and got == data[6 * piece - 100 : 6 * piece - 100 + len(got)]
+        assert wait_until(lambda: fetcher.ready(6) is not None), "piece 6 was never read"

@@ -191,8 +191,9 @@ def test_read_some_waits_for_its_first_piece_only(service, tmp_path):
 def test_read_some_sends_the_first_piece_without_waiting_for_the_next(
     service, tmp_path, monkeypatch
 ):
-    # a read asks libtorrent for a piece again only after RETRY_SECONDS: with a long one, only
-    # the read's own raise can give piece 1 the top priority, however slow the machine
+    # the first read asks for piece 1's bytes too, at its readahead priority, and libtorrent is
+    # asked for a piece again only after RETRY_SECONDS: with a long one, only the second read's
+    # own raise can give piece 1 the top priority, however slow the machine
     monkeypatch.setattr(pieces_module, "RETRY_SECONDS", 1000.0)
     # no peer at all: a piece comes only when the test hands it over as libtorrent's
     # read_piece_alert would, so which pieces are here is up to the test
