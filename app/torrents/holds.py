@@ -33,7 +33,7 @@ import libtorrent as lt
 
 # Seconds without a payload byte, while a read waits, that count as a hold. At a 20 MiB/s cap
 # aria2 earns a 2 MiB piece's allowance every 0.1 s: a piece that comes in two bursts waits one
-# quiet spell between them (0.05 s against 0.1 s: seek p90 0.25 s against 0.28 s, bench/).
+# quiet spell between them (0.05 s against 0.1 s: seek p90 0.25 s against 0.28 s; README).
 QUIET = 0.05
 LOOK_EVERY = QUIET / 2  # how often waiting reads call, and the waker asks libtorrent
 # After a wake that brought nothing, the next waits this long, doubling up to MAX_BACKOFF times
